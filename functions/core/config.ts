@@ -1,0 +1,81 @@
+import { ConfigError } from './errors';
+
+export type SameSite = 'Lax' | 'Strict' | 'None';
+
+/** Everything the handlers read from the environment, validated once per process. */
+export interface Config {
+  tableName: string;
+  issuer: string;
+  audience: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  sessionMaxSeconds: number;
+  refreshReuseGraceSeconds: number;
+  bcryptCost: number;
+  cookie: { secure: boolean; path: string; sameSite: SameSite };
+  allowedOrigins: string[];
+  /** Local: the raw signing key. Deployed: unset, and `jwtSecretArn` names the Secrets Manager secret. */
+  jwtSecret?: string;
+  jwtSecretArn?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${name} must be "true" or "false", got "${raw}"`);
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the variable at fault. */
+export function loadConfig(env: Env = process.env): Config {
+  const tableName = env.TABLE_NAME;
+  if (!tableName) throw new ConfigError('TABLE_NAME is required');
+
+  const jwtSecret = env.JWT_SECRET || undefined;
+  const jwtSecretArn = env.JWT_SECRET_ARN || undefined;
+  if (!jwtSecret && !jwtSecretArn) throw new ConfigError('set JWT_SECRET (local) or JWT_SECRET_ARN (deployed)');
+  // RFC 8725 / RFC 7518 §3.2: an HS256 key needs at least 256 bits.
+  if (jwtSecret && Buffer.byteLength(jwtSecret, 'utf8') < 32) throw new ConfigError('JWT_SECRET must be at least 32 bytes');
+
+  const sameSite = (env.COOKIE_SAMESITE || 'Lax') as SameSite;
+  if (!['Lax', 'Strict', 'None'].includes(sameSite)) throw new ConfigError(`COOKIE_SAMESITE must be Lax, Strict or None, got "${sameSite}"`);
+  const secure = boolean(env, 'COOKIE_SECURE', true);
+  if (sameSite === 'None' && !secure) throw new ConfigError('COOKIE_SAMESITE=None needs COOKIE_SECURE=true (browsers drop it otherwise)');
+  const path = env.COOKIE_PATH || '/auth';
+  if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path)) throw new ConfigError(`COOKIE_PATH must be a path starting with "/", got "${path}"`);
+
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of allowedOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`ALLOWED_ORIGINS entries must look like https://host[:port], got "${origin}"`);
+  }
+
+  return {
+    tableName,
+    issuer: env.TOKEN_ISSUER || 'serverless-auth-api',
+    audience: env.TOKEN_AUDIENCE || 'serverless-auth-api',
+    accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
+    refreshTokenTtl: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 604_800, 300, 31_536_000),
+    sessionMaxSeconds: integer(env, 'SESSION_MAX_SECONDS', 2_592_000, 300, 31_536_000),
+    refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
+    bcryptCost: integer(env, 'BCRYPT_COST', 10, 4, 15),
+    cookie: { secure, path, sameSite },
+    allowedOrigins,
+    jwtSecret,
+    jwtSecretArn,
+  };
+}

@@ -1,0 +1,37 @@
+import bcrypt from 'bcryptjs';
+
+/** bcrypt reads at most 72 bytes; a longer password would be silently truncated, so we refuse it. */
+export const MAX_PASSWORD_BYTES = 72;
+
+/** Why a password cannot be set, or undefined when it is acceptable. */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length === 0) return 'the password must not be empty';
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return `the password must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt ignores the rest)`;
+  return undefined;
+}
+
+/** Hashes a password with bcrypt at the given cost. */
+export const hashPassword = (password: string, cost: number): Promise<string> => bcrypt.hash(password, cost);
+
+/**
+ * Checks passwords in constant-ish time whatever the outcome: unknown users and over-long
+ * passwords are compared against a dummy hash of the same cost so latency reveals nothing.
+ */
+export class PasswordChecker {
+  private dummy?: Promise<string>;
+
+  constructor(private readonly cost: number) {}
+
+  private dummyHash(): Promise<string> {
+    // Made once per process, lazily, so the dummy compare costs what a real one does.
+    this.dummy ??= bcrypt.hash('dummy-password-for-timing', this.cost);
+    return this.dummy;
+  }
+
+  /** True only when `hash` exists and matches; always spends one bcrypt compare. */
+  async check(password: string, hash: string | undefined): Promise<boolean> {
+    const usable = hash !== undefined && passwordProblem(password) === undefined;
+    const ok = await bcrypt.compare(usable ? password : 'unusable', usable ? hash : await this.dummyHash());
+    return usable && ok;
+  }
+}

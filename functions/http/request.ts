@@ -1,0 +1,101 @@
+import type { RequestMeta } from '../core/auth';
+import { HttpError, validationFailed, type ValidationIssue } from '../core/errors';
+import type { HttpEvent } from './types';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+export const MAX_USERNAME_LENGTH = 128;
+
+/** A request header, case-insensitively (API Gateway lower-cases them already; the dev server too). */
+export function header(event: HttpEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  return headers[name.toLowerCase()] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+}
+
+/** Source IP and user agent for the audit log. */
+export const requestMeta = (event: HttpEvent): RequestMeta => ({
+  sourceIp: event.requestContext?.http?.sourceIp,
+  userAgent: event.requestContext?.http?.userAgent,
+});
+
+/** The bearer token of `Authorization`, or undefined when there is none (FastAPI's OAuth2PasswordBearer rule). */
+export function bearerToken(event: HttpEvent): string | undefined {
+  const value = header(event, 'authorization');
+  const match = value?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i);
+  return match?.[1];
+}
+
+/** The body as text, base64-decoded when API Gateway encoded it; 413 past 16 KiB decoded. */
+export function bodyText(event: HttpEvent): string {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw new HttpError(413, `Request body too large (limit ${MAX_BODY_BYTES} bytes)`);
+  return bytes.toString('utf8');
+}
+
+export interface LoginForm {
+  username: string;
+  password: string;
+}
+
+const mediaType = (event: HttpEvent) => header(event, 'content-type')?.split(';')[0].trim().toLowerCase();
+
+/** Reads the login fields from a form or JSON body: 415, 413 or FastAPI-shaped 422 when it cannot. */
+export function parseLoginForm(event: HttpEvent): LoginForm {
+  const type = mediaType(event);
+  const text = bodyText(event);
+  let fields: Record<string, unknown>;
+  if (type === 'application/x-www-form-urlencoded' || (type === undefined && text.length === 0)) {
+    fields = Object.fromEntries(new URLSearchParams(text));
+  } else if (type === 'application/json') {
+    fields = parseJsonObject(text);
+  } else {
+    throw new HttpError(415, 'Unsupported media type: use application/x-www-form-urlencoded or application/json');
+  }
+
+  const issues: ValidationIssue[] = [];
+  const username = stringField(fields, 'username', issues);
+  const password = stringField(fields, 'password', issues);
+  if (fields.grant_type !== undefined && fields.grant_type !== 'password') {
+    issues.push({ type: 'string_pattern_mismatch', loc: ['body', 'grant_type'], msg: "String should match pattern '^password$'", ctx: { pattern: '^password$' } });
+  }
+  if (username !== undefined) {
+    if ([...username].length > MAX_USERNAME_LENGTH) {
+      issues.push({
+        type: 'string_too_long',
+        loc: ['body', 'username'],
+        msg: `String should have at most ${MAX_USERNAME_LENGTH} characters`,
+        ctx: { max_length: MAX_USERNAME_LENGTH },
+      });
+    } else if (/\p{Cc}/u.test(username)) {
+      issues.push({ type: 'value_error', loc: ['body', 'username'], msg: 'Value error, username must not contain control characters' });
+    }
+  }
+  if (issues.length > 0) throw validationFailed(issues);
+  return { username: username!, password: password! };
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw validationFailed([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error' }]);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw validationFailed([{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from' }]);
+  }
+  return value as Record<string, unknown>;
+}
+
+function stringField(fields: Record<string, unknown>, name: string, issues: ValidationIssue[]): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null || value === '') {
+    issues.push({ type: 'missing', loc: ['body', name], msg: 'Field required' });
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    issues.push({ type: 'string_type', loc: ['body', name], msg: 'Input should be a valid string' });
+    return undefined;
+  }
+  return value;
+}

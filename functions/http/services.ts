@@ -1,0 +1,17 @@
+import { AuthService } from '../core/auth';
+import { loadConfig } from '../core/config';
+import { PasswordChecker } from '../core/passwords';
+import { TokenService } from '../core/tokens';
+import { createDocumentClient } from '../store/client';
+import { DynamoStore } from '../store/dynamo-store';
+import { signingKeySource } from '../store/signing-key';
+import { audit } from './logger';
+
+/**
+ * Built once per process (Lambda init): config validated, one DynamoDB client, one key cache.
+ * A missing or bad variable fails the init with a message naming it.
+ */
+export const config = loadConfig();
+const store = new DynamoStore(createDocumentClient(), config.tableName);
+const tokens = new TokenService(signingKeySource(config), config);
+export const auth = new AuthService(store, tokens, new PasswordChecker(config.bcryptCost), config, audit);

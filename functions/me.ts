@@ -1,0 +1,16 @@
+import { notAuthenticated } from './core/errors';
+import { httpHandler } from './http/handler';
+import { bearerToken } from './http/request';
+import { json } from './http/response';
+import { auth } from './http/services';
+import type { HttpEvent, HttpResult } from './http/types';
+
+/** GET /users/me: the profile behind a live access token (never the password hash). */
+export async function me(event: HttpEvent): Promise<HttpResult> {
+  const token = bearerToken(event);
+  if (!token) throw notAuthenticated();
+  const user = await auth.currentUser(token);
+  return json(200, { username: user.username, email: user.email ?? null, full_name: user.fullName ?? null, disabled: user.disabled });
+}
+
+export const handler = httpHandler(me);

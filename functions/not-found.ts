@@ -1,0 +1,12 @@
+import { matchRoute } from '../lib/routes';
+import { HttpError } from './core/errors';
+import { httpHandler } from './http/handler';
+import type { HttpEvent, HttpResult } from './http/types';
+
+/** The catch-all route: 405 for a known path with another method, 404 for anything else. */
+export async function notFound(event: HttpEvent): Promise<HttpResult> {
+  const { pathKnown } = matchRoute(event.requestContext.http.method, event.rawPath);
+  throw pathKnown ? new HttpError(405, 'Method Not Allowed') : new HttpError(404, 'Not Found');
+}
+
+export const handler = httpHandler(notFound);

@@ -1,0 +1,23 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Builds the DynamoDB document client. Timeouts and retries are bounded so a store outage turns
+ * into a 503 well within the Lambda timeout instead of a hung invocation. With DYNAMODB_ENDPOINT
+ * (dynalite, DynamoDB Local) fixed dummy credentials are used: those stores only check their shape,
+ * and DynamoDB Local keeps one database per access key, so every local tool must use the same one.
+ */
+export function createDocumentClient(env: Record<string, string | undefined> = process.env): DynamoDBDocumentClient {
+  const endpoint = env.DYNAMODB_ENDPOINT || undefined;
+  const client = new DynamoDBClient({
+    ...(endpoint
+      ? { endpoint, region: env.AWS_REGION || 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+    maxAttempts: Number(env.DYNAMODB_MAX_ATTEMPTS || 3),
+    requestHandler: {
+      connectionTimeout: Number(env.DYNAMODB_CONNECT_TIMEOUT_MS || 1000),
+      requestTimeout: Number(env.DYNAMODB_REQUEST_TIMEOUT_MS || 2000),
+    },
+  });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}

@@ -1,0 +1,63 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Context } from 'aws-lambda';
+import type { HttpEvent, HttpResult } from '../../functions/http/types';
+import { fallbackHandler, matchRoute, routes } from '../routes';
+import { MAX_REQUEST_BYTES, toContext, toEvent, writeResult } from './event';
+
+export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+/** Imports each route's handler module, unchanged, as Lambda would (config is read at import). */
+export async function loadHandlers(): Promise<Record<string, LambdaHandler>> {
+  const names = [...routes.map((r) => r.handler), fallbackHandler];
+  const modules = await Promise.all(names.map((name) => import(`../../functions/${name}.ts`) as Promise<{ handler: LambdaHandler }>));
+  return Object.fromEntries(names.map((name, i) => [name, modules[i].handler]));
+}
+
+const plain = (res: ServerResponse, status: number, body: unknown) => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+};
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) {
+        resolve(undefined);
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The dev server: each request becomes the payload 2.0 event API Gateway would build, goes to the
+ * route's handler (or the same catch-all the stack deploys), and its result goes back as HTTP.
+ */
+export function createLocalServer(handlers: Record<string, LambdaHandler>): Server {
+  return createServer(async (req, res) => {
+    try {
+      const body = await readBody(req);
+      if (body === undefined) return plain(res, 413, { detail: 'Request body too large' });
+      const path = new URL(req.url ?? '/', 'http://local').pathname;
+      if (path === '/' && req.method === 'GET') {
+        return plain(res, 200, { service: 'auth-api (local)', routes: routes.map((r) => ({ method: r.method, path: r.path, description: r.description })) });
+      }
+      const { route, params } = matchRoute(req.method ?? 'GET', path);
+      const name = route?.handler ?? fallbackHandler;
+      const event = toEvent(req, body, { routeKey: route ? `${route.method} ${route.path}` : '$default', params });
+      writeResult(res, await handlers[name](event, toContext(name)));
+    } catch {
+      // The handlers map their own errors; reaching here is a dev-server bug. No details leave.
+      if (!res.headersSent) plain(res, 500, { detail: 'Internal server error' });
+      else res.destroy();
+    }
+  });
+}
