@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoStore } from '../../functions/store/dynamo-store';
+import { TABLE, sessionKey, userKey } from '../../functions/store/schema';
+import { seedDemoUsers } from '../../lib/local/demo-users';
+import { ensureTable } from '../../lib/local/store';
+import { createLocalServer, loadHandlers } from '../../lib/local/server';
+import { FaultProxy } from './fault-proxy';
+
+export const TEST_SECRET = 'test-signing-key-0123456789abcdef-0123456789';
+
+/**
+ * The dev server, in this jest process, on its own fresh table in the run's store server, with
+ * the handlers' store traffic going through a FaultProxy. `db` talks to the store directly (not
+ * through the proxy) so tests can inspect and arrange the table even while the proxy is cut.
+ */
+export interface TestApp {
+  url: string;
+  tableName: string;
+  proxy: FaultProxy;
+  db: DynamoDBDocumentClient;
+  store: DynamoStore;
+  session(sid: string): Promise<Record<string, unknown> | undefined>;
+  sessionsOf(username: string): Promise<Record<string, unknown>[]>;
+  updateSession(sid: string, values: Record<string, unknown>): Promise<void>;
+  updateUser(username: string, values: Record<string, unknown>): Promise<void>;
+  deleteUser(username: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const storeEndpoint = process.env.TEST_STORE_ENDPOINT;
+  if (!storeEndpoint) throw new Error('TEST_STORE_ENDPOINT is not set: run through jest (global setup starts the store)');
+  const tableName = `auth-test-${randomBytes(6).toString('hex')}`;
+  const proxy = new FaultProxy(storeEndpoint);
+  const proxied = await proxy.start();
+
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: proxied,
+    JWT_SECRET: TEST_SECRET,
+    COOKIE_SECURE: 'false',
+    BCRYPT_COST: '4',
+    DYNAMODB_MAX_ATTEMPTS: '2',
+    DYNAMODB_CONNECT_TIMEOUT_MS: '300',
+    DYNAMODB_REQUEST_TIMEOUT_MS: '1000',
+    ...env,
+  });
+
+  const raw = new DynamoDBClient({ endpoint: storeEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const db = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  await ensureTable(raw, tableName);
+  const store = new DynamoStore(db, tableName);
+  await seedDemoUsers(store, 4);
+
+  const server: Server = createLocalServer(await loadHandlers());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    tableName,
+    proxy,
+    db,
+    store,
+    session: async (sid) => (await db.send(new GetCommand({ TableName: tableName, Key: sessionKey(sid), ConsistentRead: true }))).Item,
+    sessionsOf: async (username) =>
+      (
+        await db.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: TABLE.userSessionsIndex,
+            KeyConditionExpression: 'gsi1pk = :u',
+            ExpressionAttributeValues: { ':u': `USER#${username}` },
+          }),
+        )
+      ).Items ?? [],
+    updateSession: (sid, values) => update(db, tableName, sessionKey(sid), values),
+    updateUser: (username, values) => update(db, tableName, userKey(username), values),
+    deleteUser: async (username) => {
+      await db.send(new DeleteCommand({ TableName: tableName, Key: userKey(username) }));
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await proxy.stop();
+      raw.destroy();
+    },
+  };
+}
+
+async function update(db: DynamoDBDocumentClient, tableName: string, key: Record<string, string>, values: Record<string, unknown>) {
+  const names = Object.keys(values);
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: `SET ${names.map((_, i) => `#n${i} = :v${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#n${i}`, n])),
+      ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, values[n]])),
+      ConditionExpression: 'attribute_exists(pk)',
+    }),
+  );
+}

@@ -1,0 +1,80 @@
+import { SignJWT, decodeJwt } from 'jose';
+import { TEST_SECRET } from './app';
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  setCookies: string[];
+}
+
+/** One real HTTP request to the dev server. */
+export async function request(
+  url: string,
+  method: string,
+  options: { cookie?: string; bearer?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.cookie !== undefined) headers.cookie = `refresh_token=${options.cookie}`;
+  if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
+  const res = await fetch(url, { method, headers, body: options.body });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text, assertions will say so */
+  }
+  return { status: res.status, headers: res.headers, body, setCookies: res.headers.getSetCookie() };
+}
+
+/** The refresh token a response set, if any. */
+export const refreshCookieOf = (reply: Reply): string | undefined =>
+  reply.setCookies.map((c) => c.match(/^refresh_token=([^;]*)/)?.[1]).find((v) => v !== undefined);
+
+export interface Login {
+  reply: Reply;
+  access: string;
+  refresh: string;
+  sid: string;
+}
+
+/** Logs in with a form body and returns both tokens and the session id. */
+export async function login(base: string, username = 'johndoe', password = 'secret'): Promise<Login> {
+  const reply = await request(`${base}/auth/token`, 'POST', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password }).toString(),
+  });
+  if (reply.status !== 200) throw new Error(`login failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+  const refresh = refreshCookieOf(reply)!;
+  return { reply, access: reply.body.access_token, refresh, sid: String(decodeJwt(refresh).sid) };
+}
+
+/** Signs arbitrary claims, by default with the test key and every claim of a valid token. */
+export async function forge(
+  claims: Record<string, unknown>,
+  options: { key?: string; alg?: string; iat?: number; exp?: number } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = { iss: 'serverless-auth-api', aud: 'serverless-auth-api', iat: options.iat ?? now, exp: options.exp ?? now + 600, ...claims };
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode(options.key ?? TEST_SECRET));
+}
+
+/** An unsigned token (`alg: none`) carrying the given claims. */
+export function unsigned(claims: Record<string, unknown>): string {
+  const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: 'serverless-auth-api', aud: 'serverless-auth-api', iat: now, exp: now + 600, ...claims })}.`;
+}
+
+/** The token with its payload replaced and the original signature kept. */
+export function tamper(token: string, changes: Record<string, unknown>): string {
+  const [h, p, s] = token.split('.');
+  const payload = { ...JSON.parse(Buffer.from(p, 'base64url').toString()), ...changes };
+  return `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;
+}
+
+/** The claims of a token, unverified (tests only). */
+export const claimsOf = (token: string) => decodeJwt(token) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
