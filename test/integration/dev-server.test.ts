@@ -1,0 +1,67 @@
+import { request as httpRequest } from 'node:http';
+import { routes } from '../../lib/routes';
+import { startApp, type TestApp } from '../support/app';
+import { refreshCookieOf, request } from '../support/http';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startApp();
+});
+afterAll(() => app.close());
+
+describe('dev server', () => {
+  test('runs the seed transcript of CONTRACT.md', async () => {
+    const token = await request(`${app.url}/auth/token`, 'POST', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=johndoe&password=secret',
+    });
+    expect(token.status).toBe(200);
+    const REFRESH_TOKEN = refreshCookieOf(token)!;
+    expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: REFRESH_TOKEN })).status).toBe(200);
+    expect((await request(`${app.url}/auth/logout`, 'POST', { cookie: REFRESH_TOKEN })).body).toEqual({ message: 'Successfully logged out' });
+    const after = await request(`${app.url}/auth/refresh`, 'POST', { cookie: REFRESH_TOKEN });
+    expect(after.status).toBe(401);
+    expect(after.body).toEqual({ detail: 'Invalid refresh token' });
+  });
+
+  test('answers 404 {"detail": "Not Found"} for unknown paths', async () => {
+    for (const path of ['/nope', '/auth', '/auth/token/extra', '/users/me/', '/%zz']) {
+      const reply = await request(`${app.url}${path}`, 'GET');
+      expect([path, reply.status, reply.body]).toEqual([path, 404, { detail: 'Not Found' }]);
+      expect(reply.headers.get('content-type')).toBe('application/json');
+    }
+  });
+
+  test('answers 405 {"detail": "Method Not Allowed"} for a known path with another method', async () => {
+    for (const [method, path] of [['GET', '/auth/token'], ['PUT', '/auth/refresh'], ['POST', '/users/me'], ['DELETE', '/auth/logout']]) {
+      const reply = await request(`${app.url}${path}`, method);
+      expect([method, path, reply.status, reply.body]).toEqual([method, path, 405, { detail: 'Method Not Allowed' }]);
+    }
+  });
+
+  test('answers GET / with an index of the routes', async () => {
+    const reply = await request(`${app.url}/`, 'GET');
+    expect(reply.status).toBe(200);
+    expect(reply.body.routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`)).toEqual(routes.map((r) => `${r.method} ${r.path}`));
+  });
+
+  test('reads cookies sent in several Cookie headers and among other cookies', async () => {
+    const login = await request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"username":"johndoe","password":"secret"}' });
+    const refresh = refreshCookieOf(login)!;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${app.url}/auth/refresh`, { method: 'POST', headers: { cookie: ['theme=dark; lang=en', `refresh_token=${refresh}; other=1`] } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+  });
+
+  test('never answers with a stack trace, even for a broken body', async () => {
+    const reply = await request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"username": "\\ud800' });
+    expect(reply.status).toBe(422);
+    expect(JSON.stringify(reply.body)).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+});
