@@ -26,7 +26,7 @@ describe('GET /users/me', () => {
   });
 
   test('answers 401 Not authenticated with no Authorization header, or one of another scheme', async () => {
-    for (const headers of [{}, { authorization: 'Basic am9objpzZWNyZXQ=' }, { authorization: 'Bearer' }]) {
+    for (const headers of [{}, { authorization: 'Basic am9objpzZWNyZXQ=' }, { authorization: 'Bearer' }] as Record<string, string>[]) {
       const reply = await me(headers);
       expect(reply.status).toBe(401);
       expect(reply.body).toEqual({ detail: 'Not authenticated' });

@@ -1,0 +1,106 @@
+import { AuthService, type AuditEvent } from '../../functions/core/auth';
+import { HttpError, ServiceUnavailableError } from '../../functions/core/errors';
+import { PasswordChecker, hashPassword } from '../../functions/core/passwords';
+import { TokenService } from '../../functions/core/tokens';
+import { MemoryStore } from '../support/memory-store';
+
+const KEY = new TextEncoder().encode('unit-test-key-unit-test-key-unit-test-key');
+const settings = { issuer: 'i', audience: 'a', accessTokenTtl: 900, refreshTokenTtl: 604800 };
+const meta = { sourceIp: '198.51.100.7', userAgent: 'jest' };
+
+async function setup() {
+  const store = new MemoryStore();
+  const tokens = new TokenService(async () => KEY, settings);
+  const events: { event: AuditEvent; fields: Record<string, unknown> }[] = [];
+  let clock = Date.now();
+  const auth = new AuthService(store, tokens, new PasswordChecker(4), settings, (event, fields) => events.push({ event, fields: { ...fields } }), () => clock);
+  await store.putUser({ username: 'ann', passwordHash: await hashPassword('pw', 4), disabled: false, createdAt: 0 }, false);
+  return { store, tokens, auth, events, advance: (ms: number) => (clock += ms) };
+}
+
+const status = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof HttpError ? `${e.status} ${e.detail}` : (e as Error).name));
+
+describe('AuthService', () => {
+  test('login writes one session named by both tokens and audits it without secrets', async () => {
+    const { store, tokens, auth, events } = await setup();
+    const result = await auth.login('ann', 'pw', meta);
+    const access = await tokens.verify(result.accessToken, 'access');
+    const refresh = await tokens.verify(result.refreshToken, 'refresh');
+    expect(access.sid).toBe(result.sid);
+    expect(refresh.sid).toBe(result.sid);
+    expect(store.sessions.get(result.sid)).toMatchObject({ username: 'ann', jti: refresh.jti, expiresAt: refresh.exp });
+    expect(events).toEqual([{ event: 'login_succeeded', fields: { username: 'ann', sid: result.sid, ...meta } }]);
+  });
+
+  test('login failures are one 401 and write nothing; the audit says why', async () => {
+    const { store, auth, events } = await setup();
+    await store.putUser({ username: 'bob', passwordHash: await hashPassword('pw', 4), disabled: true, createdAt: 0 }, false);
+    expect(await status(auth.login('ann', 'nope', meta))).toBe('401 Incorrect username or password');
+    expect(await status(auth.login('zed', 'pw', meta))).toBe('401 Incorrect username or password');
+    expect(await status(auth.login('bob', 'pw', meta))).toBe('401 Incorrect username or password');
+    expect(store.sessions.size).toBe(0);
+    expect(events.map((e) => e.fields.reason)).toEqual(['bad_password', 'unknown_user', 'disabled']);
+  });
+
+  test('refresh needs the session current jti, an unexpired session, and an enabled user', async () => {
+    const { store, auth, advance } = await setup();
+    const { refreshToken, sid } = await auth.login('ann', 'pw', meta);
+    expect(await status(auth.refresh(refreshToken, meta))).toBe('ok');
+
+    store.sessions.get(sid)!.jti = 'BBBBBBBBBBBBBBBBBBBBBB';
+    expect(await status(auth.refresh(refreshToken, meta))).toBe('401 Invalid refresh token');
+
+    const second = await auth.login('ann', 'pw', meta);
+    store.users.get('ann')!.disabled = true;
+    expect(await status(auth.refresh(second.refreshToken, meta))).toBe('401 Invalid refresh token');
+    store.users.get('ann')!.disabled = false;
+
+    advance(604800 * 1000);
+    expect(await status(auth.refresh(second.refreshToken, meta))).toBe('401 Invalid refresh token');
+  });
+
+  test('sessionsValidAfter ends sessions created at or before it, not later ones', async () => {
+    const { store, auth, advance } = await setup();
+    const old = await auth.login('ann', 'pw', meta);
+    store.users.get('ann')!.sessionsValidAfter = store.sessions.get(old.sid)!.createdAt;
+    advance(1);
+    const fresh = await auth.login('ann', 'pw', meta);
+    expect(await status(auth.currentUser(old.accessToken))).toBe('401 Could not validate credentials');
+    expect(await status(auth.currentUser(fresh.accessToken))).toBe('ok');
+  });
+
+  test('logout deletes the sessions named by genuine tokens and ignores the rest', async () => {
+    const { store, auth, events } = await setup();
+    const a = await auth.login('ann', 'pw', meta);
+    const b = await auth.login('ann', 'pw', meta);
+    await auth.logout({ refreshToken: 'junk', accessToken: b.accessToken }, meta);
+    expect([...store.sessions.keys()]).toEqual([a.sid]);
+    expect(events.filter((e) => e.event === 'logout')).toEqual([{ event: 'logout', fields: { username: 'ann', sid: b.sid, ...meta } }]);
+  });
+
+  test('logout with nothing genuine does not touch the store', async () => {
+    const { store, auth } = await setup();
+    const before = store.calls;
+    await auth.logout({ refreshToken: 'junk' }, meta);
+    await auth.logout({}, meta);
+    expect(store.calls).toBe(before);
+  });
+
+  test('a store outage surfaces as ServiceUnavailableError, never as a 401', async () => {
+    const { store, auth } = await setup();
+    const { refreshToken, accessToken } = await auth.login('ann', 'pw', meta);
+    store.failing = true;
+    expect(await status(auth.login('ann', 'pw', meta))).toBe('ServiceUnavailableError');
+    expect(await status(auth.refresh(refreshToken, meta))).toBe('ServiceUnavailableError');
+    expect(await status(auth.logout({ refreshToken }, meta))).toBe('ServiceUnavailableError');
+    expect(await status(auth.currentUser(accessToken))).toBe('ServiceUnavailableError');
+    expect(new ServiceUnavailableError('store').dependency).toBe('store');
+  });
+
+  test('currentUser is 400 Inactive user for a disabled user with a live session', async () => {
+    const { store, auth } = await setup();
+    const { accessToken } = await auth.login('ann', 'pw', meta);
+    store.users.get('ann')!.disabled = true;
+    expect(await status(auth.currentUser(accessToken))).toBe('400 Inactive user');
+  });
+});

@@ -1,0 +1,38 @@
+import { loadConfig } from '../../functions/core/config';
+
+const base = { TABLE_NAME: 't', JWT_SECRET: 'k'.repeat(32) };
+
+describe('loadConfig', () => {
+  test('applies the contract defaults', () => {
+    expect(loadConfig(base)).toMatchObject({
+      accessTokenTtl: 900,
+      refreshTokenTtl: 604800,
+      sessionMaxSeconds: 2592000,
+      refreshReuseGraceSeconds: 10,
+      bcryptCost: 10,
+      cookie: { secure: true, path: '/auth', sameSite: 'Lax' },
+      allowedOrigins: [],
+    });
+  });
+
+  test.each([
+    [{ JWT_SECRET: 'k'.repeat(32) }, /TABLE_NAME is required/],
+    [{ TABLE_NAME: 't' }, /JWT_SECRET.*JWT_SECRET_ARN/],
+    [{ ...base, JWT_SECRET: 'short' }, /at least 32 bytes/],
+    [{ ...base, ACCESS_TOKEN_TTL_SECONDS: '15m' }, /ACCESS_TOKEN_TTL_SECONDS must be a whole number/],
+    [{ ...base, BCRYPT_COST: '40' }, /BCRYPT_COST must be between 4 and 15/],
+    [{ ...base, COOKIE_SECURE: 'yes' }, /COOKIE_SECURE must be "true" or "false"/],
+    [{ ...base, COOKIE_SAMESITE: 'lax' }, /COOKIE_SAMESITE must be/],
+    [{ ...base, COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'false' }, /needs COOKIE_SECURE=true/],
+    [{ ...base, COOKIE_PATH: 'auth' }, /COOKIE_PATH/],
+    [{ ...base, ALLOWED_ORIGINS: 'https://ok.example, not a url' }, /ALLOWED_ORIGINS/],
+  ])('fails at init with a message naming the variable (%#)', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  test('reads overrides and a comma-separated origin list', () => {
+    const config = loadConfig({ ...base, COOKIE_SAMESITE: 'None', COOKIE_PATH: '/', ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000' });
+    expect(config.cookie).toEqual({ secure: true, path: '/', sameSite: 'None' });
+    expect(config.allowedOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
+  });
+});
