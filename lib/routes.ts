@@ -8,13 +8,38 @@ export interface Route {
   /** File under functions/ (without .ts) exporting `handler`; also the function's id in the stack. */
   handler: string;
   description: string;
+  /** The only DynamoDB actions the route's function may perform (least privilege, read by the stack). */
+  tableActions: readonly string[];
+  /** Whether the function signs or verifies tokens, and so may read the signing-key secret. */
+  usesSigningKey: boolean;
 }
 
 export const routes: readonly Route[] = [
-  { method: 'POST', path: '/auth/token', handler: 'token', description: 'Log in with username and password' },
-  { method: 'POST', path: '/auth/refresh', handler: 'refresh', description: 'New access token from the refresh cookie' },
-  { method: 'POST', path: '/auth/logout', handler: 'logout', description: 'End this session and clear the cookie' },
-  { method: 'GET', path: '/users/me', handler: 'me', description: 'The current user' },
+  {
+    method: 'POST',
+    path: '/auth/token',
+    handler: 'token',
+    description: 'Log in with username and password',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    usesSigningKey: true,
+  },
+  {
+    method: 'POST',
+    path: '/auth/refresh',
+    handler: 'refresh',
+    description: 'New access token from the refresh cookie',
+    tableActions: ['dynamodb:BatchGetItem'],
+    usesSigningKey: true,
+  },
+  {
+    method: 'POST',
+    path: '/auth/logout',
+    handler: 'logout',
+    description: 'End this session and clear the cookie',
+    tableActions: ['dynamodb:DeleteItem'],
+    usesSigningKey: true,
+  },
+  { method: 'GET', path: '/users/me', handler: 'me', description: 'The current user', tableActions: ['dynamodb:BatchGetItem'], usesSigningKey: true },
 ];
 
 /** Answers every request no route matches: 404, or 405 when the path exists with another method. */

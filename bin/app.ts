@@ -1,0 +1,48 @@
+/**
+ * The CDK app: the auth stack, configured from CDK context (`-c key=value` or cdk.json), checked by
+ * cdk-nag's AwsSolutions pack. Any finding not acknowledged with a reason fails the synth.
+ */
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AuthStack, type AuthStackProps } from '../lib/auth-stack';
+
+export function stackPropsFromContext(app: App): AuthStackProps {
+  const ctx = (key: string): string | undefined => {
+    const v = app.node.tryGetContext(key);
+    return v === undefined || v === null || v === '' ? undefined : String(v);
+  };
+  const num = (key: string) => {
+    const v = ctx(key);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new Error(`context ${key} must be a whole number, got "${v}"`);
+    return Number(v);
+  };
+  const rate = num('throttleRateLimit');
+  const burst = num('throttleBurstLimit');
+  return {
+    accessTokenTtlSeconds: num('accessTokenTtlSeconds'),
+    refreshTokenTtlSeconds: num('refreshTokenTtlSeconds'),
+    sessionMaxSeconds: num('sessionMaxSeconds'),
+    refreshReuseGraceSeconds: num('refreshReuseGraceSeconds'),
+    allowedOrigins: ctx('allowedOrigins')?.split(',').map((o) => o.trim()).filter(Boolean),
+    cookiePath: ctx('cookiePath'),
+    cookieSameSite: ctx('cookieSameSite') as AuthStackProps['cookieSameSite'],
+    cookieSecure: ctx('cookieSecure') === undefined ? undefined : ctx('cookieSecure') === 'true',
+    bcryptCost: num('bcryptCost'),
+    logLevel: ctx('logLevel') as AuthStackProps['logLevel'],
+    throttle: rate !== undefined || burst !== undefined ? { rateLimit: rate ?? 100, burstLimit: burst ?? 200 } : undefined,
+    removalPolicy: ctx('destroyOnRemoval') === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  };
+}
+
+export function buildApp(app = new App()): { app: App; stack: AuthStack; nag: AwsSolutionsChecks } {
+  const stack = new AuthStack(app, app.node.tryGetContext('stackName') || 'AuthApi', {
+    description: 'Serverless auth API: password login, JWT access tokens, revocable refresh-token sessions',
+    ...stackPropsFromContext(app),
+  });
+  const nag = new AwsSolutionsChecks(app);
+  Validations.of(app).addPlugins(nag);
+  return { app, stack, nag };
+}
+
+if (process.env.AUTH_API_NO_AUTO_SYNTH !== 'true') buildApp().app.synth();
