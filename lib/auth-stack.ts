@@ -104,6 +104,12 @@ export class AuthStack extends Stack {
       COOKIE_SECURE: String(props.cookieSecure ?? true),
       BCRYPT_COST: String(props.bcryptCost ?? 10),
       POWERTOOLS_SERVICE_NAME: 'auth-api',
+      // Stack traces of 500s point at the TypeScript source, not the minified bundle.
+      NODE_OPTIONS: '--enable-source-maps',
+      // Empty in AWS. Declared so `sam local invoke --env-vars test/events/env.json` can point a
+      // function at a local store and key: SAM only overrides variables the template declares.
+      DYNAMODB_ENDPOINT: '',
+      JWT_SECRET: '',
       // Bounded so a store outage becomes a 503 well inside the function timeout.
       DYNAMODB_MAX_ATTEMPTS: '3',
       DYNAMODB_CONNECT_TIMEOUT_MS: '500',
@@ -136,7 +142,7 @@ export class AuthStack extends Stack {
         loggingFormat: LoggingFormat.JSON,
         applicationLogLevelV2: ApplicationLogLevel[logLevel],
         systemLogLevelV2: SystemLogLevel.WARN,
-        environment: handler === fallbackHandler ? { POWERTOOLS_SERVICE_NAME: 'auth-api' } : environment,
+        environment: handler === fallbackHandler ? { POWERTOOLS_SERVICE_NAME: 'auth-api', NODE_OPTIONS: '--enable-source-maps' } : environment,
         description: handler === fallbackHandler ? '404 / 405 for every unmatched request' : `${routes.find((r) => r.handler === handler)?.method} ${routes.find((r) => r.handler === handler)?.path}`,
         bundling: {
           minify: true,

@@ -1,0 +1,182 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../bin/app';
+import { functionId } from '../../lib/auth-stack';
+import { fallbackHandler, matchRoute, routes } from '../../lib/routes';
+
+process.env.AUTH_API_NO_AUTO_SYNTH = 'true';
+
+type Resources = Record<string, { Type: string; Properties: any; Metadata?: any; DeletionPolicy?: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function synth(context: Record<string, string> = {}) {
+  const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true, ...context } });
+  const built = buildApp(app);
+  const template = Template.fromStack(built.stack);
+  return { ...built, template, resources: template.toJSON().Resources as Resources };
+}
+
+const { stack, nag, template, resources } = synth();
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const handlers = [...routes.map((r) => r.handler), fallbackHandler];
+const fnLogicalId = (handler: string) => {
+  const found = ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith(functionId(handler)));
+  expect(found).toHaveLength(1);
+  return found[0][0];
+};
+
+/** All IAM actions granted to the role of a handler's function. */
+function actionsOf(handler: string): string[] {
+  const roleRef = resources[fnLogicalId(handler)].Properties.Role['Fn::GetAtt'][0];
+  return ofType('AWS::IAM::Policy')
+    .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
+}
+
+describe('AuthStack', () => {
+  test('makes one function per route plus the catch-all, each Node.js 24 on arm64, bundled and minified', () => {
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(handlers.length);
+    for (const handler of handlers) {
+      const fn = resources[fnLogicalId(handler)].Properties;
+      expect([handler, fn.Runtime, fn.Architectures]).toEqual([handler, 'nodejs24.x', ['arm64']]);
+      expect(fn.Handler).toBe('index.handler');
+      expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
+      expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  test('routes each path of lib/routes.ts to its own function, and everything else to the catch-all', () => {
+    const integrationTarget = (integrationRef: string) => {
+      const uri = resources[integrationRef].Properties.IntegrationUri;
+      return uri['Fn::GetAtt'][0] as string;
+    };
+    const apiRoutes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => ({
+      key: r.Properties.RouteKey as string,
+      fn: integrationTarget(r.Properties.Target['Fn::Join'][1][1].Ref),
+    }));
+    expect(apiRoutes.map((r) => r.key).sort()).toEqual([...routes.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+    const targets = new Set(apiRoutes.map((r) => r.fn));
+    expect(targets.size).toBe(apiRoutes.length);
+    for (const { key, fn } of apiRoutes) {
+      if (key === '$default') {
+        expect(fn).toBe(fnLogicalId(fallbackHandler));
+        continue;
+      }
+      // The dev server resolves the same method and path to the same handler.
+      const [method, path] = key.split(' ');
+      expect(fn).toBe(fnLogicalId(matchRoute(method, path).route!.handler));
+    }
+  });
+
+  test('has one on-demand table with pk/sk, TTL on expiresAt, the sessions GSI, PITR, kept on delete', () => {
+    const tables = ofType('AWS::DynamoDB::GlobalTable');
+    expect(tables).toHaveLength(1);
+    const [, table] = tables[0];
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [
+        { IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] },
+      ],
+      Replicas: [expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+    });
+  });
+
+  test('lets a throwaway stack destroy its table with -c destroyOnRemoval=true', () => {
+    const { resources: r } = synth({ destroyOnRemoval: 'true' });
+    const [, table] = Object.entries(r).find(([, x]) => x.Type === 'AWS::DynamoDB::GlobalTable')!;
+    expect(table.DeletionPolicy).toBe('Delete');
+  });
+
+  test('generates the signing key at deploy time and passes only its ARN to the functions', () => {
+    const secrets = ofType('AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(1);
+    const [secretId, secret] = secrets[0];
+    expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
+    expect(secret.Properties.SecretString).toBeUndefined();
+    for (const route of routes) {
+      const vars = resources[fnLogicalId(route.handler)].Properties.Environment.Variables;
+      expect(vars.JWT_SECRET_ARN).toEqual({ Ref: secretId });
+      expect(vars.JWT_SECRET).toBe(''); // a placeholder for sam local only; empty means "use the secret"
+      expect(vars.DYNAMODB_ENDPOINT).toBe('');
+      expect(actionsOf(route.handler)).toContain('secretsmanager:GetSecretValue');
+    }
+    expect(actionsOf(fallbackHandler)).not.toContain('secretsmanager:GetSecretValue');
+  });
+
+  test('grants each function exactly the DynamoDB actions of its route, on the table only', () => {
+    for (const handler of handlers) {
+      const expected = routes.find((r) => r.handler === handler)?.tableActions ?? [];
+      const granted = actionsOf(handler).filter((a) => a.startsWith('dynamodb:'));
+      expect([handler, granted.sort()]).toEqual([handler, [...expected].sort()]);
+    }
+    expect(actionsOf('me').filter((a) => a.startsWith('dynamodb:') && /Put|Update|Delete|Write/.test(a))).toEqual([]);
+    const all = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    for (const s of all) {
+      expect([s.Action].flat()).not.toContain('dynamodb:*');
+      expect([s.Action].flat()).not.toContain('dynamodb:Scan');
+      if ([s.Action].flat().some((a: string) => a.startsWith('dynamodb:'))) expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
+    }
+    expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties.ManagedPolicyArns === undefined)).toBe(true);
+  });
+
+  test('keeps every log group for 30 days', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(handlers.length + 1);
+    for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
+  });
+
+  test('writes JSON access logs without cookies, headers or query strings, and throttles the stage', () => {
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
+    expect(stage.Properties.StageName).toBe('$default');
+    expect(stage.Properties.AutoDeploy).toBe(true);
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey' });
+    expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/cookie|authorization|header|querystring/i);
+  });
+
+  test('takes throttling, origins and cookie settings from context, with CORS for listed origins only', () => {
+    const { template: t, resources: r } = synth({ throttleRateLimit: '10', throttleBurstLimit: '20', allowedOrigins: 'https://app.example.com', cookieSameSite: 'None' });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 } });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://app.example.com'], AllowCredentials: true } });
+    const fn = Object.entries(r).find(([id]) => id.startsWith('TokenFunction') && r[id].Type === 'AWS::Lambda::Function')![1];
+    expect(fn.Properties.Environment.Variables).toMatchObject({ ALLOWED_ORIGINS: 'https://app.example.com', COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'true' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+  });
+
+  test('refuses a bad configuration at synth with the variable named', () => {
+    expect(() => synth({ cookieSameSite: 'lax' })).toThrow(/COOKIE_SAMESITE/);
+    expect(() => synth({ bcryptCost: 'ten' })).toThrow(/bcryptCost must be a whole number/);
+  });
+
+  test('outputs the API URL and the table name', () => {
+    template.hasOutput('ApiUrl', {});
+    template.hasOutput('TableName', { Value: { Ref: Match.stringLikeRegexp('^Table') } });
+  });
+
+  test('keeps the asset metadata `sam local invoke` reads on every function', () => {
+    for (const handler of handlers) {
+      const meta = resources[fnLogicalId(handler)].Metadata;
+      expect(meta['aws:asset:property']).toBe('Code');
+      expect(meta['aws:asset:path']).toMatch(/^asset\./);
+      expect(meta['aws:cdk:path']).toBe(`${stack.stackName}/${functionId(handler)}/Resource`);
+    }
+  });
+
+  test('passes cdk-nag AwsSolutions with every acknowledgement carrying a reason', () => {
+    const report = nag.validateScope(stack);
+    expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.locations).join(' ')}`)).toEqual([]);
+    expect(report.success).toBe(true);
+    const acks = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => Object.entries(m.data as Record<string, string>)))
+      .flat();
+    expect(acks.map(([id]) => id).sort()).toEqual(['Annotation::AwsSolutions-APIG4', 'Annotation::AwsSolutions-SMG4']);
+    for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(40);
+  });
+});
