@@ -36,7 +36,7 @@ async function main() {
   const config = loadConfig();
   const table = await ensureTable(new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), config.tableName);
   const added = await seedDemoUsers(new DynamoStore(createDocumentClient(), config.tableName), config.bcryptCost);
-  const server = createLocalServer(await loadHandlers());
+  const server = createLocalServer(await loadHandlers(), config.allowedOrigins);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

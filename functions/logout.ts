@@ -1,4 +1,5 @@
 import { REFRESH_COOKIE, clearRefreshCookie, readCookie } from './http/cookies';
+import { assertOriginAllowed } from './http/csrf';
 import { httpHandler } from './http/handler';
 import { bearerToken, requestMeta } from './http/request';
 import { json } from './http/response';
@@ -10,6 +11,7 @@ import type { HttpEvent, HttpResult } from './http/types';
  * store fails the error propagates (503) and the cookie is kept, so the client can retry.
  */
 export async function logout(event: HttpEvent): Promise<HttpResult> {
+  assertOriginAllowed(event, config.allowedOrigins);
   await auth.logout({ refreshToken: readCookie(event, REFRESH_COOKIE), accessToken: bearerToken(event) }, requestMeta(event));
   return json(200, { message: 'Successfully logged out' }, { cookies: [clearRefreshCookie(config.cookie)] });
 }

@@ -9,7 +9,7 @@ import type { HttpEvent, HttpResult } from './http/types';
 export async function me(event: HttpEvent): Promise<HttpResult> {
   const token = bearerToken(event);
   if (!token) throw notAuthenticated();
-  const user = await auth.currentUser(token);
+  const { user } = await auth.authenticate(token);
   return json(200, { username: user.username, email: user.email ?? null, full_name: user.fullName ?? null, disabled: user.disabled });
 }
 

@@ -8,11 +8,11 @@ import type { HttpEvent, HttpResult } from './http/types';
 /** POST /auth/token: password login; the access token in the body, the refresh token in an HttpOnly cookie. */
 export async function token(event: HttpEvent): Promise<HttpResult> {
   const { username, password } = parseLoginForm(event);
-  const result = await auth.login(username, password, requestMeta(event));
+  const issued = await auth.login(username, password, requestMeta(event));
   return json(
     200,
-    { access_token: result.accessToken, token_type: 'bearer', expires_in: config.accessTokenTtl },
-    { cookies: [refreshCookie(config.cookie, result.refreshToken, config.refreshTokenTtl)] },
+    { access_token: issued.accessToken, token_type: 'bearer', expires_in: config.accessTokenTtl },
+    { cookies: [refreshCookie(config.cookie, issued.refreshToken, issued.refreshMaxAge)] },
   );
 }
 

@@ -125,7 +125,12 @@ export class AuthStack extends Stack {
       // A role of our own instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
       const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `Runs the ${handler} route` });
       role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-      if (tableActions.length > 0) role.addToPolicy(new PolicyStatement({ actions: [...tableActions], resources: [this.table.tableArn] }));
+      const onTable = tableActions.filter((a) => a !== 'dynamodb:Query');
+      if (onTable.length > 0) role.addToPolicy(new PolicyStatement({ actions: onTable, resources: [this.table.tableArn] }));
+      // The only Query is a user's sessions through the index: granted on that index alone.
+      if (tableActions.includes('dynamodb:Query')) {
+        role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${TABLE.userSessionsIndex}`] }));
+      }
       if (usesSigningKey) role.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signingKey.secretArn] }));
 
       const sizing = SIZING[handler] ?? DEFAULT_SIZING;

@@ -8,7 +8,7 @@ export interface Route {
   /** File under functions/ (without .ts) exporting `handler`; also the function's id in the stack. */
   handler: string;
   description: string;
-  /** The only DynamoDB actions the route's function may perform (least privilege, read by the stack). */
+  /** The only DynamoDB actions the route's function may perform (least privilege, read by the stack); Query is granted on the index only. */
   tableActions: readonly string[];
   /** Whether the function signs or verifies tokens, and so may read the signing-key secret. */
   usesSigningKey: boolean;
@@ -20,15 +20,15 @@ export const routes: readonly Route[] = [
     path: '/auth/token',
     handler: 'token',
     description: 'Log in with username and password',
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
     usesSigningKey: true,
   },
   {
     method: 'POST',
     path: '/auth/refresh',
     handler: 'refresh',
-    description: 'New access token from the refresh cookie',
-    tableActions: ['dynamodb:BatchGetItem'],
+    description: 'New access token and rotated refresh cookie',
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     usesSigningKey: true,
   },
   {
@@ -37,6 +37,30 @@ export const routes: readonly Route[] = [
     handler: 'logout',
     description: 'End this session and clear the cookie',
     tableActions: ['dynamodb:DeleteItem'],
+    usesSigningKey: true,
+  },
+  {
+    method: 'POST',
+    path: '/auth/logout-all',
+    handler: 'logout-all',
+    description: 'End every session of the user',
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
+    usesSigningKey: true,
+  },
+  {
+    method: 'GET',
+    path: '/auth/sessions',
+    handler: 'sessions',
+    description: "The user's live sessions",
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'],
+    usesSigningKey: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/auth/sessions/{id}',
+    handler: 'session-delete',
+    description: 'End one of the user own sessions',
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
     usesSigningKey: true,
   },
   { method: 'GET', path: '/users/me', handler: 'me', description: 'The current user', tableActions: ['dynamodb:BatchGetItem'], usesSigningKey: true },

@@ -1,9 +1,11 @@
-import { badCredentials, inactiveUser, invalidCredentials, invalidRefreshToken } from './errors';
-import type { AuthStore, SessionRecord, UserRecord } from './ports';
+import type { LockoutSettings } from './config';
+import { badCredentials, inactiveUser, invalidCredentials, invalidRefreshToken, tooManyAttempts } from './errors';
+import { afterIpFailure, afterUserFailure, retryAfterSeconds } from './lockout';
+import type { AuthStore, SessionRecord, ThrottleRecord, ThrottleSubject, UserRecord } from './ports';
 import { PasswordChecker } from './passwords';
 import { TokenError, TokenService, newId, type TokenClaims } from './tokens';
 
-/** Who is asking, for the audit log only. */
+/** Who is asking, for the audit log and the per-IP limit. */
 export interface RequestMeta {
   sourceIp?: string;
   userAgent?: string;
@@ -19,18 +21,35 @@ export type AuditEvent =
   | 'logout_all'
   | 'session_deleted';
 
-/** One structured audit line; implementations must never receive a token or password (they are not passed). */
-export type Audit = (event: AuditEvent, fields: { username?: string; sid?: string; reason?: string } & RequestMeta) => void;
+/** One structured audit line; implementations never receive a token or password (they are not passed). */
+export type Audit = (
+  event: AuditEvent,
+  fields: { username?: string; sid?: string; reason?: string; revoked?: number } & RequestMeta,
+) => void;
 
-export interface LoginResult {
+/** Tokens handed to the client, with the refresh token's lifetime left (the cookie's Max-Age). */
+export interface IssuedTokens {
   accessToken: string;
   refreshToken: string;
+  refreshMaxAge: number;
   sid: string;
+}
+
+/** A caller proven by a token whose session lives. */
+export interface Authenticated {
+  claims: TokenClaims;
+  session: SessionRecord;
+  user: UserRecord;
 }
 
 export interface AuthSettings {
   refreshTokenTtl: number;
+  sessionMaxSeconds: number;
+  refreshReuseGraceSeconds: number;
+  lockout: LockoutSettings;
 }
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** The login / refresh / logout / who-am-I rules of CONTRACT.md, over an AuthStore. */
 export class AuthService {
@@ -43,52 +62,97 @@ export class AuthService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Checks the password and starts a new session; every failure is the same 401. */
-  async login(username: string, password: string, meta: RequestMeta): Promise<LoginResult> {
-    const user = await this.store.getUser(username);
+  /**
+   * Checks the password and starts a new session. Every failure is the same 401 after the same
+   * work (one read, one bcrypt compare, the failure counters); a locked username or IP gets 429
+   * before the password is looked at.
+   */
+  async login(username: string, password: string, meta: RequestMeta): Promise<IssuedTokens> {
+    const nowMs = this.now();
+    const ip = meta.sourceIp ?? 'unknown';
+    const state = await this.store.getLoginState(username, ip);
+    const wait = retryAfterSeconds(this.settings.lockout, state.userThrottle, state.ipThrottle, nowMs);
+    if (wait > 0) {
+      this.audit('login_locked', { username, ...meta });
+      throw tooManyAttempts(wait);
+    }
+
+    const { user } = state;
     const matches = await this.passwords.check(password, user?.passwordHash);
     if (!user || !matches || user.disabled) {
       this.audit('login_failed', { username, reason: !user ? 'unknown_user' : user.disabled && matches ? 'disabled' : 'bad_password', ...meta });
+      await Promise.all([
+        this.recordFailure({ kind: 'user', username }, state.userThrottle, nowMs),
+        this.recordFailure({ kind: 'ip', ip }, state.ipThrottle, nowMs),
+      ]);
       throw badCredentials();
     }
-    const nowMs = this.now();
+
+    const nowSec = seconds(nowMs);
+    const absoluteExpiresAt = nowSec + this.settings.sessionMaxSeconds;
     const session: SessionRecord = {
       sid: newId(),
       username,
       jti: newId(),
       createdAt: nowMs,
       lastUsedAt: nowMs,
-      expiresAt: Math.floor(nowMs / 1000) + this.settings.refreshTokenTtl,
+      expiresAt: Math.min(nowSec + this.settings.refreshTokenTtl, absoluteExpiresAt),
+      absoluteExpiresAt,
     };
-    await this.store.putSession(session);
-    const iat = Math.floor(nowMs / 1000);
-    const [accessToken, refreshToken] = await Promise.all([
-      this.tokens.sign('access', username, session.sid, newId(), iat),
-      this.tokens.sign('refresh', username, session.sid, session.jti, iat, session.expiresAt),
+    await Promise.all([
+      this.store.putSession(session),
+      // A success resets the username's count (only costs a request when there was one).
+      state.userThrottle ? this.store.clearThrottle({ kind: 'user', username }) : undefined,
     ]);
+    const issued = await this.issue(session, session.jti, nowMs, nowMs);
     this.audit('login_succeeded', { username, sid: session.sid, ...meta });
-    return { accessToken, refreshToken, sid: session.sid };
-  }
-
-  /** Issues a new access token for a live session's current refresh token. */
-  async refresh(refreshToken: string | undefined, meta: RequestMeta): Promise<{ accessToken: string }> {
-    const claims = await this.verifyOr(refreshToken, 'refresh', invalidRefreshToken);
-    const live = await this.liveSession(claims);
-    if (!live || live.session.jti !== claims.jti || live.user.disabled) throw invalidRefreshToken();
-    const accessToken = await this.tokens.sign('access', claims.sub, claims.sid, newId(), Math.floor(this.now() / 1000));
-    this.audit('refresh', { username: claims.sub, sid: claims.sid, ...meta });
-    return { accessToken };
+    return issued;
   }
 
   /**
-   * Ends the sessions named by whichever genuine tokens are presented (expired ones included).
-   * Invalid or absent tokens are ignored: logout always succeeds unless the store fails.
+   * Rotates the refresh token: the presented one becomes stale and its successor is returned.
+   * The one just replaced, presented again within the grace window, gets the same successor back;
+   * any other stale token is a replay and ends the whole session.
+   */
+  async refresh(refreshToken: string | undefined, meta: RequestMeta): Promise<IssuedTokens> {
+    const claims = await this.verifyOr(refreshToken, 'refresh', invalidRefreshToken);
+    const nowMs = this.now();
+    const { session: read, user } = await this.store.getSessionAndUser(claims.sid, claims.sub);
+    let session = read;
+    if (!this.lives(session, user, claims, nowMs) || user!.disabled) throw invalidRefreshToken();
+
+    if (claims.jti === session!.jti) {
+      const rotatedAt = nowMs;
+      const expiresAt = Math.min(seconds(nowMs) + this.settings.refreshTokenTtl, session!.absoluteExpiresAt);
+      const next = await this.tokens.deriveJti(claims.sid, claims.jti);
+      if (await this.store.rotateSession(claims.sid, { jti: next, prevJti: claims.jti, rotatedAt, expiresAt })) {
+        this.audit('refresh', { username: claims.sub, sid: claims.sid, ...meta });
+        return this.issue({ ...session!, jti: next, expiresAt }, next, rotatedAt, nowMs);
+      }
+      // Another request rotated this token a moment ago (or the session just ended): look again.
+      session = await this.store.getSession(claims.sid);
+      if (!this.lives(session, user, claims, nowMs) || session!.jti === claims.jti) throw invalidRefreshToken();
+    }
+
+    const s = session!;
+    const grace = this.settings.refreshReuseGraceSeconds * 1000;
+    if (grace > 0 && claims.jti === s.prevJti && s.rotatedAt !== undefined && nowMs - s.rotatedAt <= grace) {
+      // A retry or a second tab: the successor, re-made byte for byte from what the item keeps.
+      this.audit('refresh', { username: claims.sub, sid: claims.sid, reason: 'grace_retry', ...meta });
+      return this.issue(s, s.jti, s.rotatedAt, nowMs);
+    }
+
+    await this.store.deleteSessions([claims.sid]);
+    this.audit('refresh_token_reuse', { username: claims.sub, sid: claims.sid, ...meta });
+    throw invalidRefreshToken();
+  }
+
+  /**
+   * Ends the sessions named by whichever genuine tokens are presented (expired or rotated ones
+   * included). Invalid or absent tokens are ignored: logout always succeeds unless the store fails.
    */
   async logout(presented: { refreshToken?: string; accessToken?: string }, meta: RequestMeta): Promise<void> {
-    const claims = await Promise.all([
-      this.genuine(presented.refreshToken, 'refresh'),
-      this.genuine(presented.accessToken, 'access'),
-    ]);
+    const claims = await Promise.all([this.genuine(presented.refreshToken, 'refresh'), this.genuine(presented.accessToken, 'access')]);
     const named = new Map<string, TokenClaims>();
     for (const c of claims) if (c) named.set(c.sid, c);
     if (named.size === 0) return;
@@ -96,13 +160,51 @@ export class AuthService {
     for (const c of named.values()) this.audit('logout', { username: c.sub, sid: c.sid, ...meta });
   }
 
-  /** The user behind a live access token; 401 when the token or its session is not valid, 400 when the user is disabled. */
-  async currentUser(accessToken: string): Promise<UserRecord> {
+  /** The caller behind a live access token; 401 when the token or its session is not valid, 400 when the user is disabled. */
+  async authenticate(accessToken: string): Promise<Authenticated> {
     const claims = await this.verifyOr(accessToken, 'access', invalidCredentials);
-    const live = await this.liveSession(claims);
-    if (!live) throw invalidCredentials();
-    if (live.user.disabled) throw inactiveUser();
-    return live.user;
+    const { session, user } = await this.store.getSessionAndUser(claims.sid, claims.sub);
+    if (!this.lives(session, user, claims, this.now())) throw invalidCredentials();
+    if (user!.disabled) throw inactiveUser();
+    return { claims, session: session!, user: user! };
+  }
+
+  /**
+   * The caller behind a live refresh cookie whose token is current or was replaced within the
+   * grace window, without rotating it (logout-all accepts the cookie as proof).
+   */
+  async authenticateRefresh(refreshToken: string): Promise<Authenticated> {
+    const claims = await this.verifyOr(refreshToken, 'refresh', invalidCredentials);
+    const { session, user } = await this.store.getSessionAndUser(claims.sid, claims.sub);
+    if (!this.lives(session, user, claims, this.now()) || user!.disabled) throw invalidCredentials();
+    if (claims.jti !== session!.jti && claims.jti !== session!.prevJti) throw invalidCredentials();
+    return { claims, session: session!, user: user! };
+  }
+
+  /** A session still lives when present, unexpired (TTL deletion is lazy), owned by the token's subject, and not ended by its user since. */
+  lives(session: SessionRecord | undefined, user: UserRecord | undefined, claims: TokenClaims, nowMs: number): boolean {
+    if (!session || !user) return false;
+    const nowSec = seconds(nowMs);
+    if (session.expiresAt <= nowSec || session.absoluteExpiresAt <= nowSec) return false;
+    if (session.username !== claims.sub) return false;
+    return user.sessionsValidAfter === undefined || session.createdAt > user.sessionsValidAfter;
+  }
+
+  private async issue(session: SessionRecord, refreshJti: string, refreshIssuedAtMs: number, nowMs: number): Promise<IssuedTokens> {
+    const [accessToken, refreshToken] = await Promise.all([
+      this.tokens.sign('access', session.username, session.sid, newId(), seconds(nowMs)),
+      this.tokens.sign('refresh', session.username, session.sid, refreshJti, seconds(refreshIssuedAtMs), session.expiresAt),
+    ]);
+    return { accessToken, refreshToken, refreshMaxAge: Math.max(0, session.expiresAt - seconds(nowMs)), sid: session.sid };
+  }
+
+  /** Counts one failure with an optimistic write, re-reading on a concurrent one so none is lost. */
+  private async recordFailure(subject: ThrottleSubject, current: ThrottleRecord | undefined, nowMs: number): Promise<void> {
+    const next = subject.kind === 'user' ? afterUserFailure : afterIpFailure;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await this.store.saveThrottle(subject, next(this.settings.lockout, current, nowMs), current?.version ?? 0)) return;
+      current = await this.store.getThrottle(subject);
+    }
   }
 
   private async verifyOr(token: string | undefined, type: 'access' | 'refresh', fail: () => Error): Promise<TokenClaims> {
@@ -123,18 +225,5 @@ export class AuthService {
       if (err instanceof TokenError) return undefined;
       throw err;
     }
-  }
-
-  /**
-   * The session a token names, if it still lives: present, not past `expiresAt` (TTL deletion is
-   * lazy), owned by the token's subject, whose user exists and has not ended all sessions since.
-   */
-  private async liveSession(claims: TokenClaims): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
-    const { session, user } = await this.store.getSessionAndUser(claims.sid, claims.sub);
-    if (!session || !user) return undefined;
-    if (session.expiresAt <= Math.floor(this.now() / 1000)) return undefined;
-    if (session.username !== claims.sub) return undefined;
-    if (user.sessionsValidAfter !== undefined && session.createdAt <= user.sessionsValidAfter) return undefined;
-    return { session, user };
   }
 }

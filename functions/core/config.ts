@@ -12,11 +12,25 @@ export interface Config {
   sessionMaxSeconds: number;
   refreshReuseGraceSeconds: number;
   bcryptCost: number;
+  lockout: LockoutSettings;
   cookie: { secure: boolean; path: string; sameSite: SameSite };
   allowedOrigins: string[];
   /** Local: the raw signing key. Deployed: unset, and `jwtSecretArn` names the Secrets Manager secret. */
   jwtSecret?: string;
   jwtSecretArn?: string;
+}
+
+/** Brute-force limits (CONTRACT.md "Brute force"). */
+export interface LockoutSettings {
+  /** Failures in a row for one username before it is locked. */
+  maxFailures: number;
+  /** First lock, in seconds; doubles per further failure. */
+  baseLockSeconds: number;
+  maxLockSeconds: number;
+  /** Failures are forgotten this long after the last one (per username), or after the window started (per IP). */
+  windowSeconds: number;
+  /** Failures from one source IP within the window beyond which every login from it is refused. */
+  ipMaxFailures: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -73,6 +87,13 @@ export function loadConfig(env: Env = process.env): Config {
     sessionMaxSeconds: integer(env, 'SESSION_MAX_SECONDS', 2_592_000, 300, 31_536_000),
     refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
     bcryptCost: integer(env, 'BCRYPT_COST', 10, 4, 15),
+    lockout: {
+      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+      baseLockSeconds: integer(env, 'LOGIN_LOCK_BASE_SECONDS', 1, 1, 3600),
+      maxLockSeconds: integer(env, 'LOGIN_LOCK_MAX_SECONDS', 900, 1, 86_400),
+      windowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+      ipMaxFailures: integer(env, 'LOGIN_IP_MAX_FAILURES', 100, 1, 1_000_000),
+    },
     cookie: { secure, path, sameSite },
     allowedOrigins,
     jwtSecret,

@@ -35,6 +35,13 @@ export const notAuthenticated = () => new HttpError(401, 'Not authenticated', be
 export const invalidCredentials = () => new HttpError(401, 'Could not validate credentials', bearer);
 /** 400 for a disabled user whose token reached a protected route. */
 export const inactiveUser = () => new HttpError(400, 'Inactive user', bearer);
+/** 429 while a username or source IP is locked out; the password was not checked. */
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new HttpError(429, 'Too many failed login attempts', { 'Retry-After': String(retryAfterSeconds) });
+/** 404 for a session id that is not a live session of the caller (whoever else it may belong to). */
+export const sessionNotFound = () => new HttpError(404, 'Session not found');
+/** 403 for a cookie route called from a foreign origin (CSRF). */
+export const originNotAllowed = () => new HttpError(403, 'Origin not allowed');
 /** 422 with one entry per problem. */
 export const validationFailed = (issues: ValidationIssue[]) => new HttpError(422, issues);
 

@@ -16,21 +16,67 @@ export interface SessionRecord {
   username: string;
   /** Id of the session's one live refresh token. */
   jti: string;
+  /** Id of the token `jti` replaced, and when (epoch ms): the retry grace window's memory. */
+  prevJti?: string;
+  rotatedAt?: number;
   /** Epoch ms of the login. */
   createdAt: number;
   /** Epoch ms of the last refresh (the login, until one happens). */
   lastUsedAt: number;
-  /** Epoch seconds: the refresh token's expiry, also the table's TTL attribute. */
+  /** Epoch seconds: the current refresh token's expiry, also the table's TTL attribute. */
+  expiresAt: number;
+  /** Epoch seconds: no refresh may take the session past this (SESSION_MAX_SECONDS after login). */
+  absoluteExpiresAt: number;
+}
+
+/** Failed-login bookkeeping for one username or one source IP. */
+export interface ThrottleRecord {
+  failures: number;
+  /** Epoch ms; 0 when not locked. */
+  lockedUntil: number;
+  /** Epoch ms of the first failure of the current window (per-IP counting). */
+  windowStart: number;
+  /** Epoch seconds: the record is forgotten then (TTL). */
+  expiresAt: number;
+  /** Optimistic-concurrency counter: a write succeeds only over the version it read. */
+  version: number;
+}
+
+export type ThrottleSubject = { kind: 'user'; username: string } | { kind: 'ip'; ip: string };
+
+/** What changes when a refresh token is rotated. */
+export interface Rotation {
+  jti: string;
+  prevJti: string;
+  rotatedAt: number;
   expiresAt: number;
 }
 
 export interface AuthStore {
-  getUser(username: string): Promise<UserRecord | undefined>;
+  /** The user and both throttle records in one strongly consistent round trip. */
+  getLoginState(username: string, ip: string): Promise<{ user?: UserRecord; userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord }>;
+  getThrottle(subject: ThrottleSubject): Promise<ThrottleRecord | undefined>;
+  /** Writes a throttle record if its stored version is still `expectedVersion` (0: absent); false on a concurrent write. */
+  saveThrottle(subject: ThrottleSubject, record: ThrottleRecord, expectedVersion: number): Promise<boolean>;
+  clearThrottle(subject: ThrottleSubject): Promise<void>;
+
   /** Session and user read together and strongly consistent: one round trip per protected request. */
   getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }>;
+  getSession(sid: string): Promise<SessionRecord | undefined>;
   putSession(session: SessionRecord): Promise<void>;
-  /** Deletes sessions by id; absent ones are fine (logout is idempotent). */
-  deleteSessions(sids: string[]): Promise<void>;
+  /** Rotates the refresh token in one conditional write (`jti` must still be `rotation.prevJti`); false if it no longer is. */
+  rotateSession(sid: string, rotation: Rotation): Promise<boolean>;
+  /** Deletes sessions by id, absent ones included; returns the items that existed. */
+  deleteSessions(sids: string[]): Promise<SessionRecord[]>;
+  /** Deletes a session only if it is a live session of `username` created after `createdAfter`; false otherwise. */
+  deleteOwnSession(sid: string, username: string, nowSeconds: number, createdAfter: number): Promise<boolean>;
+
+  /** Ends every session of the user at once (sets sessionsValidAfter); false if there is no such user. */
+  endAllSessions(username: string, at: number): Promise<boolean>;
+  /** Ids of the user's session items, from the index (eventually consistent on AWS: housekeeping and listing only). */
+  listSessionIds(username: string): Promise<string[]>;
+  /** The sessions with these ids, strongly consistent. */
+  getSessions(sids: string[]): Promise<SessionRecord[]>;
 }
 
 export interface UserAdminStore {
@@ -42,4 +88,6 @@ export interface UserAdminStore {
   /** Deletes the user; returns false when there was none. */
   deleteUser(username: string): Promise<boolean>;
   listUsers(): Promise<UserRecord[]>;
+  listSessionIds(username: string): Promise<string[]>;
+  deleteSessions(sids: string[]): Promise<SessionRecord[]>;
 }

@@ -1,6 +1,7 @@
 import { AuthService } from '../core/auth';
 import { loadConfig } from '../core/config';
 import { PasswordChecker } from '../core/passwords';
+import { SessionService } from '../core/sessions';
 import { TokenService } from '../core/tokens';
 import { createDocumentClient } from '../store/client';
 import { DynamoStore } from '../store/dynamo-store';
@@ -15,3 +16,4 @@ export const config = loadConfig();
 const store = new DynamoStore(createDocumentClient(), config.tableName);
 const tokens = new TokenService(signingKeySource(config), config);
 export const auth = new AuthService(store, tokens, new PasswordChecker(config.bcryptCost), config, audit);
+export const sessions = new SessionService(store, auth, audit);

@@ -5,13 +5,15 @@ import {
   GetCommand,
   PutCommand,
   UpdateCommand,
+  paginateQuery,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError } from '../core/errors';
-import type { AuthStore, SessionRecord, UserAdminStore, UserRecord } from '../core/ports';
-import { TABLE, sessionKey, userKey } from './schema';
+import type { AuthStore, Rotation, SessionRecord, ThrottleRecord, ThrottleSubject, UserAdminStore, UserRecord } from '../core/ports';
+import { TABLE, sessionKey, throttleKey, userKey } from './schema';
 
 type Item = Record<string, unknown>;
+type Key = Record<string, string>;
 
 const isConditionFailure = (err: unknown) => (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
@@ -25,6 +27,19 @@ async function call<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Runs a conditional write; false when its condition did not hold. */
+async function conditional(op: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await call(op);
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+const num = (v: unknown) => (v === undefined ? undefined : Number(v));
+
 function toUser(item: Item | undefined): UserRecord | undefined {
   if (!item) return undefined;
   return {
@@ -34,7 +49,7 @@ function toUser(item: Item | undefined): UserRecord | undefined {
     fullName: item.fullName as string | undefined,
     disabled: item.disabled === true,
     createdAt: Number(item.createdAt),
-    sessionsValidAfter: item.sessionsValidAfter === undefined ? undefined : Number(item.sessionsValidAfter),
+    sessionsValidAfter: num(item.sessionsValidAfter),
   };
 }
 
@@ -44,11 +59,27 @@ function toSession(item: Item | undefined): SessionRecord | undefined {
     sid: String(item.sid),
     username: String(item.username),
     jti: String(item.jti),
+    prevJti: item.prevJti as string | undefined,
+    rotatedAt: num(item.rotatedAt),
     createdAt: Number(item.createdAt),
     lastUsedAt: Number(item.lastUsedAt),
     expiresAt: Number(item.expiresAt),
+    absoluteExpiresAt: Number(item.absoluteExpiresAt ?? item.expiresAt),
   };
 }
+
+function toThrottle(item: Item | undefined): ThrottleRecord | undefined {
+  if (!item) return undefined;
+  return {
+    failures: Number(item.failures),
+    lockedUntil: Number(item.lockedUntil ?? 0),
+    windowStart: Number(item.windowStart ?? 0),
+    expiresAt: Number(item.expiresAt),
+    version: Number(item.version ?? 0),
+  };
+}
+
+const sameKey = (item: Item, key: Key) => item.pk === key.pk && item.sk === key.sk;
 
 /** The AuthStore and UserAdminStore on one DynamoDB table (DESIGN.md "Data model"). */
 export class DynamoStore implements AuthStore, UserAdminStore {
@@ -57,29 +88,65 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     private readonly tableName: string,
   ) {}
 
+  /** BatchGetItem, strongly consistent, asking again for any keys DynamoDB left unprocessed. */
+  private async batchGet(keys: Key[]): Promise<Item[]> {
+    let items: Item[] = [];
+    let pending: Item[] | undefined = keys;
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt === 3) throw new ServiceUnavailableError('store');
+      const request: Item[] = pending;
+      const out = await call(() => this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } } })));
+      items = items.concat(out.Responses?.[this.tableName] ?? []);
+      pending = out.UnprocessedKeys?.[this.tableName]?.Keys;
+    }
+    return items;
+  }
+
   async getUser(username: string): Promise<UserRecord | undefined> {
     const out = await call(() => this.db.send(new GetCommand({ TableName: this.tableName, Key: userKey(username), ConsistentRead: true })));
     return toUser(out.Item);
   }
 
+  async getLoginState(username: string, ip: string) {
+    const keys = { user: userKey(username), userThrottle: throttleKey({ kind: 'user', username }), ipThrottle: throttleKey({ kind: 'ip', ip }) };
+    const items = await this.batchGet(Object.values(keys));
+    const find = (key: Key) => items.find((i) => sameKey(i, key));
+    return { user: toUser(find(keys.user)), userThrottle: toThrottle(find(keys.userThrottle)), ipThrottle: toThrottle(find(keys.ipThrottle)) };
+  }
+
+  async getThrottle(subject: ThrottleSubject): Promise<ThrottleRecord | undefined> {
+    const out = await call(() => this.db.send(new GetCommand({ TableName: this.tableName, Key: throttleKey(subject), ConsistentRead: true })));
+    return toThrottle(out.Item);
+  }
+
+  async saveThrottle(subject: ThrottleSubject, record: ThrottleRecord, expectedVersion: number): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...throttleKey(subject), ...record },
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+          ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
+        }),
+      ),
+    );
+  }
+
+  async clearThrottle(subject: ThrottleSubject): Promise<void> {
+    await call(() => this.db.send(new DeleteCommand({ TableName: this.tableName, Key: throttleKey(subject) })));
+  }
+
   async getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }> {
-    const keys = [sessionKey(sid), userKey(username)];
-    let items: Item[] = [];
-    let pending: Record<string, unknown>[] | undefined = keys;
-    // BatchGetItem may return some keys unprocessed under load; ask again for those only.
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt === 3) throw new ServiceUnavailableError('store');
-      const request: Record<string, unknown>[] = pending;
-      const out = await call(() =>
-        this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } } })),
-      );
-      items = items.concat(out.Responses?.[this.tableName] ?? []);
-      pending = out.UnprocessedKeys?.[this.tableName]?.Keys;
-    }
+    const items = await this.batchGet([sessionKey(sid), userKey(username)]);
     return {
       session: toSession(items.find((i) => i.sk === 'SESSION')),
       user: toUser(items.find((i) => i.sk === 'PROFILE')),
     };
+  }
+
+  async getSession(sid: string): Promise<SessionRecord | undefined> {
+    const out = await call(() => this.db.send(new GetCommand({ TableName: this.tableName, Key: sessionKey(sid), ConsistentRead: true })));
+    return toSession(out.Item);
   }
 
   async putSession(session: SessionRecord): Promise<void> {
@@ -100,59 +167,117 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     );
   }
 
-  async deleteSessions(sids: string[]): Promise<void> {
-    // One DeleteItem per session (a logout names one, at most two): no BatchWriteItem grant needed.
-    await Promise.all(sids.map((sid) => call(() => this.db.send(new DeleteCommand({ TableName: this.tableName, Key: sessionKey(sid) })))));
+  async rotateSession(sid: string, r: Rotation): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: sessionKey(sid),
+          UpdateExpression: 'SET jti = :new, prevJti = :old, rotatedAt = :at, lastUsedAt = :at, expiresAt = :exp',
+          // The whole race is decided here: only one writer can move `jti` off the presented id.
+          ConditionExpression: 'attribute_exists(pk) AND jti = :old',
+          ExpressionAttributeValues: { ':new': r.jti, ':old': r.prevJti, ':at': r.rotatedAt, ':exp': r.expiresAt },
+        }),
+      ),
+    );
+  }
+
+  async deleteSessions(sids: string[]): Promise<SessionRecord[]> {
+    // One DeleteItem per session (a logout names one, at most two): no BatchWriteItem grant needed,
+    // and ALL_OLD tells which sessions really existed.
+    const old = await Promise.all(
+      sids.map((sid) => call(() => this.db.send(new DeleteCommand({ TableName: this.tableName, Key: sessionKey(sid), ReturnValues: 'ALL_OLD' })))),
+    );
+    return old.map((o) => toSession(o.Attributes)).filter((s): s is SessionRecord => s !== undefined);
+  }
+
+  async deleteOwnSession(sid: string, username: string, nowSeconds: number, createdAfter: number): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: sessionKey(sid),
+          // Another user's session, an expired one and one already ended by logout-all all look the same: absent.
+          ConditionExpression: 'username = :u AND expiresAt > :now AND createdAt > :after',
+          ExpressionAttributeValues: { ':u': username, ':now': nowSeconds, ':after': createdAfter },
+        }),
+      ),
+    );
+  }
+
+  async endAllSessions(username: string, at: number): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET sessionsValidAfter = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':t': at },
+        }),
+      ),
+    );
+  }
+
+  async listSessionIds(username: string): Promise<string[]> {
+    const ids: string[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.tableName,
+        IndexName: TABLE.userSessionsIndex,
+        KeyConditionExpression: '#pk = :u',
+        ExpressionAttributeNames: { '#pk': TABLE.indexPartitionKey },
+        ExpressionAttributeValues: { ':u': `USER#${username}` },
+      },
+    );
+    try {
+      for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.pk).slice('SESSION#'.length));
+    } catch (err) {
+      throw new ServiceUnavailableError('store', { cause: err });
+    }
+    return ids;
+  }
+
+  async getSessions(sids: string[]): Promise<SessionRecord[]> {
+    const sessions: SessionRecord[] = [];
+    for (let i = 0; i < sids.length; i += 100) {
+      const items = await this.batchGet(sids.slice(i, i + 100).map(sessionKey));
+      for (const item of items) sessions.push(toSession(item)!);
+    }
+    return sessions;
   }
 
   async putUser(user: UserRecord, overwrite: boolean): Promise<boolean> {
-    try {
-      await call(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...userKey(user.username), ...user },
-            ConditionExpression: overwrite ? undefined : 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...userKey(user.username), ...user },
+          ConditionExpression: overwrite ? undefined : 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
   }
 
   async setDisabled(username: string, disabled: boolean, endSessionsAt?: number): Promise<boolean> {
-    try {
-      await call(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: userKey(username),
-            UpdateExpression: endSessionsAt === undefined ? 'SET disabled = :d' : 'SET disabled = :d, sessionsValidAfter = :t',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':d': disabled, ...(endSessionsAt === undefined ? {} : { ':t': endSessionsAt }) },
-          }),
-        ),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: endSessionsAt === undefined ? 'SET disabled = :d' : 'SET disabled = :d, sessionsValidAfter = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':d': disabled, ...(endSessionsAt === undefined ? {} : { ':t': endSessionsAt }) },
+        }),
+      ),
+    );
   }
 
   async deleteUser(username: string): Promise<boolean> {
-    try {
-      await call(() =>
-        this.db.send(new DeleteCommand({ TableName: this.tableName, Key: userKey(username), ConditionExpression: 'attribute_exists(pk)' })),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return conditional(() =>
+      this.db.send(new DeleteCommand({ TableName: this.tableName, Key: userKey(username), ConditionExpression: 'attribute_exists(pk)' })),
+    );
   }
 
   async listUsers(): Promise<UserRecord[]> {

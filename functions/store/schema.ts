@@ -1,3 +1,5 @@
+import type { ThrottleSubject } from '../core/ports';
+
 /** The one table's key and attribute names, shared by the store, the local bootstrap and the CDK stack. */
 export const TABLE = {
   partitionKey: 'pk',
@@ -10,3 +12,5 @@ export const TABLE = {
 
 export const userKey = (username: string) => ({ pk: `USER#${username}`, sk: 'PROFILE' });
 export const sessionKey = (sid: string) => ({ pk: `SESSION#${sid}`, sk: 'SESSION' });
+export const throttleKey = (subject: ThrottleSubject) =>
+  subject.kind === 'user' ? { pk: `THROTTLE#${subject.username}`, sk: 'THROTTLE' } : { pk: `THROTTLE_IP#${subject.ip}`, sk: 'THROTTLE' };

@@ -23,6 +23,10 @@ export function toEvent(req: IncomingMessage, body: Buffer, route: { routeKey: s
     }
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }
+  // API Gateway adds these; the CSRF check reads X-Forwarded-Proto to know the API's own origin.
+  headers['x-forwarded-for'] ??= req.socket.remoteAddress ?? '127.0.0.1';
+  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-forwarded-port'] ??= String(req.socket.localPort ?? '');
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
   const now = new Date();

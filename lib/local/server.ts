@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Context } from 'aws-lambda';
 import type { HttpEvent, HttpResult } from '../../functions/http/types';
 import { fallbackHandler, matchRoute, routes } from '../routes';
+import { applyCors } from './cors';
 import { MAX_REQUEST_BYTES, toContext, toEvent, writeResult } from './event';
 
 export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -41,9 +42,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  * The dev server: each request becomes the payload 2.0 event API Gateway would build, goes to the
  * route's handler (or the same catch-all the stack deploys), and its result goes back as HTTP.
  */
-export function createLocalServer(handlers: Record<string, LambdaHandler>): Server {
+export function createLocalServer(handlers: Record<string, LambdaHandler>, allowedOrigins: readonly string[] = []): Server {
   return createServer(async (req, res) => {
     try {
+      if (applyCors(req, res, allowedOrigins) === 'preflight') return;
       const body = await readBody(req);
       if (body === undefined) return plain(res, 413, { detail: 'Request body too large' });
       const path = new URL(req.url ?? '/', 'http://local').pathname;

@@ -119,7 +119,12 @@ describe('AuthStack', () => {
     for (const s of all) {
       expect([s.Action].flat()).not.toContain('dynamodb:*');
       expect([s.Action].flat()).not.toContain('dynamodb:Scan');
-      if ([s.Action].flat().some((a: string) => a.startsWith('dynamodb:'))) expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
+      const actions = [s.Action].flat() as string[];
+      if (actions.includes('dynamodb:Query')) {
+        // Query only on the sessions index, never the table
+        expect(actions).toEqual(['dynamodb:Query']);
+        expect(s.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] }, '/index/gsi1']] });
+      } else if (actions.some((a) => a.startsWith('dynamodb:'))) expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
     }
     expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties.ManagedPolicyArns === undefined)).toBe(true);
   });

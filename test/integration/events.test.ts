@@ -24,6 +24,9 @@ const AS_COMMITTED: Record<string, [number, unknown]> = {
   refresh: [401, { detail: 'Invalid refresh token' }],
   logout: [200, { message: 'Successfully logged out' }],
   me: [401, { detail: 'Could not validate credentials' }],
+  'logout-all': [401, { detail: 'Could not validate credentials' }],
+  sessions: [401, { detail: 'Could not validate credentials' }],
+  'session-delete': [404, { detail: 'Session not found' }],
   [fallbackHandler]: [404, { detail: 'Not Found' }],
 };
 
@@ -41,13 +44,21 @@ describe('test/events (the payloads `sam local invoke -e` uses)', () => {
     if (name === 'token') expect(JSON.parse(result.body!).token_type).toBe('bearer');
   });
 
-  test('refresh.json, me.json and logout.json answer 200 once real tokens are pasted in', async () => {
+  test('every event answers 2xx once real tokens (and a session id) are pasted in', async () => {
     const session = await login(app.url);
-    const withCookie = (e: HttpEvent) => ({ ...e, cookies: [`refresh_token=${session.refresh}`] });
-    expect((await invoke('refresh', withCookie(load('refresh')))).statusCode).toBe(200);
-    const me = load('me');
-    expect((await invoke('me', { ...me, headers: { ...me.headers, authorization: `Bearer ${session.access}` } })).statusCode).toBe(200);
-    expect((await invoke('logout', withCookie(load('logout')))).statusCode).toBe(200);
+    const withCookie = (e: HttpEvent, token: string) => ({ ...e, cookies: [`refresh_token=${token}`] });
+    const withBearer = (e: HttpEvent) => ({ ...e, headers: { ...e.headers, authorization: `Bearer ${session.access}` } });
+    const refreshed = await invoke('refresh', withCookie(load('refresh'), session.refresh));
+    expect(refreshed.statusCode).toBe(200);
+    const rotated = refreshed.cookies![0].match(/^refresh_token=([^;]+)/)![1];
+    expect((await invoke('me', withBearer(load('me')))).statusCode).toBe(200);
+    expect((await invoke('sessions', withBearer(load('sessions')))).statusCode).toBe(200);
+    const other = await login(app.url);
+    const del = load('session-delete');
+    expect((await invoke('session-delete', withBearer({ ...del, rawPath: `/auth/sessions/${other.sid}`, pathParameters: { id: other.sid } }))).statusCode).toBe(204);
+    expect((await invoke('logout', withCookie(load('logout'), rotated))).statusCode).toBe(200);
     expect(await app.session(session.sid)).toBeUndefined();
+    const third = await login(app.url);
+    expect((await invoke('logout-all', withCookie(load('logout-all'), third.refresh))).statusCode).toBe(200);
   });
 });

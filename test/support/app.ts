@@ -56,7 +56,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   const store = new DynamoStore(db, tableName);
   await seedDemoUsers(store, 4);
 
-  const server: Server = createLocalServer(await loadHandlers());
+  const server: Server = createLocalServer(await loadHandlers(), (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

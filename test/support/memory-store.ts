@@ -1,10 +1,13 @@
 import { ServiceUnavailableError } from '../../functions/core/errors';
-import type { AuthStore, SessionRecord, UserAdminStore, UserRecord } from '../../functions/core/ports';
+import type { AuthStore, Rotation, SessionRecord, ThrottleRecord, ThrottleSubject, UserAdminStore, UserRecord } from '../../functions/core/ports';
+
+const throttleId = (s: ThrottleSubject) => (s.kind === 'user' ? `u:${s.username}` : `ip:${s.ip}`);
 
 /** An in-memory AuthStore/UserAdminStore for unit tests; `failing` makes every call a store outage. */
 export class MemoryStore implements AuthStore, UserAdminStore {
   users = new Map<string, UserRecord>();
   sessions = new Map<string, SessionRecord>();
+  throttles = new Map<string, ThrottleRecord>();
   failing = false;
   calls = 0;
 
@@ -12,22 +15,86 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     this.calls++;
     if (this.failing) throw new ServiceUnavailableError('store');
   }
+  private copy<T>(v: T | undefined): T | undefined {
+    return v === undefined ? undefined : structuredClone(v);
+  }
 
   async getUser(username: string) {
     this.touch();
-    return this.users.get(username);
+    return this.copy(this.users.get(username));
+  }
+  async getLoginState(username: string, ip: string) {
+    this.touch();
+    return {
+      user: this.copy(this.users.get(username)),
+      userThrottle: this.copy(this.throttles.get(throttleId({ kind: 'user', username }))),
+      ipThrottle: this.copy(this.throttles.get(throttleId({ kind: 'ip', ip }))),
+    };
+  }
+  async getThrottle(subject: ThrottleSubject) {
+    this.touch();
+    return this.copy(this.throttles.get(throttleId(subject)));
+  }
+  async saveThrottle(subject: ThrottleSubject, record: ThrottleRecord, expectedVersion: number) {
+    this.touch();
+    if ((this.throttles.get(throttleId(subject))?.version ?? 0) !== expectedVersion) return false;
+    this.throttles.set(throttleId(subject), { ...record });
+    return true;
+  }
+  async clearThrottle(subject: ThrottleSubject) {
+    this.touch();
+    this.throttles.delete(throttleId(subject));
   }
   async getSessionAndUser(sid: string, username: string) {
     this.touch();
-    return { session: this.sessions.get(sid), user: this.users.get(username) };
+    return { session: this.copy(this.sessions.get(sid)), user: this.copy(this.users.get(username)) };
+  }
+  async getSession(sid: string) {
+    this.touch();
+    return this.copy(this.sessions.get(sid));
   }
   async putSession(session: SessionRecord) {
     this.touch();
     this.sessions.set(session.sid, { ...session });
   }
+  async rotateSession(sid: string, r: Rotation) {
+    this.touch();
+    const s = this.sessions.get(sid);
+    if (!s || s.jti !== r.prevJti) return false;
+    this.sessions.set(sid, { ...s, jti: r.jti, prevJti: r.prevJti, rotatedAt: r.rotatedAt, lastUsedAt: r.rotatedAt, expiresAt: r.expiresAt });
+    return true;
+  }
   async deleteSessions(sids: string[]) {
     this.touch();
-    for (const sid of sids) this.sessions.delete(sid);
+    const old: SessionRecord[] = [];
+    for (const sid of sids) {
+      const s = this.sessions.get(sid);
+      if (s) old.push(s);
+      this.sessions.delete(sid);
+    }
+    return old;
+  }
+  async deleteOwnSession(sid: string, username: string, nowSeconds: number, createdAfter: number) {
+    this.touch();
+    const s = this.sessions.get(sid);
+    if (!s || s.username !== username || s.expiresAt <= nowSeconds || s.createdAt <= createdAfter) return false;
+    this.sessions.delete(sid);
+    return true;
+  }
+  async endAllSessions(username: string, at: number) {
+    this.touch();
+    const u = this.users.get(username);
+    if (!u) return false;
+    u.sessionsValidAfter = at;
+    return true;
+  }
+  async listSessionIds(username: string) {
+    this.touch();
+    return [...this.sessions.values()].filter((s) => s.username === username).map((s) => s.sid);
+  }
+  async getSessions(sids: string[]) {
+    this.touch();
+    return sids.map((sid) => this.copy(this.sessions.get(sid))).filter((s): s is SessionRecord => s !== undefined);
   }
   async putUser(user: UserRecord, overwrite: boolean) {
     this.touch();

@@ -6,6 +6,12 @@ import { MemoryStore } from '../support/memory-store';
 
 const KEY = new TextEncoder().encode('unit-test-key-unit-test-key-unit-test-key');
 const settings = { issuer: 'i', audience: 'a', accessTokenTtl: 900, refreshTokenTtl: 604800 };
+const authSettings = {
+  ...settings,
+  sessionMaxSeconds: 2592000,
+  refreshReuseGraceSeconds: 10,
+  lockout: { maxFailures: 5, baseLockSeconds: 1, maxLockSeconds: 900, windowSeconds: 900, ipMaxFailures: 100 },
+};
 const meta = { sourceIp: '198.51.100.7', userAgent: 'jest' };
 
 async function setup() {
@@ -13,7 +19,7 @@ async function setup() {
   const tokens = new TokenService(async () => KEY, settings);
   const events: { event: AuditEvent; fields: Record<string, unknown> }[] = [];
   let clock = Date.now();
-  const auth = new AuthService(store, tokens, new PasswordChecker(4), settings, (event, fields) => events.push({ event, fields: { ...fields } }), () => clock);
+  const auth = new AuthService(store, tokens, new PasswordChecker(4), authSettings, (event, fields) => events.push({ event, fields: { ...fields } }), () => clock);
   await store.putUser({ username: 'ann', passwordHash: await hashPassword('pw', 4), disabled: false, createdAt: 0 }, false);
   return { store, tokens, auth, events, advance: (ms: number) => (clock += ms) };
 }
@@ -28,7 +34,8 @@ describe('AuthService', () => {
     const refresh = await tokens.verify(result.refreshToken, 'refresh');
     expect(access.sid).toBe(result.sid);
     expect(refresh.sid).toBe(result.sid);
-    expect(store.sessions.get(result.sid)).toMatchObject({ username: 'ann', jti: refresh.jti, expiresAt: refresh.exp });
+    expect(store.sessions.get(result.sid)).toMatchObject({ username: 'ann', jti: refresh.jti, expiresAt: refresh.exp, absoluteExpiresAt: refresh.iat + 2592000 });
+    expect(result.refreshMaxAge).toBe(604800);
     expect(events).toEqual([{ event: 'login_succeeded', fields: { username: 'ann', sid: result.sid, ...meta } }]);
   });
 
@@ -47,8 +54,12 @@ describe('AuthService', () => {
     const { refreshToken, sid } = await auth.login('ann', 'pw', meta);
     expect(await status(auth.refresh(refreshToken, meta))).toBe('ok');
 
+    // the token was just rotated: presented again within the grace window it still answers
+    expect(await status(auth.refresh(refreshToken, meta))).toBe('ok');
     store.sessions.get(sid)!.jti = 'BBBBBBBBBBBBBBBBBBBBBB';
+    store.sessions.get(sid)!.prevJti = 'CCCCCCCCCCCCCCCCCCCCCC';
     expect(await status(auth.refresh(refreshToken, meta))).toBe('401 Invalid refresh token');
+    expect(store.sessions.has(sid)).toBe(false); // an older generation is a replay: the session is gone
 
     const second = await auth.login('ann', 'pw', meta);
     store.users.get('ann')!.disabled = true;
@@ -65,8 +76,8 @@ describe('AuthService', () => {
     store.users.get('ann')!.sessionsValidAfter = store.sessions.get(old.sid)!.createdAt;
     advance(1);
     const fresh = await auth.login('ann', 'pw', meta);
-    expect(await status(auth.currentUser(old.accessToken))).toBe('401 Could not validate credentials');
-    expect(await status(auth.currentUser(fresh.accessToken))).toBe('ok');
+    expect(await status(auth.authenticate(old.accessToken))).toBe('401 Could not validate credentials');
+    expect(await status(auth.authenticate(fresh.accessToken))).toBe('ok');
   });
 
   test('logout deletes the sessions named by genuine tokens and ignores the rest', async () => {
@@ -93,7 +104,7 @@ describe('AuthService', () => {
     expect(await status(auth.login('ann', 'pw', meta))).toBe('ServiceUnavailableError');
     expect(await status(auth.refresh(refreshToken, meta))).toBe('ServiceUnavailableError');
     expect(await status(auth.logout({ refreshToken }, meta))).toBe('ServiceUnavailableError');
-    expect(await status(auth.currentUser(accessToken))).toBe('ServiceUnavailableError');
+    expect(await status(auth.authenticate(accessToken))).toBe('ServiceUnavailableError');
     expect(new ServiceUnavailableError('store').dependency).toBe('store');
   });
 
@@ -101,6 +112,6 @@ describe('AuthService', () => {
     const { store, auth } = await setup();
     const { accessToken } = await auth.login('ann', 'pw', meta);
     store.users.get('ann')!.disabled = true;
-    expect(await status(auth.currentUser(accessToken))).toBe('400 Inactive user');
+    expect(await status(auth.authenticate(accessToken))).toBe('400 Inactive user');
   });
 });

@@ -1,0 +1,77 @@
+import type { Audit, AuthService, Authenticated, RequestMeta } from './auth';
+import { invalidCredentials, notAuthenticated, sessionNotFound } from './errors';
+import type { AuthStore, SessionRecord } from './ports';
+import { isId } from './tokens';
+
+/** A session as GET /auth/sessions shows it. */
+export interface SessionView {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  current: boolean;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Logout everywhere, listing and ending one's own sessions (CONTRACT.md "Sessions"). */
+export class SessionService {
+  constructor(
+    private readonly store: AuthStore,
+    private readonly auth: AuthService,
+    private readonly audit: Audit,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Ends every session of the caller. The commit point is one conditional write on the user item
+   * (sessionsValidAfter), which every session check reads, so even a session the index has not
+   * caught up with is ended; deleting the items found through the index is housekeeping.
+   */
+  async logoutAll(presented: { accessToken?: string; refreshToken?: string }, meta: RequestMeta): Promise<number> {
+    let caller: Authenticated;
+    if (presented.accessToken) caller = await this.auth.authenticate(presented.accessToken);
+    else if (presented.refreshToken) caller = await this.auth.authenticateRefresh(presented.refreshToken);
+    else throw notAuthenticated();
+
+    const { username } = caller.user;
+    const at = this.now();
+    if (!(await this.store.endAllSessions(username, at))) throw invalidCredentials();
+
+    const ids = new Set(await this.store.listSessionIds(username));
+    ids.add(caller.session.sid);
+    const deleted = await this.store.deleteSessions([...ids]);
+    const before = caller.user.sessionsValidAfter ?? -1;
+    const revoked = deleted.filter((s) => s.username === username && s.createdAt > before && s.expiresAt > Math.floor(at / 1000)).length;
+    this.audit('logout_all', { username, sid: caller.session.sid, revoked, ...meta });
+    return revoked;
+  }
+
+  /** The caller's live sessions, newest first. */
+  async list(accessToken: string): Promise<SessionView[]> {
+    const { claims, user } = await this.auth.authenticate(accessToken);
+    const ids = new Set(await this.store.listSessionIds(user.username));
+    ids.add(claims.sid);
+    const nowMs = this.now();
+    const sessions = await this.store.getSessions([...ids]);
+    return sessions
+      .filter((s: SessionRecord) => this.auth.lives(s, user, claims, nowMs))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((s) => ({
+        id: s.sid,
+        created_at: iso(s.createdAt),
+        last_used_at: iso(s.lastUsedAt),
+        expires_at: iso(s.expiresAt * 1000),
+        current: s.sid === claims.sid,
+      }));
+  }
+
+  /** Ends one of the caller's own live sessions; 404 for anything else, a malformed id without a table read. */
+  async delete(accessToken: string, id: string | undefined, meta: RequestMeta): Promise<void> {
+    if (!isId(id)) throw sessionNotFound();
+    const { user } = await this.auth.authenticate(accessToken);
+    const ended = await this.store.deleteOwnSession(id, user.username, Math.floor(this.now() / 1000), user.sessionsValidAfter ?? -1);
+    if (!ended) throw sessionNotFound();
+    this.audit('session_deleted', { username: user.username, sid: id, ...meta });
+  }
+}

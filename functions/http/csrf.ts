@@ -1,0 +1,20 @@
+import { originNotAllowed } from '../core/errors';
+import { header } from './request';
+import type { HttpEvent } from './types';
+
+/** The API's own origin as the browser sees it (API Gateway sets Host and X-Forwarded-Proto; so does the dev server). */
+const ownOrigin = (event: HttpEvent) =>
+  `${header(event, 'x-forwarded-proto') ?? 'https'}://${header(event, 'host') ?? event.requestContext?.domainName}`.toLowerCase();
+
+/**
+ * CSRF defence for the routes a cookie authenticates (refresh, logout, logout-all): a browser
+ * request from a foreign page carries that page's Origin (or Sec-Fetch-Site: cross-site), so it is
+ * refused unless the origin is the API's own or listed in ALLOWED_ORIGINS. No Origin at all
+ * (curl, servers) is fine: they cannot ride a victim's cookie.
+ */
+export function assertOriginAllowed(event: HttpEvent, allowedOrigins: readonly string[]): void {
+  const origin = header(event, 'origin')?.toLowerCase();
+  const listed = origin !== undefined && allowedOrigins.some((o) => o.toLowerCase() === origin);
+  if (origin !== undefined && !listed && origin !== ownOrigin(event)) throw originNotAllowed();
+  if (header(event, 'sec-fetch-site')?.toLowerCase() === 'cross-site' && !listed) throw originNotAllowed();
+}
