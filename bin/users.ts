@@ -25,6 +25,14 @@ Target: DYNAMODB_ENDPOINT=http://127.0.0.1:8001 (the dev server's store, table a
 
 class UsageError extends Error {}
 
+/**
+ * Deletes the user's session items found through the index. Not what ends them (sessionsValidAfter
+ * or the user's removal already did, atomically); this only tidies the table.
+ */
+async function tidySessions(store: DynamoStore, username: string): Promise<number> {
+  return (await store.deleteSessions(await store.listSessionIds(username))).length;
+}
+
 function target() {
   const tableName = process.env.TABLE_NAME || (process.env.DYNAMODB_ENDPOINT ? 'auth-local' : undefined);
   if (!tableName) throw new UsageError('set TABLE_NAME (deployed table) or DYNAMODB_ENDPOINT (local store)');
@@ -80,20 +88,25 @@ export async function run(argv: string[]): Promise<number> {
         values.force === true,
       );
       if (!created) throw new UsageError(`user "${username}" exists; use --force to overwrite it`);
-      console.log(`${values.force ? 'saved' : 'added'} ${username}`);
+      const ended = values.force ? await tidySessions(store, username) : 0;
+      console.log(`${values.force ? 'saved' : 'added'} ${username}${ended ? ` (${ended} session${ended === 1 ? '' : 's'} ended)` : ''}`);
       return 0;
     }
     case 'disable':
     case 'enable': {
       const username = checkUsername(name);
-      const ok = await target().setDisabled(username, command === 'disable', command === 'disable' ? Date.now() : undefined);
+      const store = target();
+      const ok = await store.setDisabled(username, command === 'disable', command === 'disable' ? Date.now() : undefined);
       if (!ok) throw new UsageError(`no user "${username}"`);
-      console.log(`${command}d ${username}`);
+      const ended = command === 'disable' ? await tidySessions(store, username) : 0;
+      console.log(`${command}d ${username}${ended ? ` (${ended} session${ended === 1 ? '' : 's'} ended)` : ''}`);
       return 0;
     }
     case 'remove': {
       const username = checkUsername(name);
-      if (!(await target().deleteUser(username))) throw new UsageError(`no user "${username}"`);
+      const store = target();
+      if (!(await store.deleteUser(username))) throw new UsageError(`no user "${username}"`);
+      await tidySessions(store, username);
       console.log(`removed ${username}`);
       return 0;
     }

@@ -20,7 +20,7 @@ export const routes: readonly Route[] = [
     path: '/auth/token',
     handler: 'token',
     description: 'Log in with username and password',
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     usesSigningKey: true,
   },
   {

@@ -1,7 +1,7 @@
 import type { LockoutSettings } from './config';
 import { badCredentials, inactiveUser, invalidCredentials, invalidRefreshToken, tooManyAttempts } from './errors';
-import { afterIpFailure, afterUserFailure, retryAfterSeconds } from './lockout';
-import type { AuthStore, SessionRecord, ThrottleRecord, ThrottleSubject, UserRecord } from './ports';
+import { lockDuration, retryAfterSeconds } from './lockout';
+import type { AuthStore, SessionRecord, UserRecord } from './ports';
 import { PasswordChecker } from './passwords';
 import { TokenError, TokenService, newId, type TokenClaims } from './tokens';
 
@@ -81,10 +81,7 @@ export class AuthService {
     const matches = await this.passwords.check(password, user?.passwordHash);
     if (!user || !matches || user.disabled) {
       this.audit('login_failed', { username, reason: !user ? 'unknown_user' : user.disabled && matches ? 'disabled' : 'bad_password', ...meta });
-      await Promise.all([
-        this.recordFailure({ kind: 'user', username }, state.userThrottle, nowMs),
-        this.recordFailure({ kind: 'ip', ip }, state.ipThrottle, nowMs),
-      ]);
+      await this.recordFailure(username, ip, nowMs);
       throw badCredentials();
     }
 
@@ -198,12 +195,16 @@ export class AuthService {
     return { accessToken, refreshToken, refreshMaxAge: Math.max(0, session.expiresAt - seconds(nowMs)), sid: session.sid };
   }
 
-  /** Counts one failure with an optimistic write, re-reading on a concurrent one so none is lost. */
-  private async recordFailure(subject: ThrottleSubject, current: ThrottleRecord | undefined, nowMs: number): Promise<void> {
-    const next = subject.kind === 'user' ? afterUserFailure : afterIpFailure;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (await this.store.saveThrottle(subject, next(this.settings.lockout, current, nowMs), current?.version ?? 0)) return;
-      current = await this.store.getThrottle(subject);
+  /** Counts the failure for the username (sliding window) and the source IP (fixed window); locks the username past the threshold. */
+  private async recordFailure(username: string, ip: string, nowMs: number): Promise<void> {
+    const { windowSeconds } = this.settings.lockout;
+    const [user] = await Promise.all([
+      this.store.addFailure({ kind: 'user', username }, nowMs, windowSeconds, true),
+      this.store.addFailure({ kind: 'ip', ip }, nowMs, windowSeconds, false),
+    ]);
+    const lockMs = lockDuration(this.settings.lockout, user.failures);
+    if (lockMs > 0) {
+      await this.store.setLock({ kind: 'user', username }, nowMs + lockMs, Math.ceil((nowMs + Math.max(lockMs, windowSeconds * 1000)) / 1000));
     }
   }
 

@@ -22,33 +22,8 @@ export function retryAfterSeconds(
   return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
 }
 
-/** The username record after one more failure: locked for base × 2^(n − max) seconds, capped, once n ≥ max. */
-export function afterUserFailure(settings: LockoutSettings, previous: ThrottleRecord | undefined, nowMs: number): ThrottleRecord {
-  const prior = live(previous, nowMs);
-  const failures = (prior?.failures ?? 0) + 1;
-  const lockMs =
-    failures >= settings.maxFailures
-      ? Math.min(settings.baseLockSeconds * 2 ** Math.min(failures - settings.maxFailures, 30), settings.maxLockSeconds) * 1000
-      : 0;
-  return {
-    failures,
-    lockedUntil: lockMs > 0 ? nowMs + lockMs : 0,
-    windowStart: prior?.windowStart ?? nowMs,
-    // Forgotten a window after the last failure, and never before its lock ends.
-    expiresAt: Math.ceil((Math.max(nowMs + settings.windowSeconds * 1000, nowMs + lockMs)) / 1000),
-    version: (previous?.version ?? 0) + 1,
-  };
-}
-
-/** The source-IP record after one more failure: a fixed window from its first failure. */
-export function afterIpFailure(settings: LockoutSettings, previous: ThrottleRecord | undefined, nowMs: number): ThrottleRecord {
-  const prior = live(previous, nowMs);
-  const windowStart = prior?.windowStart ?? nowMs;
-  return {
-    failures: (prior?.failures ?? 0) + 1,
-    lockedUntil: 0,
-    windowStart,
-    expiresAt: Math.ceil((windowStart + settings.windowSeconds * 1000) / 1000),
-    version: (previous?.version ?? 0) + 1,
-  };
+/** How long (ms) the n-th failure in a row locks a username: 0 below the threshold, then base × 2^(n − max), capped. */
+export function lockDuration(settings: LockoutSettings, failures: number): number {
+  if (failures < settings.maxFailures) return 0;
+  return Math.min(settings.baseLockSeconds * 2 ** Math.min(failures - settings.maxFailures, 30), settings.maxLockSeconds) * 1000;
 }

@@ -38,8 +38,6 @@ export interface ThrottleRecord {
   windowStart: number;
   /** Epoch seconds: the record is forgotten then (TTL). */
   expiresAt: number;
-  /** Optimistic-concurrency counter: a write succeeds only over the version it read. */
-  version: number;
 }
 
 export type ThrottleSubject = { kind: 'user'; username: string } | { kind: 'ip'; ip: string };
@@ -55,9 +53,14 @@ export interface Rotation {
 export interface AuthStore {
   /** The user and both throttle records in one strongly consistent round trip. */
   getLoginState(username: string, ip: string): Promise<{ user?: UserRecord; userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord }>;
-  getThrottle(subject: ThrottleSubject): Promise<ThrottleRecord | undefined>;
-  /** Writes a throttle record if its stored version is still `expectedVersion` (0: absent); false on a concurrent write. */
-  saveThrottle(subject: ThrottleSubject, record: ThrottleRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Counts one failure atomically (concurrent failures are all counted) and returns the record.
+   * An absent or expired record starts afresh with a window of `windowSeconds`; with `sliding`
+   * each failure also moves the expiry to `windowSeconds` after itself.
+   */
+  addFailure(subject: ThrottleSubject, nowMs: number, windowSeconds: number, sliding: boolean): Promise<ThrottleRecord>;
+  /** Locks until `lockedUntil` (epoch ms) unless a longer lock is already set. */
+  setLock(subject: ThrottleSubject, lockedUntil: number, expiresAt: number): Promise<void>;
   clearThrottle(subject: ThrottleSubject): Promise<void>;
 
   /** Session and user read together and strongly consistent: one round trip per protected request. */

@@ -75,7 +75,6 @@ function toThrottle(item: Item | undefined): ThrottleRecord | undefined {
     lockedUntil: Number(item.lockedUntil ?? 0),
     windowStart: Number(item.windowStart ?? 0),
     expiresAt: Number(item.expiresAt),
-    version: Number(item.version ?? 0),
   };
 }
 
@@ -114,19 +113,56 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     return { user: toUser(find(keys.user)), userThrottle: toThrottle(find(keys.userThrottle)), ipThrottle: toThrottle(find(keys.ipThrottle)) };
   }
 
-  async getThrottle(subject: ThrottleSubject): Promise<ThrottleRecord | undefined> {
-    const out = await call(() => this.db.send(new GetCommand({ TableName: this.tableName, Key: throttleKey(subject), ConsistentRead: true })));
-    return toThrottle(out.Item);
+  async addFailure(subject: ThrottleSubject, nowMs: number, windowSeconds: number, sliding: boolean): Promise<ThrottleRecord> {
+    const key = throttleKey(subject);
+    const nowSec = Math.floor(nowMs / 1000);
+    const windowEnd = Math.ceil(nowMs / 1000) + windowSeconds;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        // ADD is atomic: parallel failures are each counted, with no read-modify-write race.
+        const out = await call(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: key,
+              UpdateExpression: sliding ? 'ADD failures :one SET expiresAt = :end' : 'ADD failures :one',
+              ConditionExpression: 'expiresAt > :now',
+              ExpressionAttributeValues: { ':one': 1, ':now': nowSec, ...(sliding ? { ':end': windowEnd } : {}) },
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
+        );
+        return toThrottle(out.Attributes)!;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      // Absent or expired (TTL deletes lazily): start a new record, unless another failure just did.
+      const fresh: ThrottleRecord = { failures: 1, lockedUntil: 0, windowStart: nowMs, expiresAt: windowEnd };
+      const started = await conditional(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, ...fresh },
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            ExpressionAttributeValues: { ':now': nowSec },
+          }),
+        ),
+      );
+      if (started) return fresh;
+    }
+    throw new ServiceUnavailableError('store');
   }
 
-  async saveThrottle(subject: ThrottleSubject, record: ThrottleRecord, expectedVersion: number): Promise<boolean> {
-    return conditional(() =>
+  async setLock(subject: ThrottleSubject, lockedUntil: number, expiresAt: number): Promise<void> {
+    await conditional(() =>
       this.db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: { ...throttleKey(subject), ...record },
-          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
-          ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
+          Key: throttleKey(subject),
+          UpdateExpression: 'SET lockedUntil = :l, expiresAt = :e',
+          // Concurrent failures each compute a lock; the longest one stands.
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lockedUntil) OR lockedUntil < :l)',
+          ExpressionAttributeValues: { ':l': lockedUntil, ':e': expiresAt },
         }),
       ),
     );

@@ -71,7 +71,9 @@ describe('npm run users', () => {
   test('disable ends every session; enable allows new logins but revives none', async () => {
     await users(['add', 'judy'], 'pw-judy\n');
     const session = await login(app.url, 'judy', 'pw-judy');
-    expect((await users(['disable', 'judy'])).code).toBe(0);
+    const disabled = await users(['disable', 'judy']);
+    expect(disabled).toMatchObject({ code: 0, stdout: 'disabled judy (1 session ended)\n' });
+    expect(await app.session(session.sid)).toBeUndefined();
     expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: session.refresh })).status).toBe(401);
     expect((await request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"username":"judy","password":"pw-judy"}' })).status).toBe(401);
 

@@ -31,15 +31,22 @@ export class MemoryStore implements AuthStore, UserAdminStore {
       ipThrottle: this.copy(this.throttles.get(throttleId({ kind: 'ip', ip }))),
     };
   }
-  async getThrottle(subject: ThrottleSubject) {
+  async addFailure(subject: ThrottleSubject, nowMs: number, windowSeconds: number, sliding: boolean) {
     this.touch();
-    return this.copy(this.throttles.get(throttleId(subject)));
+    const id = throttleId(subject);
+    const cur = this.throttles.get(id);
+    const end = Math.ceil(nowMs / 1000) + windowSeconds;
+    const next: ThrottleRecord =
+      cur && cur.expiresAt * 1000 > nowMs
+        ? { ...cur, failures: cur.failures + 1, expiresAt: sliding ? end : cur.expiresAt }
+        : { failures: 1, lockedUntil: 0, windowStart: nowMs, expiresAt: end };
+    this.throttles.set(id, next);
+    return { ...next };
   }
-  async saveThrottle(subject: ThrottleSubject, record: ThrottleRecord, expectedVersion: number) {
+  async setLock(subject: ThrottleSubject, lockedUntil: number, expiresAt: number) {
     this.touch();
-    if ((this.throttles.get(throttleId(subject))?.version ?? 0) !== expectedVersion) return false;
-    this.throttles.set(throttleId(subject), { ...record });
-    return true;
+    const cur = this.throttles.get(throttleId(subject));
+    if (cur && cur.lockedUntil < lockedUntil) this.throttles.set(throttleId(subject), { ...cur, lockedUntil, expiresAt });
   }
   async clearThrottle(subject: ThrottleSubject) {
     this.touch();
