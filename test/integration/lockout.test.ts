@@ -1,0 +1,111 @@
+import bcrypt from 'bcryptjs';
+import { throttleKey } from '../../functions/store/schema';
+import { startApp, type TestApp } from '../support/app';
+import { request } from '../support/http';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startApp();
+});
+afterAll(() => app.close());
+
+let n = 0;
+/** A fresh user (or, with exists=false, a fresh unknown username) so each test starts with a clean count. */
+async function freshUser(exists = true): Promise<string> {
+  const username = `lock-${++n}-${Date.now()}`;
+  if (exists) await app.store.putUser({ username, passwordHash: await bcrypt.hash('right', 4), disabled: false, createdAt: Date.now() }, true);
+  return username;
+}
+const attempt = (username: string, password: string) =>
+  request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password }).toString() });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const throttle = async (username: string) =>
+  (await app.db.send(new (await import('@aws-sdk/lib-dynamodb')).GetCommand({ TableName: app.tableName, Key: throttleKey({ kind: 'user', username }), ConsistentRead: true }))).Item;
+
+describe('brute-force lockout', () => {
+  test.each([
+    ['an existing user', true],
+    ['an unknown username', false],
+  ])('after 5 failures for %s the next attempt is refused for 1 s with Retry-After, without checking the password', async (_label, exists) => {
+    const username = await freshUser(exists);
+    for (let i = 0; i < 5; i++) expect((await attempt(username, 'wrong')).status).toBe(401);
+    const spy = jest.spyOn(bcrypt, 'compare');
+    const locked = await attempt(username, 'right');
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    expect(locked.status).toBe(429);
+    expect(locked.body).toEqual({ detail: 'Too many failed login attempts' });
+    expect(locked.headers.get('retry-after')).toBe('1');
+  });
+
+  test('a refused attempt does not extend the lock; the lock doubles per further failure', async () => {
+    const username = await freshUser();
+    for (let i = 0; i < 5; i++) await attempt(username, 'wrong');
+    const lockedUntil = (await throttle(username))!.lockedUntil;
+    expect((await attempt(username, 'wrong')).status).toBe(429);
+    expect((await throttle(username))!.lockedUntil).toBe(lockedUntil);
+
+    await sleep(1100);
+    expect((await attempt(username, 'wrong')).status).toBe(401); // the 6th failure
+    const second = await attempt(username, 'right');
+    expect(second.status).toBe(429);
+    expect(second.headers.get('retry-after')).toBe('2');
+    const t = (await throttle(username))!;
+    expect(t.failures).toBe(6);
+    expect(t.lockedUntil - Date.now()).toBeGreaterThan(1000);
+    expect(t.lockedUntil - Date.now()).toBeLessThanOrEqual(2000);
+  });
+
+  test('a successful login resets the count', async () => {
+    const username = await freshUser();
+    for (let i = 0; i < 4; i++) await attempt(username, 'wrong');
+    expect((await attempt(username, 'right')).status).toBe(200);
+    expect(await throttle(username)).toBeUndefined();
+    for (let i = 0; i < 4; i++) expect((await attempt(username, 'wrong')).status).toBe(401);
+    expect((await attempt(username, 'right')).status).toBe(200);
+  });
+
+  test('a correct password for a disabled user counts as a failure', async () => {
+    const username = await freshUser();
+    await app.updateUser(username, { disabled: true });
+    for (let i = 0; i < 5; i++) expect((await attempt(username, 'right')).status).toBe(401);
+    expect((await attempt(username, 'right')).status).toBe(429);
+  });
+
+  test('failures are forgotten once the record expires, even before TTL deletes it', async () => {
+    const username = await freshUser();
+    for (let i = 0; i < 5; i++) await attempt(username, 'wrong');
+    expect((await attempt(username, 'right')).status).toBe(429);
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    await app.db.send(
+      new UpdateCommand({
+        TableName: app.tableName,
+        Key: throttleKey({ kind: 'user', username }),
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 },
+      }),
+    );
+    expect((await attempt(username, 'wrong')).status).toBe(401);
+    expect((await throttle(username))!.failures).toBe(1);
+    expect((await attempt(username, 'right')).status).toBe(200);
+  });
+
+  test('parallel failures are all counted', async () => {
+    const username = await freshUser();
+    const replies = await Promise.all(Array.from({ length: 12 }, () => attempt(username, 'wrong')));
+    expect(replies.every((r) => r.status === 401 || r.status === 429)).toBe(true);
+    expect((await throttle(username))!.failures).toBe(replies.filter((r) => r.status === 401).length);
+    expect((await attempt(username, 'right')).status).toBe(429);
+  });
+
+  test('every failure and lock is audited, without the password', async () => {
+    const username = await freshUser();
+    const logs = (globalThis as { __logLines?: string[] }).__logLines!;
+    const before = logs.length;
+    for (let i = 0; i < 5; i++) await attempt(username, 'correct horse battery staple');
+    await attempt(username, 'right');
+    const mine = logs.slice(before).filter((l) => l.includes(username)).map((l) => JSON.parse(l));
+    expect(mine.map((l) => l.event)).toEqual([...Array(5).fill('login_failed'), 'login_locked']);
+    expect(mine[0]).toMatchObject({ audit: true, reason: 'bad_password', sourceIp: expect.any(String), userAgent: expect.any(String) });
+  });
+});
