@@ -28,6 +28,12 @@ export interface AuthStackProps extends StackProps {
   /** Only for a deployment behind plain HTTP (never in production). Default true. */
   cookieSecure?: boolean;
   bcryptCost?: number;
+  /** Brute-force limits; defaults 5 failures, 1 s doubling to 900 s, a 900 s window, 100 failures per IP. */
+  loginMaxFailures?: number;
+  loginLockBaseSeconds?: number;
+  loginLockMaxSeconds?: number;
+  loginFailureWindowSeconds?: number;
+  loginIpMaxFailures?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   logRetention?: RetentionDays;
   /** Stage-wide throttling; API Gateway answers 429 {"message": "Too Many Requests"} past it. */
@@ -103,6 +109,11 @@ export class AuthStack extends Stack {
       COOKIE_SAMESITE: props.cookieSameSite ?? 'Lax',
       COOKIE_SECURE: String(props.cookieSecure ?? true),
       BCRYPT_COST: String(props.bcryptCost ?? 10),
+      LOGIN_MAX_FAILURES: String(props.loginMaxFailures ?? 5),
+      LOGIN_LOCK_BASE_SECONDS: String(props.loginLockBaseSeconds ?? 1),
+      LOGIN_LOCK_MAX_SECONDS: String(props.loginLockMaxSeconds ?? 900),
+      LOGIN_FAILURE_WINDOW_SECONDS: String(props.loginFailureWindowSeconds ?? 900),
+      LOGIN_IP_MAX_FAILURES: String(props.loginIpMaxFailures ?? 100),
       POWERTOOLS_SERVICE_NAME: 'auth-api',
       // Stack traces of 500s point at the TypeScript source, not the minified bundle.
       NODE_OPTIONS: '--enable-source-maps',

@@ -146,11 +146,26 @@ describe('AuthStack', () => {
   });
 
   test('takes throttling, origins and cookie settings from context, with CORS for listed origins only', () => {
-    const { template: t, resources: r } = synth({ throttleRateLimit: '10', throttleBurstLimit: '20', allowedOrigins: 'https://app.example.com', cookieSameSite: 'None' });
+    const { template: t, resources: r } = synth({
+      throttleRateLimit: '10',
+      throttleBurstLimit: '20',
+      allowedOrigins: 'https://app.example.com',
+      cookieSameSite: 'None',
+      loginMaxFailures: '8',
+      loginIpMaxFailures: '500',
+      refreshReuseGraceSeconds: '0',
+    });
     t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 } });
     t.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://app.example.com'], AllowCredentials: true } });
     const fn = Object.entries(r).find(([id]) => id.startsWith('TokenFunction') && r[id].Type === 'AWS::Lambda::Function')![1];
-    expect(fn.Properties.Environment.Variables).toMatchObject({ ALLOWED_ORIGINS: 'https://app.example.com', COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'true' });
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      ALLOWED_ORIGINS: 'https://app.example.com',
+      COOKIE_SAMESITE: 'None',
+      COOKIE_SECURE: 'true',
+      LOGIN_MAX_FAILURES: '8',
+      LOGIN_IP_MAX_FAILURES: '500',
+      REFRESH_REUSE_GRACE_SECONDS: '0',
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
   });
 
