@@ -13,7 +13,7 @@ let n = 0;
 /** A fresh user (or, with exists=false, a fresh unknown username) so each test starts with a clean count. */
 async function freshUser(exists = true): Promise<string> {
   const username = `lock-${++n}-${Date.now()}`;
-  if (exists) await app.store.putUser({ username, passwordHash: await bcrypt.hash('right', 4), disabled: false, createdAt: Date.now() }, true);
+  if (exists) await app.addUser(username, 'right');
   return username;
 }
 const attempt = (username: string, password: string) =>

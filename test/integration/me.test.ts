@@ -67,7 +67,7 @@ describe('GET /users/me', () => {
       await expectInvalid(session.access);
     });
     test('a deleted user', async () => {
-      await app.store.putUser({ username: 'erin', passwordHash: await (await import('bcryptjs')).default.hash('pw-erin', 4), disabled: false, createdAt: Date.now() }, true);
+      await app.addUser('erin', 'pw-erin');
       const session = await login(app.url, 'erin', 'pw-erin');
       await app.deleteUser('erin');
       await expectInvalid(session.access);
@@ -75,7 +75,7 @@ describe('GET /users/me', () => {
   });
 
   test('answers 400 Inactive user when a disabled user token still has a live session', async () => {
-    await app.store.putUser({ username: 'frank', passwordHash: await (await import('bcryptjs')).default.hash('pw-frank', 4), disabled: false, createdAt: Date.now(), email: 'f@example.com' }, true);
+    await app.addUser('frank', 'pw-frank', { email: 'f@example.com' });
     const session = await login(app.url, 'frank', 'pw-frank');
     await app.updateUser('frank', { disabled: true });
     const reply = await me({ authorization: `Bearer ${session.access}` });

@@ -97,14 +97,14 @@ describe('POST /auth/refresh', () => {
   });
 
   test('refuses once the user is disabled', async () => {
-    await app.store.putUser({ username: 'carol', passwordHash: await (await import('bcryptjs')).default.hash('pw-carol', 4), disabled: false, createdAt: Date.now() }, true);
+    await app.addUser('carol', 'pw-carol');
     const session = await login(app.url, 'carol', 'pw-carol');
     await app.updateUser('carol', { disabled: true });
     await expectRefused(session.refresh);
   });
 
   test('refuses once the user is deleted', async () => {
-    await app.store.putUser({ username: 'dave', passwordHash: await (await import('bcryptjs')).default.hash('pw-dave', 4), disabled: false, createdAt: Date.now() }, true);
+    await app.addUser('dave', 'pw-dave');
     const session = await login(app.url, 'dave', 'pw-dave');
     await app.deleteUser('dave');
     await expectRefused(session.refresh);

@@ -7,7 +7,7 @@ let app: TestApp;
 beforeAll(async () => {
   app = await startApp();
   for (const [username, password] of [['sam', 'pw-sam'], ['tina', 'pw-tina'], ['uma', 'pw-uma'], ['vic', 'pw-vic']]) {
-    await app.store.putUser({ username, passwordHash: await (await import('bcryptjs')).default.hash(password, 4), disabled: false, createdAt: Date.now() }, true);
+    await app.addUser(username, password);
   }
 });
 afterAll(() => app.close());

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { hashPassword } from '../../functions/core/passwords';
 import { DynamoStore } from '../../functions/store/dynamo-store';
 import { TABLE, sessionKey, userKey } from '../../functions/store/schema';
 import { seedDemoUsers } from '../../lib/local/demo-users';
@@ -23,6 +24,8 @@ export interface TestApp {
   proxy: FaultProxy;
   db: DynamoDBDocumentClient;
   store: DynamoStore;
+  /** Adds (or overwrites) a user with this password, hashed at cost 4 for speed. */
+  addUser(username: string, password: string, extra?: { email?: string; disabled?: boolean }): Promise<void>;
   session(sid: string): Promise<Record<string, unknown> | undefined>;
   sessionsOf(username: string): Promise<Record<string, unknown>[]>;
   updateSession(sid: string, values: Record<string, unknown>): Promise<void>;
@@ -66,6 +69,9 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
     proxy,
     db,
     store,
+    addUser: async (username, password, extra = {}) => {
+      await store.putUser({ username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now(), ...extra }, true);
+    },
     session: async (sid) => (await db.send(new GetCommand({ TableName: tableName, Key: sessionKey(sid), ConsistentRead: true }))).Item,
     sessionsOf: async (username) =>
       (
