@@ -1,0 +1,181 @@
+// One benchmark process (spawned by bin/bench.ts). Plain JavaScript on purpose: a cold-start
+// measurement must not include a TypeScript loader. It loads one deployed bundle exactly as the
+// Lambda runtime would (require of index.js, then `handler(event, context)`).
+//
+//   node bin/bench-runner.mjs cold <bundle.js> <route> <plan.json>   -> prints "done <status>" after the first invocation
+//   node bin/bench-runner.mjs warm <bundle.js> <route> <plan.json>   -> prints one JSON line of measurements
+import { createRequire } from 'node:module';
+import { subscribe } from 'node:diagnostics_channel';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+const [mode, bundlePath, route, planPath] = process.argv.slice(2);
+const plan = JSON.parse(readFileSync(planPath, 'utf8'));
+const require = createRequire(import.meta.url);
+const context = {
+  functionName: route,
+  awsRequestId: 'bench',
+  getRemainingTimeInMillis: () => 10_000,
+  callbackWaitsForEmptyEventLoop: false,
+};
+
+function event(method, path, extra = {}) {
+  const headers = { host: 'bench.local', 'x-forwarded-proto': 'https', 'user-agent': 'bench', ...(extra.headers ?? {}) };
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    ...(extra.cookies ? { cookies: extra.cookies } : {}),
+    requestContext: {
+      accountId: 'bench',
+      apiId: 'bench',
+      domainName: 'bench.local',
+      domainPrefix: 'bench',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: extra.ip ?? '198.51.100.1', userAgent: 'bench' },
+      requestId: 'bench',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    ...(extra.body !== undefined ? { body: Buffer.from(extra.body).toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+  };
+}
+
+const loginEvent = (username, password, ip) =>
+  event('POST', '/auth/token', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password }).toString(), ip });
+
+if (mode === 'cold') {
+  const { handler } = require(bundlePath);
+  const first = {
+    token: () => loginEvent(plan.username, plan.password),
+    refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${plan.refreshTokens[0]}`] }),
+    logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[0]}`] }),
+    me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
+  }[route]();
+  const result = await handler(first, context);
+  process.stdout.write(`done ${result.statusCode}\n`);
+  process.exit(0);
+}
+
+// ---- warm ----
+let httpRequests = 0;
+subscribe('http.client.request.start', () => httpRequests++);
+const { handler } = require(bundlePath);
+
+// The essential work, done directly: same key, same SDK, same store, none of our code.
+const { jwtVerify, SignJWT } = await import('jose');
+const bcrypt = (await import('bcryptjs')).default;
+const { DynamoDBClient, BatchGetItemCommand, PutItemCommand, UpdateItemCommand, DeleteItemCommand } = await import('@aws-sdk/client-dynamodb');
+const db = new DynamoDBClient({ endpoint: plan.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 });
+const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(plan.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+const T = plan.tableName;
+const S = (v) => ({ S: v });
+const N = (v) => ({ N: String(v) });
+const verify = (t) => jwtVerify(t, key, { algorithms: ['HS256'], issuer: plan.issuer, audience: plan.issuer });
+const sign = (claims, exp) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime(exp).setIssuer(plan.issuer).setAudience(plan.issuer).sign(key);
+const batchGet = (keys) => db.send(new BatchGetItemCommand({ RequestItems: { [T]: { Keys: keys, ConsistentRead: true } } }));
+const userKey = { pk: S(`USER#${plan.username}`), sk: S('PROFILE') };
+const sessionKey = (sid) => ({ pk: S(`SESSION#${sid}`), sk: S('SESSION') });
+let essentialN = 0;
+
+const essential = {
+  async token() {
+    const out = await batchGet([userKey, { pk: S(`THROTTLE#${plan.username}`), sk: S('THROTTLE') }, { pk: S('THROTTLE_IP#198.51.100.1'), sk: S('THROTTLE') }]);
+    const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
+    await bcrypt.compare(plan.password, user.passwordHash.S);
+    const sid = `essential${essentialN++}`;
+    await db.send(new PutItemCommand({ TableName: T, Item: { ...sessionKey(sid), username: S(plan.username), jti: S('x'), expiresAt: N(2e9), gsi1pk: S('ESSENTIAL'), gsi1sk: S(sid) } }));
+    await Promise.all([sign({ sub: plan.username, type: 'access', sid, jti: 'a' }, '15m'), sign({ sub: plan.username, type: 'refresh', sid, jti: 'r' }, '7d')]);
+  },
+  async refresh() {
+    await verify(plan.essentialRefresh);
+    await batchGet([sessionKey(plan.essentialSid), userKey]);
+    await db.send(
+      new UpdateItemCommand({ TableName: T, Key: sessionKey(plan.essentialSid), UpdateExpression: 'SET lastUsedAt = :t', ExpressionAttributeValues: { ':t': N(Date.now()) } }),
+    );
+    await Promise.all([sign({ sub: plan.username, type: 'access', sid: plan.essentialSid, jti: 'a' }, '15m'), sign({ sub: plan.username, type: 'refresh', sid: plan.essentialSid, jti: 'r' }, '7d')]);
+  },
+  async logout() {
+    await verify(plan.essentialRefresh);
+    await db.send(new DeleteItemCommand({ TableName: T, Key: sessionKey(`gone${essentialN++}`) }));
+  },
+  async me() {
+    await verify(plan.accessToken);
+    await batchGet([sessionKey(plan.essentialSid), userKey]);
+  },
+}[route];
+
+let refreshCookie = plan.refreshTokens[0];
+let logoutIndex = 0;
+const nextEvent = {
+  token: () => loginEvent(plan.username, plan.password),
+  refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${refreshCookie}`] }),
+  logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[logoutIndex++]}`] }),
+  me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
+}[route];
+
+async function invoke() {
+  const result = await handler(nextEvent(), context);
+  if (result.statusCode >= 300) throw new Error(`${route} answered ${result.statusCode}: ${result.body}`);
+  // Rotation: carry each new refresh cookie forward, as a client would.
+  if (route === 'refresh') refreshCookie = result.cookies[0].match(/^refresh_token=([^;]+)/)[1];
+}
+
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+// Warm up both paths (JIT, connection pool), then count one invocation's store requests.
+for (let i = 0; i < plan.warmup; i++) {
+  await invoke();
+  await essential();
+}
+httpRequests = 0;
+await invoke();
+const ddbRequests = httpRequests;
+
+const routeTimes = [];
+const essentialTimes = [];
+let peakRss = 0;
+for (let i = 0; i < plan.iterations; i++) {
+  let t = performance.now();
+  await invoke();
+  routeTimes.push(performance.now() - t);
+  t = performance.now();
+  await essential();
+  essentialTimes.push(performance.now() - t);
+  if (i % 50 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}
+
+let oracle;
+if (route === 'token' && plan.oracle) {
+  // Unknown user vs wrong password, alternating, each from its own source IP so no limit applies.
+  const unknown = [];
+  const wrong = [];
+  for (let i = 0; i < plan.oracle; i++) {
+    let t = performance.now();
+    const a = await handler(loginEvent(`nobody-${i}`, 'guess', `203.0.113.${i % 250}`), context);
+    unknown.push(performance.now() - t);
+    t = performance.now();
+    const b = await handler(loginEvent(plan.oracleUsers[i], 'wrong-password', `203.0.113.${i % 250}`), context);
+    wrong.push(performance.now() - t);
+    if (a.statusCode !== 401 || b.statusCode !== 401) throw new Error(`oracle logins answered ${a.statusCode}/${b.statusCode}`);
+  }
+  oracle = { unknown_user_p50_ms: percentile(unknown, 50), wrong_password_p50_ms: percentile(wrong, 50) };
+}
+
+process.stdout.write(
+  JSON.stringify({
+    warm_p50_ms: percentile(routeTimes, 50),
+    warm_p99_ms: percentile(routeTimes, 99),
+    essential_p50_ms: percentile(essentialTimes, 50),
+    ddb_requests: ddbRequests,
+    max_rss_mb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
+    oracle,
+  }) + '\n',
+);
+process.exit(0);

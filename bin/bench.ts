@@ -1,0 +1,351 @@
+/**
+ * `npm run bench [-- --json FILE] [-- --quick]`: measures the deployed bundles (the esbuild output
+ * of `cdk synth`) against a local dynalite, and the dev server under autocannon. Prints a table and
+ * the targets of issue 5; never fails on a missed target (machines are noisy), but says so.
+ *
+ * Cold start here is process start to the end of the first invocation on this machine. It cannot
+ * include Lambda's own init or the Secrets Manager round trip (the key comes from JWT_SECRET).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import autocannon from 'autocannon';
+import { hashPassword } from '../functions/core/passwords';
+import { TokenService, newId } from '../functions/core/tokens';
+import { DynamoStore } from '../functions/store/dynamo-store';
+import { TABLE, sessionKey } from '../functions/store/schema';
+import { ensureTable } from '../lib/local/store';
+
+process.env.AUTH_API_NO_AUTO_SYNTH = 'true';
+const { values: args } = parseArgs({ options: { json: { type: 'string' }, quick: { type: 'boolean' } } });
+const QUICK = args.quick === true;
+const ROUTES = ['token', 'refresh', 'logout', 'me'] as const;
+type RouteName = (typeof ROUTES)[number];
+const ISSUER = 'serverless-auth-api';
+const SECRET = randomBytes(32).toString('base64url');
+const TABLE_NAME = 'auth-bench';
+// AWS Lambda, arm64, US East (N. Virginia), first pricing tier: the public price list as read on 2026-11-29.
+const PRICE = { perGbSecond: 0.0000133334, perMillionRequests: 0.2, date: '2026-11-29', arch: 'arm64', region: 'us-east-1' };
+const TARGETS = { ratio: 1.25, slackMs: 0.3, coldMs: 120, bundleKb: 700, ddb: { token: 2, refresh: 2, logout: 1, me: 1 } as Record<RouteName, number> };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `cdk synth` in-process into a scratch folder: the bundles, memory sizes and handlers the stack deploys. */
+async function synthBundles(): Promise<Record<RouteName, { bundle: string; memoryMb: number }>> {
+  const { buildApp } = await import('./app');
+  const outdir = mkdtempSync(join(tmpdir(), 'auth-bench-'));
+  const { app } = buildApp(new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } }));
+  const assembly = app.synth();
+  const template = JSON.parse(readFileSync(join(outdir, assembly.stacks[0].templateFile), 'utf8'));
+  const found: Partial<Record<RouteName, { bundle: string; memoryMb: number }>> = {};
+  for (const r of Object.values(template.Resources) as { Type: string; Properties: { MemorySize: number }; Metadata: Record<string, string> }[]) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const id = r.Metadata['aws:cdk:path'].split('/')[1];
+    const route = ROUTES.find((name) => id === `${name[0].toUpperCase()}${name.slice(1)}Function`);
+    if (route) found[route] = { bundle: join(outdir, r.Metadata['aws:asset:path'], 'index.js'), memoryMb: r.Properties.MemorySize };
+  }
+  return found as Record<RouteName, { bundle: string; memoryMb: number }>;
+}
+
+/** dynalite in its own process, so it does not share a thread with what is measured. */
+async function startStore(): Promise<{ endpoint: string; stop: () => void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['node_modules/dynalite/cli.js', '--port', String(port), '--host', '127.0.0.1', '--createTableMs', '0'], { stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(endpoint);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { endpoint, stop: () => child.kill() };
+}
+
+async function main() {
+  const started = performance.now();
+  log('synthesizing the stack (esbuild bundles)...');
+  const bundles = await synthBundles();
+  const store = await startStore();
+  const raw = new DynamoDBClient({ endpoint: store.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  await ensureTable(raw, TABLE_NAME);
+  const db = new DynamoStore(doc, TABLE_NAME);
+  const tokens = new TokenService(async () => new TextEncoder().encode(SECRET), { issuer: ISSUER, audience: ISSUER, accessTokenTtl: 900, refreshTokenTtl: 604800 });
+
+  const username = 'bench-user';
+  const password = 'bench-password';
+  const oracleCount = QUICK ? 6 : 40;
+  const oracleUsers = Array.from({ length: oracleCount }, (_, i) => `oracle-${i}`);
+  const hash = await hashPassword(password, 10); // the deployed cost
+  for (const u of [username, ...oracleUsers]) await db.putUser({ username: u, passwordHash: hash, disabled: false, createdAt: Date.now() }, true);
+
+  /** Writes n live sessions straight into the table and returns their tokens. */
+  async function sessions(n: number) {
+    const out: { sid: string; refresh: string; access: string }[] = [];
+    const now = Date.now();
+    const iat = Math.floor(now / 1000);
+    for (let i = 0; i < n; i++) {
+      const sid = newId();
+      const jti = newId();
+      out.push({ sid, refresh: await tokens.sign('refresh', username, sid, jti, iat, iat + 604800), access: await tokens.sign('access', username, sid, newId(), iat) });
+      (out[i] as { jti?: string }).jti = jti;
+    }
+    for (let i = 0; i < out.length; i += 25) {
+      const items = out.slice(i, i + 25).map((s) => ({
+        PutRequest: {
+          Item: {
+            ...sessionKey(s.sid),
+            sid: s.sid,
+            username,
+            jti: (s as { jti?: string }).jti,
+            createdAt: now,
+            lastUsedAt: now,
+            expiresAt: iat + 604800,
+            absoluteExpiresAt: iat + 2592000,
+            [TABLE.indexPartitionKey]: `USER#${username}`,
+            [TABLE.indexSortKey]: `SESSION#${now}`,
+          },
+        },
+      }));
+      await doc.send(new BatchWriteCommand({ RequestItems: { [TABLE_NAME]: items } }));
+    }
+    return out;
+  }
+
+  const env = {
+    ...process.env,
+    TABLE_NAME,
+    DYNAMODB_ENDPOINT: store.endpoint,
+    JWT_SECRET: SECRET,
+    TOKEN_ISSUER: ISSUER,
+    TOKEN_AUDIENCE: ISSUER,
+    COOKIE_SECURE: 'true',
+    NODE_OPTIONS: '--enable-source-maps', // as deployed
+    POWERTOOLS_LOG_LEVEL: 'WARN', // keep audit lines out of the measurement's stdout
+    AWS_REGION: 'us-east-1',
+  };
+  const scratch = mkdtempSync(join(tmpdir(), 'auth-bench-plan-'));
+  const planFile = (name: string, plan: object) => {
+    const file = join(scratch, `${name}.json`);
+    writeFileSync(file, JSON.stringify({ endpoint: store.endpoint, tableName: TABLE_NAME, secret: SECRET, issuer: ISSUER, username, password, ...plan }));
+    return file;
+  };
+
+  log('baseline: node -e 0 ...');
+  const baselineRuns = Array.from({ length: 10 }, () => {
+    const t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    return performance.now() - t;
+  });
+  const baseline = median(baselineRuns);
+
+  /** Wall time from spawning a fresh node process to the end of its first invocation of the bundle. */
+  function coldStart(route: RouteName, plan: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const t = performance.now();
+      const child = spawn(process.execPath, ['bin/bench-runner.mjs', 'cold', bundles[route].bundle, route, plan], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk;
+        const m = out.match(/done (\d+)/);
+        if (m) {
+          const elapsed = performance.now() - t;
+          child.kill();
+          if (Number(m[1]) >= 300) reject(new Error(`${route} cold invocation answered ${m[1]}`));
+          else resolve(elapsed);
+        }
+      });
+      child.on('exit', (code) => (out.includes('done') ? undefined : reject(new Error(`${route} cold run exited ${code}`))));
+    });
+  }
+
+  function warm(route: RouteName, plan: string): Promise<Record<string, number> & { oracle?: Record<string, number> }> {
+    const r = spawnSync(process.execPath, ['bin/bench-runner.mjs', 'warm', bundles[route].bundle, route, plan], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`${route} warm run failed: ${r.stderr.slice(-2000)}`);
+    return Promise.resolve(JSON.parse(r.stdout.trim().split('\n').pop()!));
+  }
+
+  const results: Record<string, Record<string, number>> = {};
+  let oracle: Record<string, number> | undefined;
+  const coldRuns = QUICK ? 3 : 10;
+  for (const route of ROUTES) {
+    log(`${route}: ${coldRuns} cold starts, then warm invocations...`);
+    const colds: number[] = [];
+    for (let i = 0; i < coldRuns; i++) {
+      const [s] = await sessions(1);
+      colds.push(await coldStart(route, planFile(`${route}-cold-${i}`, { refreshTokens: [s.refresh], accessToken: s.access })));
+    }
+    const iterations = route === 'token' ? (QUICK ? 10 : 50) : QUICK ? 100 : 1000;
+    const warmup = route === 'token' ? 3 : 50;
+    const pool = await sessions(route === 'logout' ? iterations + warmup + 1 : 1);
+    const [essentialSession] = await sessions(1);
+    const w = await warm(
+      route,
+      planFile(`${route}-warm`, {
+        iterations,
+        warmup,
+        refreshTokens: pool.map((s) => s.refresh),
+        accessToken: pool[0].access,
+        essentialSid: essentialSession.sid,
+        essentialRefresh: essentialSession.refresh,
+        oracle: route === 'token' ? oracleCount : 0,
+        oracleUsers,
+      }),
+    );
+    if (w.oracle) oracle = w.oracle;
+    const memoryMb = bundles[route].memoryMb;
+    results[route] = {
+      bundle_kb: round(statSync(bundles[route].bundle).size / 1024, 1),
+      cold_start_ms: round(median(colds), 1),
+      warm_p50_ms: round(w.warm_p50_ms, 3),
+      warm_p99_ms: round(w.warm_p99_ms, 3),
+      essential_p50_ms: round(w.essential_p50_ms, 3),
+      ddb_requests: w.ddb_requests,
+      memory_mb: memoryMb,
+      // Billed duration rounds up to the millisecond.
+      lambda_usd_per_million: round(1e6 * ((memoryMb / 1024) * (Math.ceil(w.warm_p50_ms) / 1000) * PRICE.perGbSecond) + PRICE.perMillionRequests, 4),
+      process_max_rss_mb: round(w.max_rss_mb, 1),
+    };
+  }
+
+  log('dev server under autocannon...');
+  const load = await devServerLoad(store.endpoint, sessions);
+  store.stop();
+
+  const report = {
+    node: process.version,
+    baseline_process_ms: round(baseline, 1),
+    routes: results,
+    timing_oracle: oracle && { ...oracle, difference_pct: round((100 * Math.abs(oracle.unknown_user_p50_ms - oracle.wrong_password_p50_ms)) / oracle.wrong_password_p50_ms, 1) },
+    dev_server: load,
+    price: PRICE,
+    quick: QUICK,
+    seconds: round((performance.now() - started) / 1000, 1),
+  };
+  printTable(report);
+  if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');
+}
+
+type Sessions = (n: number) => Promise<{ sid: string; refresh: string; access: string }[]>;
+
+/** autocannon, 50 connections on loopback, against `npm start`'s server; refresh carries each rotated cookie forward. */
+async function devServerLoad(endpoint: string, sessions: Sessions) {
+  const port = await freePort();
+  const server = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+    env: { ...process.env, PORT: String(port), DYNAMODB_ENDPOINT: endpoint, TABLE_NAME, JWT_SECRET: SECRET, TOKEN_ISSUER: ISSUER, TOKEN_AUDIENCE: ISSUER, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => server.stdout.on('data', (d: Buffer) => String(d).includes('listening') && resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const duration = QUICK ? 2 : 10;
+  const connections = 50;
+  const [me] = await sessions(1);
+  const meRun = await autocannon({ url: `${url}/users/me`, connections, duration, headers: { authorization: `Bearer ${me.access}` } });
+
+  const pool = (await sessions(connections + 10)).map((s) => ({ cookie: s.refresh }));
+  const refreshRun = await autocannon({
+    url: `${url}/auth/refresh`,
+    connections,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req: Record<string, unknown>, ctx: Record<string, unknown>) => {
+          const s = pool.pop()!;
+          ctx.s = s;
+          return { ...req, headers: { ...(req.headers as object), cookie: `refresh_token=${s.cookie}` } };
+        },
+        onResponse: (status: number, _body: string, ctx: Record<string, unknown>, headers: Record<string, string | string[]>) => {
+          const s = ctx.s as { cookie: string };
+          const set = [headers['set-cookie']].flat().find((c) => c?.startsWith('refresh_token='));
+          if (status === 200 && set) s.cookie = set.slice('refresh_token='.length).split(';')[0];
+          pool.push(s);
+        },
+      },
+    ],
+  } as autocannon.Options);
+  server.kill('SIGINT');
+  const summary = (r: autocannon.Result) => ({
+    requests_per_second: round(r.requests.average, 0),
+    p99_ms: r.latency.p99,
+    non_2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    total: r.requests.total,
+  });
+  return { connections, duration_s: duration, me: summary(meRun), refresh: summary(refreshRun), max_rss_note: 'see npm run load for memory over time' };
+}
+
+function printTable(report: {
+  node: string;
+  baseline_process_ms: number;
+  routes: Record<string, Record<string, number>>;
+  timing_oracle?: Record<string, number>;
+  dev_server: Awaited<ReturnType<typeof devServerLoad>>;
+}) {
+  const ok = (b: boolean) => (b ? 'ok ' : 'MISS');
+  console.log(`\nnode ${report.node}; baseline process (node -e 0): ${report.baseline_process_ms} ms\n`);
+  console.log('route    bundle KB  cold ms (-base)  warm p50  warm p99  essential p50  ratio  DDB req  memory MB  max RSS MB  USD / 1M');
+  for (const [route, r] of Object.entries(report.routes)) {
+    console.log(
+      [
+        route.padEnd(8),
+        String(r.bundle_kb).padStart(9),
+        `${r.cold_start_ms} (${round(r.cold_start_ms - report.baseline_process_ms, 1)})`.padStart(15),
+        String(r.warm_p50_ms).padStart(9),
+        String(r.warm_p99_ms).padStart(9),
+        String(r.essential_p50_ms).padStart(14),
+        String(round(r.warm_p50_ms / r.essential_p50_ms, 2)).padStart(6),
+        String(r.ddb_requests).padStart(8),
+        String(r.memory_mb).padStart(10),
+        String(r.process_max_rss_mb).padStart(11),
+        String(r.lambda_usd_per_million).padStart(9),
+      ].join(' '),
+    );
+  }
+  console.log('\ntargets');
+  for (const [route, r] of Object.entries(report.routes)) {
+    const within = r.warm_p50_ms <= TARGETS.ratio * r.essential_p50_ms || r.warm_p50_ms - r.essential_p50_ms <= TARGETS.slackMs;
+    const cold = route === 'token' ? undefined : r.cold_start_ms - report.baseline_process_ms <= TARGETS.coldMs;
+    console.log(
+      `  ${route.padEnd(8)} ${ok(within)} warm p50 within 1.25x or 0.3 ms of essential   ` +
+        `${cold === undefined ? '     ' : ok(cold)}${cold === undefined ? ' (no cold target)' : ' cold - baseline <= 120 ms'}   ` +
+        `${ok(r.bundle_kb <= TARGETS.bundleKb)} bundle <= ${TARGETS.bundleKb} KB   ${ok(r.ddb_requests <= TARGETS.ddb[route as RouteName])} DDB requests <= ${TARGETS.ddb[route as RouteName]}`,
+    );
+  }
+  if (report.timing_oracle) {
+    const o = report.timing_oracle;
+    console.log(`  login p50: unknown user ${round(o.unknown_user_p50_ms, 1)} ms, wrong password ${round(o.wrong_password_p50_ms, 1)} ms: ${o.difference_pct}% apart  ${ok(o.difference_pct <= 10)} (<= 10%)`);
+  }
+  const d = report.dev_server;
+  console.log(`\ndev server, autocannon ${d.connections} connections x ${d.duration_s} s on loopback:`);
+  for (const name of ['me', 'refresh'] as const) {
+    const r = d[name];
+    console.log(`  ${name === 'me' ? 'GET /users/me    ' : 'POST /auth/refresh'}  ${r.requests_per_second} req/s, p99 ${r.p99_ms} ms, ${r.total} requests, ${r.non_2xx} non-2xx, ${r.errors} errors`);
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
