@@ -141,6 +141,12 @@ const ddbRequests = httpRequests;
 const routeTimes = [];
 const essentialTimes = [];
 let peakRss = 0;
+let heapAtQuarter = 0;
+// Live heap after a full collection (the warm run is started with --expose-gc), so growth means retention, not garbage.
+const liveHeap = () => {
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+};
 for (let i = 0; i < plan.iterations; i++) {
   let t = performance.now();
   await invoke();
@@ -149,7 +155,9 @@ for (let i = 0; i < plan.iterations; i++) {
   await essential();
   essentialTimes.push(performance.now() - t);
   if (i % 50 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  if (i === Math.floor(plan.iterations / 4)) heapAtQuarter = liveHeap();
 }
+const heapAtEnd = liveHeap();
 
 let oracle;
 if (route === 'token' && plan.oracle) {
@@ -175,6 +183,7 @@ process.stdout.write(
     essential_p50_ms: percentile(essentialTimes, 50),
     ddb_requests: ddbRequests,
     max_rss_mb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
+    heap_mb: [heapAtQuarter / 1024 / 1024, heapAtEnd / 1024 / 1024],
     oracle,
   }) + '\n',
 );

@@ -166,6 +166,9 @@ export class AuthStack extends Stack {
           sourcesContent: false,
           target: 'node24',
           format: OutputFormat.CJS,
+          // The SDK's ES modules tree-shake far better than its CJS builds: 449 KB instead of 645 KB
+          // for /users/me, and ~15 ms less module load at cold start (npm run bench).
+          mainFields: ['module', 'main'],
           // Bundle the AWS SDK (AWS's recommendation): a pinned, tree-shaken copy loads faster than the runtime's.
           bundleAwsSDK: true,
           forceDockerBundling: false,
