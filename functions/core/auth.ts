@@ -96,11 +96,10 @@ export class AuthService {
       expiresAt: Math.min(nowSec + this.settings.refreshTokenTtl, absoluteExpiresAt),
       absoluteExpiresAt,
     };
-    await Promise.all([
-      this.store.putSession(session),
-      // A success resets the username's count (only costs a request when there was one).
-      state.userThrottle ? this.store.clearThrottle({ kind: 'user', username }) : undefined,
-    ]);
+    // A success resets the username's count (a request only when there was one). It goes first so
+    // that any store failure leaves no session behind: a 503 login has written nothing that matters.
+    if (state.userThrottle) await this.store.clearThrottle({ kind: 'user', username });
+    await this.store.putSession(session);
     const issued = await this.issue(session, session.jti, nowMs, nowMs);
     this.audit('login_succeeded', { username, sid: session.sid, ...meta });
     return issued;

@@ -21,6 +21,8 @@ export class SessionService {
     private readonly auth: AuthService,
     private readonly audit: Audit,
     private readonly now: () => number = Date.now,
+    /** Told when housekeeping after the commit point fails (the caller's answer does not change). */
+    private readonly onCleanupError: (err: unknown) => void = () => undefined,
   ) {}
 
   /**
@@ -38,11 +40,18 @@ export class SessionService {
     const at = this.now();
     if (!(await this.store.endAllSessions(username, at))) throw invalidCredentials();
 
-    const ids = new Set(await this.store.listSessionIds(username));
-    ids.add(caller.session.sid);
-    const deleted = await this.store.deleteSessions([...ids]);
+    // Past the commit point every session is already ended, so a failing cleanup must not turn
+    // the answer into a 503 (the retry would then meet its own ended session: a 401).
+    let deleted: SessionRecord[] = [];
+    try {
+      const ids = new Set(await this.store.listSessionIds(username));
+      ids.add(caller.session.sid);
+      deleted = await this.store.deleteSessions([...ids]);
+    } catch (err) {
+      this.onCleanupError(err);
+    }
     const before = caller.user.sessionsValidAfter ?? -1;
-    const revoked = deleted.filter((s) => s.username === username && s.createdAt > before && s.expiresAt > Math.floor(at / 1000)).length;
+    const revoked = Math.max(1, deleted.filter((s) => s.username === username && s.createdAt > before && s.expiresAt > Math.floor(at / 1000)).length);
     this.audit('logout_all', { username, sid: caller.session.sid, revoked, ...meta });
     return revoked;
   }

@@ -6,7 +6,7 @@ import { TokenService } from '../core/tokens';
 import { createDocumentClient } from '../store/client';
 import { DynamoStore } from '../store/dynamo-store';
 import { signingKeySource } from '../store/signing-key';
-import { audit } from './logger';
+import { audit, logger } from './logger';
 
 /**
  * Built once per process (Lambda init): config validated, one DynamoDB client, one key cache.
@@ -16,4 +16,6 @@ export const config = loadConfig();
 const store = new DynamoStore(createDocumentClient(), config.tableName);
 const tokens = new TokenService(signingKeySource(config), config);
 export const auth = new AuthService(store, tokens, new PasswordChecker(config.bcryptCost), config, audit);
-export const sessions = new SessionService(store, auth, audit);
+export const sessions = new SessionService(store, auth, audit, Date.now, (err) =>
+  logger.warn('session_cleanup_failed', { errorName: (err as Error)?.name, causeName: ((err as Error)?.cause as Error | undefined)?.name }),
+);

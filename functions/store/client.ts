@@ -17,6 +17,9 @@ export function createDocumentClient(env: Record<string, string | undefined> = p
     requestHandler: {
       connectionTimeout: Number(env.DYNAMODB_CONNECT_TIMEOUT_MS || 1000),
       requestTimeout: Number(env.DYNAMODB_REQUEST_TIMEOUT_MS || 2000),
+      // Without this the SDK only logs a warning when requestTimeout passes and keeps waiting:
+      // a slow store would hang the function until Lambda kills it (found by the fault tests).
+      throwOnRequestTimeout: true,
     },
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

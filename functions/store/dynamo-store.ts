@@ -186,7 +186,9 @@ export class DynamoStore implements AuthStore, UserAdminStore {
   }
 
   async putSession(session: SessionRecord): Promise<void> {
-    await call(() =>
+    // The condition can only fail when the SDK retried a write whose first answer was lost: the
+    // id is 128 fresh random bits, so the item there is this very session. That is a success.
+    await conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
@@ -196,7 +198,6 @@ export class DynamoStore implements AuthStore, UserAdminStore {
             [TABLE.indexPartitionKey]: `USER#${session.username}`,
             [TABLE.indexSortKey]: `SESSION#${session.createdAt}`,
           },
-          // A fresh 128-bit id never collides; the condition makes sure a retry cannot clobber another session.
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),

@@ -34,8 +34,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const storeEndpoint = process.env.TEST_STORE_ENDPOINT;
+export async function startApp(env: Record<string, string> = {}, options: { storeEndpoint?: string } = {}): Promise<TestApp> {
+  const storeEndpoint = options.storeEndpoint ?? process.env.TEST_STORE_ENDPOINT;
   if (!storeEndpoint) throw new Error('TEST_STORE_ENDPOINT is not set: run through jest (global setup starts the store)');
   const tableName = `auth-test-${randomBytes(6).toString('hex')}`;
   const proxy = new FaultProxy(storeEndpoint);

@@ -1,56 +1,111 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { Agent, createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** How a DynamoDB call fails: the store unreachable, too slow, throttling, or answering 5xx. */
+export type FaultMode = 'refuse' | 'slow' | 'throttle' | '5xx' | 'lose-response';
+
+export interface FaultRule {
+  /** The DynamoDB operation (X-Amz-Target suffix), or undefined for every operation. */
+  op?: string;
+  mode: FaultMode;
+  /** Which call of that operation to fail first (1-based, counted from when the rule is set). */
+  nth?: number;
+  /** How many calls to fail from there; every one when undefined. */
+  times?: number;
+}
+
+const THROTTLE_BODY = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'injected' });
+const ERROR_BODY = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' });
 
 /**
- * A TCP proxy between the handlers and the store. While `cut`, it refuses connections and drops
- * open ones, so the store keeps its data and "nothing changed" can be checked afterwards. It also
- * counts the connections' requests, to prove a bad input never reached the table.
+ * An HTTP proxy between the handlers and the DynamoDB API server that injects faults per
+ * operation, so the store keeps its data and "nothing lost" can be checked afterwards (no mocked
+ * SDK). It also counts the operations it saw, to prove a bad input never reached the table.
  */
 export class FaultProxy {
   private server?: Server;
-  private sockets = new Set<Socket>();
+  private readonly sockets = new Set<Socket>();
+  private readonly agent = new Agent({ keepAlive: true });
+  private rules: (FaultRule & { seen: number; failed: number })[] = [];
   private down = false;
-  /** HTTP requests seen (one per DynamoDB call: the SDK sends one POST per operation). */
-  requests = 0;
+  /** Every operation the handlers sent, in order ("GetItem", "BatchGetItem", ...). */
+  readonly ops: string[] = [];
 
   constructor(private readonly target: string) {}
 
+  /** Number of DynamoDB requests seen so far. */
+  get requests(): number {
+    return this.ops.length;
+  }
+
   async start(): Promise<string> {
-    const { hostname, port } = new URL(this.target);
-    this.server = createServer((client) => {
-      if (this.down) return client.destroy();
-      const upstream = connect(Number(port), hostname);
-      this.sockets.add(client).add(upstream);
-      client.on('data', (chunk: Buffer) => {
-        if (chunk.subarray(0, 5).toString() === 'POST ') this.requests++;
-      });
-      client.pipe(upstream).pipe(client);
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', close).on('close', close);
-      upstream.on('error', close).on('close', close);
+    this.server = createServer((req, res) => this.handle(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
-  /** The store becomes unreachable: open connections drop, new ones are reset. */
+  /** The store becomes unreachable: open connections drop, new requests are reset. */
   cut(): void {
     this.down = true;
     for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
   }
 
   restore(): void {
     this.down = false;
+    this.rules = [];
+  }
+
+  /** Fails matching calls as the rule says until restore(). */
+  inject(rule: FaultRule): void {
+    this.rules.push({ ...rule, seen: 0, failed: 0 });
   }
 
   async stop(): Promise<void> {
     this.cut();
+    this.agent.destroy();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const op = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      this.ops.push(op);
+      if (this.down) return req.socket.destroy();
+      const rule = this.rules.find((r) => (r.op === undefined || r.op === op) && ++r.seen >= (r.nth ?? 1) && (r.times === undefined || r.failed < r.times));
+      if (rule) rule.failed++;
+      switch (rule?.mode) {
+        case 'refuse':
+          return req.socket.destroy();
+        case 'slow':
+          // Past any sane client timeout; the client gives up first.
+          setTimeout(() => req.socket.destroy(), 30_000).unref();
+          return;
+        case 'throttle':
+          return void res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(THROTTLE_BODY);
+        case '5xx':
+          return void res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' }).end(ERROR_BODY);
+      }
+      const upstream = new URL(this.target);
+      const out = forward(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: this.agent },
+        (answer) => {
+          const body: Buffer[] = [];
+          answer.on('data', (c: Buffer) => body.push(c));
+          answer.on('end', () => {
+            // The write happened; only its answer is lost (what a client sees on a timeout after commit).
+            if (rule?.mode === 'lose-response') return req.socket.destroy();
+            res.writeHead(answer.statusCode ?? 500, answer.headers).end(Buffer.concat(body));
+          });
+        },
+      );
+      out.on('error', () => req.socket.destroy());
+      out.end(Buffer.concat(chunks));
+    });
   }
 }
