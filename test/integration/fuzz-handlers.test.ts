@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+import type { HttpEvent } from '../../functions/http/types';
+import { toContext } from '../../lib/local/event';
+import { loadHandlers, type LambdaHandler } from '../../lib/local/server';
+import { fallbackHandler, routes } from '../../lib/routes';
+import { startApp, type TestApp } from '../support/app';
+import { forge, login, unsigned, type Login } from '../support/http';
+
+/**
+ * Every handler, fed generated requests (any body, content type, cookie, Authorization, Origin,
+ * path parameter), against the real store: the answer is always a 2xx or a 4xx in the contract's
+ * shape, never a 5xx or a crash.
+ */
+jest.setTimeout(120_000);
+
+let app: TestApp;
+let handlers: Record<string, LambdaHandler>;
+let genuine: Login;
+let crafted: string[];
+beforeAll(async () => {
+  app = await startApp();
+  handlers = await loadHandlers();
+  genuine = await login(app.url);
+  const claims = { sub: 'johndoe', sid: genuine.sid, jti: 'A'.repeat(22) };
+  const past = Math.floor(Date.now() / 1000) - 60;
+  crafted = [
+    await forge({ ...claims, type: 'access' }),
+    await forge({ ...claims, type: 'refresh' }),
+    await forge({ ...claims, type: 'refresh' }, { iat: past - 600, exp: past }),
+    await forge({ ...claims, type: 'access' }, { key: 'another-key-another-key-another-key!!' }),
+    await forge({ ...claims, type: 'access' }, { alg: 'HS512' }),
+    unsigned({ ...claims, type: 'access' }),
+  ];
+});
+afterAll(() => app.close());
+
+/** Real tokens, tokens crafted to be almost right (expired, other key, HS512, alg none), and noise. */
+const jwtish = () => fc.oneof(fc.constant(genuine.access), fc.constant(genuine.refresh), fc.constantFrom(...crafted), fc.string({ maxLength: 400 }));
+
+const header = fc.dictionary(
+  fc.constantFrom('content-type', 'authorization', 'origin', 'sec-fetch-site', 'host', 'x-forwarded-proto', 'user-agent', 'content-length'),
+  fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'Bearer ', 'cross-site', 'https://evil.example', 'null', 'http'),
+  ),
+  { maxKeys: 6 },
+);
+
+const eventFor = (method: string, path: string, routeKey: string) =>
+  fc
+    .record({
+      headers: header,
+      bearer: fc.option(jwtish(), { nil: undefined }),
+      cookies: fc.option(fc.array(fc.oneof(fc.string({ maxLength: 200 }), jwtish().map((t) => `refresh_token=${t}`)), { maxLength: 3 }), { nil: undefined }),
+      body: fc.option(
+        fc.oneof(
+          fc.string({ maxLength: 500 }),
+          fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+          fc
+            .record({ username: fc.oneof(fc.constantFrom('johndoe', 'alice', 'nobody'), fc.string({ maxLength: 140 })), password: fc.oneof(fc.constantFrom('secret', 'wrong'), fc.string({ maxLength: 90 })) })
+            .map((f) => new URLSearchParams(f).toString()),
+        ),
+        { nil: undefined },
+      ),
+      base64: fc.boolean(),
+      id: fc.oneof(fc.string({ maxLength: 60 }), fc.constant(genuine.sid), fc.constant('A'.repeat(22))),
+    })
+    .map(({ headers, bearer, cookies, body, base64, id }) => {
+      const h: Record<string, string> = { ...headers };
+      if (bearer !== undefined) h.authorization = `Bearer ${bearer}`;
+      const rawPath = path.replace('{id}', encodeURIComponent(id));
+      return {
+        version: '2.0',
+        routeKey,
+        rawPath,
+        rawQueryString: '',
+        headers: h,
+        ...(cookies ? { cookies } : {}),
+        ...(path.includes('{id}') ? { pathParameters: { id } } : {}),
+        requestContext: {
+          accountId: 'fuzz',
+          apiId: 'fuzz',
+          domainName: 'fuzz.local',
+          domainPrefix: 'fuzz',
+          http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '198.51.100.9', userAgent: 'fuzz' },
+          requestId: 'fuzz',
+          routeKey,
+          stage: '$default',
+          time: '',
+          timeEpoch: 0,
+        },
+        ...(body === undefined ? {} : { body: base64 ? Buffer.from(body).toString('base64') : body }),
+        isBase64Encoded: base64 && body !== undefined,
+      } as HttpEvent;
+    });
+
+const RUNS: Record<string, number> = { token: 800, refresh: 800, logout: 800, 'logout-all': 500, sessions: 500, 'session-delete': 500, me: 800, [fallbackHandler]: 300 };
+
+describe('fuzz: handlers', () => {
+  test.each([...routes.map((r) => [r.handler, r.method, r.path] as const), [fallbackHandler, 'GET', '/fuzz'] as const])(
+    '%s answers 2xx or 4xx JSON for any request',
+    async (name, method, path) => {
+      await fc.assert(
+        fc.asyncProperty(eventFor(method, path, name === fallbackHandler ? '$default' : `${method} ${path}`), async (event) => {
+          const result = await handlers[name](event, toContext(name));
+          expect(result.statusCode).toBeGreaterThanOrEqual(200);
+          expect(result.statusCode).toBeLessThan(500);
+          if (result.statusCode !== 204) {
+            expect(result.headers['Content-Type']).toBe('application/json');
+            const body = JSON.parse(result.body!);
+            if (result.statusCode >= 400) expect(body).toHaveProperty('detail');
+          }
+        }),
+        { numRuns: RUNS[name] },
+      );
+    },
+  );
+});
