@@ -1,0 +1,167 @@
+/**
+ * `npm run load [-- --duration 30 --connections 50]`: a bounded load run against the dev server on
+ * loopback. Each autocannon connection loops through a whole user flow (login, /users/me, refresh
+ * carrying the rotated cookie, /users/me, logout). Afterwards the table must hold exactly one
+ * session per login that was not logged out, and no request may have failed or answered 5xx.
+ * Exits non-zero when that is not so; memory of the server is sampled and printed.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import autocannon from 'autocannon';
+import { hashPassword } from '../functions/core/passwords';
+import { DynamoStore } from '../functions/store/dynamo-store';
+import { ensureTable } from '../lib/local/store';
+
+const { values: args } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' } } });
+const DURATION = Number(args.duration ?? 30);
+const CONNECTIONS = Number(args.connections ?? 50);
+const TABLE_NAME = 'auth-load';
+const SECRET = randomBytes(32).toString('base64url');
+const USERS = 20;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+async function waitFor(url: string) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      return await fetch(url);
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+const rssMb = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
+
+async function main() {
+  const storePort = await freePort();
+  const store = spawn(process.execPath, ['node_modules/dynalite/cli.js', '--port', String(storePort), '--host', '127.0.0.1', '--createTableMs', '0'], { stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${storePort}`;
+  await waitFor(endpoint);
+  const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const doc = DynamoDBDocumentClient.from(raw);
+  await ensureTable(raw, TABLE_NAME);
+  const db = new DynamoStore(doc, TABLE_NAME);
+  const hash = await hashPassword('load-password', 10); // the default cost: logins are as expensive as in production
+  for (let i = 0; i < USERS; i++) await db.putUser({ username: `load-${i}`, passwordHash: hash, disabled: false, createdAt: Date.now() }, true);
+
+  const port = await freePort();
+  const server = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+    env: { ...process.env, PORT: String(port), DYNAMODB_ENDPOINT: endpoint, TABLE_NAME, JWT_SECRET: SECRET, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/`);
+
+  const memory: number[] = [];
+  const sampler = setInterval(() => memory.push(rssMb(server.pid!)), 1000);
+  const statuses: Record<string, Record<number, number>> = {};
+  const count = (step: string, status: number) => {
+    statuses[step] ??= {};
+    statuses[step][status] = (statuses[step][status] ?? 0) + 1;
+  };
+  let next = 0;
+  type Ctx = { access?: string; refresh?: string };
+  const cookieOf = (headers: Record<string, string | string[]>) =>
+    [headers['set-cookie']].flat().find((c) => c?.startsWith('refresh_token='))?.slice('refresh_token='.length).split(';')[0];
+
+  console.log(`load: ${CONNECTIONS} connections x ${DURATION} s, flow login -> me -> refresh -> me -> logout, ${USERS} users, bcrypt cost 10`);
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [
+      {
+        method: 'POST',
+        path: '/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        setupRequest: (req: autocannon.Request) => ({ ...req, body: `username=load-${next++ % USERS}&password=load-password` }),
+        onResponse: (status: number, body: string, ctx: Ctx, headers: Record<string, string | string[]>) => {
+          count('login', status);
+          if (status === 200) {
+            ctx.access = JSON.parse(body).access_token;
+            ctx.refresh = cookieOf(headers);
+          }
+        },
+      },
+      {
+        method: 'GET',
+        path: '/users/me',
+        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({ ...req, headers: { authorization: `Bearer ${ctx.access}` } }),
+        onResponse: (status: number) => count('me', status),
+      },
+      {
+        method: 'POST',
+        path: '/auth/refresh',
+        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({ ...req, headers: { cookie: `refresh_token=${ctx.refresh}` } }),
+        onResponse: (status: number, body: string, ctx: Ctx, headers: Record<string, string | string[]>) => {
+          count('refresh', status);
+          if (status === 200) {
+            ctx.access = JSON.parse(body).access_token;
+            ctx.refresh = cookieOf(headers);
+          }
+        },
+      },
+      {
+        method: 'GET',
+        path: '/users/me',
+        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({ ...req, headers: { authorization: `Bearer ${ctx.access}` } }),
+        onResponse: (status: number) => count('me (after refresh)', status),
+      },
+      {
+        method: 'POST',
+        path: '/auth/logout',
+        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({ ...req, headers: { cookie: `refresh_token=${ctx.refresh}` } }),
+        onResponse: (status: number) => count('logout', status),
+      },
+    ],
+  } as autocannon.Options);
+  clearInterval(sampler);
+  memory.push(rssMb(server.pid!));
+
+  // In-flight requests at the end are cut by autocannon; give the server a moment to finish them.
+  await new Promise((r) => setTimeout(r, 1000));
+  let sessions = 0;
+  for await (const page of paginateScan({ client: doc }, { TableName: TABLE_NAME, FilterExpression: 'sk = :s', ExpressionAttributeValues: { ':s': 'SESSION' } })) sessions += page.Count ?? 0;
+  server.kill('SIGINT');
+  store.kill();
+
+  const ok = (step: string) => statuses[step]?.[200] ?? 0;
+  const expectedSessions = ok('login') - ok('logout');
+  const fivexx = Object.values(statuses).reduce((n, s) => n + Object.entries(s).filter(([code]) => Number(code) >= 500).reduce((m, [, c]) => m + c, 0), 0);
+  const third = Math.max(1, Math.floor(memory.length / 3));
+  const early = Math.max(...memory.slice(0, third));
+  const late = Math.max(...memory.slice(-third));
+
+  console.log(`requests: ${result.requests.total} (${Math.round(result.requests.average)} req/s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
+  for (const [step, s] of Object.entries(statuses)) console.log(`  ${step.padEnd(20)} ${Object.entries(s).map(([code, n]) => `${code}: ${n}`).join(', ')}`);
+  console.log(`errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}, 5xx ${fivexx}`);
+  console.log(`sessions in the table ${sessions}, expected ${expectedSessions} (logins ${ok('login')} - logouts ${ok('logout')})`);
+  console.log(`server RSS MB: first third max ${early.toFixed(0)}, last third max ${late.toFixed(0)}, overall max ${Math.max(...memory).toFixed(0)} (${memory.length} samples)`);
+
+  const failures = [
+    result.errors + result.timeouts > 0 && 'requests failed',
+    result.non2xx > 0 && 'non-2xx answers',
+    fivexx > 0 && '5xx answers',
+    sessions !== expectedSessions && 'sessions in the table do not match the flows',
+  ].filter(Boolean);
+  console.log(failures.length ? `LOAD FAILED: ${failures.join('; ')}` : 'load ok: 0 errors, 0 5xx, sessions consistent');
+  process.exit(failures.length ? 1 : 0);
+}
+
+main().catch((err: Error) => {
+  console.error(`load failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
