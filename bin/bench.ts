@@ -324,7 +324,7 @@ function printTable(report: {
       ].join(' '),
     );
   }
-  console.log('\ntargets');
+  console.log(`\ntargets${QUICK ? ' (quick run: too few samples to judge them; run without --quick)' : ''}`);
   for (const [route, r] of Object.entries(report.routes)) {
     const within = r.warm_p50_ms <= TARGETS.ratio * r.essential_p50_ms || r.warm_p50_ms - r.essential_p50_ms <= TARGETS.slackMs;
     const cold = route === 'token' ? undefined : r.cold_start_ms - report.baseline_process_ms <= TARGETS.coldMs;

@@ -18,20 +18,21 @@ export const hashPassword = (password: string, cost: number): Promise<string> =>
  * passwords are compared against a dummy hash of the same cost so latency reveals nothing.
  */
 export class PasswordChecker {
-  private dummy?: Promise<string>;
+  /**
+   * A well-formed bcrypt hash of the configured cost that no password matches. Written out rather
+   * than hashed, so neither the cold start nor the first unknown-user login pays an extra bcrypt run
+   * (which would itself be a timing signal).
+   */
+  private readonly dummyHash: string;
 
-  constructor(private readonly cost: number) {}
-
-  private dummyHash(): Promise<string> {
-    // Made once per process, lazily, so the dummy compare costs what a real one does.
-    this.dummy ??= bcrypt.hash('dummy-password-for-timing', this.cost);
-    return this.dummy;
+  constructor(cost: number) {
+    this.dummyHash = `$2b$${String(cost).padStart(2, '0')}$${'DummyHashForTimingOnly.'.padEnd(53, 'x')}`;
   }
 
   /** True only when `hash` exists and matches; always spends one bcrypt compare. */
   async check(password: string, hash: string | undefined): Promise<boolean> {
     const usable = hash !== undefined && passwordProblem(password) === undefined;
-    const ok = await bcrypt.compare(usable ? password : 'unusable', usable ? hash : await this.dummyHash());
+    const ok = await bcrypt.compare(usable ? password : 'unusable', usable ? hash : this.dummyHash);
     return usable && ok;
   }
 }

@@ -9,13 +9,17 @@ describe('passwords', () => {
     expect(await checker.check('wrong', hash)).toBe(false);
   });
 
-  test('check is false for an unknown user, yet spends a bcrypt compare on the dummy hash', async () => {
-    const checker = new PasswordChecker(4);
-    const spy = jest.spyOn(bcrypt, 'compare');
+  test('check is false for an unknown user, yet spends one bcrypt compare at the configured cost, and no hashing', async () => {
+    const checker = new PasswordChecker(12);
+    const compare = jest.spyOn(bcrypt, 'compare');
+    const hash = jest.spyOn(bcrypt, 'hash');
     expect(await checker.check('anything', undefined)).toBe(false);
-    expect(spy).toHaveBeenCalledTimes(1);
-    expect(String(spy.mock.calls[0][1])).toMatch(/^\$2[aby]\$04\$/);
-    spy.mockRestore();
+    expect(compare).toHaveBeenCalledTimes(1);
+    expect(String(compare.mock.calls[0][1])).toMatch(/^\$2b\$12\$[./A-Za-z0-9]{53}$/);
+    expect(bcrypt.getRounds(String(compare.mock.calls[0][1]))).toBe(12);
+    expect(hash).not.toHaveBeenCalled();
+    compare.mockRestore();
+    hash.mockRestore();
   });
 
   test('refuses a password longer than 72 bytes even when its first 72 bytes match', async () => {
