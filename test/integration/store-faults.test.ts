@@ -1,7 +1,7 @@
 import { createConnection } from 'node:net';
 import type { FaultMode } from '../support/fault-proxy';
 import { startApp, type TestApp } from '../support/app';
-import { claimsOf, login, refreshCookieOf, request, type Login, type Reply } from '../support/http';
+import { claimsOf, login, request, type Login, type Reply } from '../support/http';
 import { stoppableDynalite } from '../support/stoppable-dynalite';
 
 /**
@@ -217,40 +217,6 @@ describe('store faults', () => {
       expect((await me(b.access)).status).toBe(401);
       expect((await refresh(b.refresh)).status).toBe(401);
     }
-  });
-});
-
-describe('writes whose answer was lost', () => {
-  test('a login whose session write landed but whose answer was lost still logs in once (the SDK retry finds its own item)', async () => {
-    const u = await freshUser();
-    app.proxy.inject({ op: 'PutItem', mode: 'lose-response', times: 1 });
-    const reply = await request(`${app.url}/auth/token`, 'POST', form(u, 'pw-fault'));
-    app.proxy.restore();
-    expect(reply.status).toBe(200);
-    const sessions = await app.sessionsOf(u);
-    expect(sessions).toHaveLength(1);
-    expect(sessions[0].pk).toBe(`SESSION#${claimsOf(refreshCookieOf(reply)!).sid}`);
-  });
-
-  test('a rotation that landed but whose answer was lost answers the successor (retry meets the grace window)', async () => {
-    const s = await login(app.url, await freshUser(), 'pw-fault');
-    app.proxy.inject({ op: 'UpdateItem', mode: 'lose-response', times: 1 });
-    const reply = await refresh(s.refresh);
-    app.proxy.restore();
-    expect(reply.status).toBe(200);
-    expect(await app.session(s.sid)).toMatchObject({ jti: claimsOf(refreshCookieOf(reply)!).jti, prevJti: claimsOf(s.refresh).jti });
-  });
-
-  test('when every answer is lost the client gets 503, and its retry gets the successor the store already holds', async () => {
-    const s = await login(app.url, await freshUser(), 'pw-fault');
-    app.proxy.inject({ op: 'UpdateItem', mode: 'lose-response' });
-    const lost = await refresh(s.refresh);
-    app.proxy.restore();
-    expect(lost.status).toBe(503);
-    const retry = await refresh(s.refresh);
-    expect(retry.status).toBe(200);
-    expect(await app.session(s.sid)).toMatchObject({ jti: claimsOf(refreshCookieOf(retry)!).jti });
-    expect((await refresh(refreshCookieOf(retry)!)).status).toBe(200);
   });
 });
 

@@ -1,0 +1,59 @@
+import { startApp, type TestApp } from '../support/app';
+import { claimsOf, login, refreshCookieOf, request } from '../support/http';
+
+/**
+ * Writes that landed but whose answer never came back. Apart from the other store faults on
+ * purpose: the SDK's retry quota is per client and shrinks with every retried failure, and these
+ * tests rely on the SDK retrying once, as a fresh Lambda's client would.
+ */
+let app: TestApp;
+beforeAll(async () => {
+  app = await startApp({ DYNAMODB_MAX_ATTEMPTS: '2' });
+});
+afterAll(() => app.close());
+
+let n = 0;
+async function freshUser(): Promise<string> {
+  const username = `lost-${++n}`;
+  await app.addUser(username, 'pw-fault');
+  return username;
+}
+const form = (username: string, password: string) => ({
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams({ username, password }).toString(),
+});
+const refresh = (cookie: string) => request(`${app.url}/auth/refresh`, 'POST', { cookie });
+
+describe('writes whose answer was lost', () => {
+  test('a login whose session write landed but whose answer was lost still logs in once (the SDK retry finds its own item)', async () => {
+    const u = await freshUser();
+    app.proxy.inject({ op: 'PutItem', mode: 'lose-response', times: 1 });
+    const reply = await request(`${app.url}/auth/token`, 'POST', form(u, 'pw-fault'));
+    app.proxy.restore();
+    expect(reply.status).toBe(200);
+    const sessions = await app.sessionsOf(u);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0].pk).toBe(`SESSION#${claimsOf(refreshCookieOf(reply)!).sid}`);
+  });
+
+  test('a rotation that landed but whose answer was lost answers the successor (retry meets the grace window)', async () => {
+    const s = await login(app.url, await freshUser(), 'pw-fault');
+    app.proxy.inject({ op: 'UpdateItem', mode: 'lose-response', times: 1 });
+    const reply = await refresh(s.refresh);
+    app.proxy.restore();
+    expect(reply.status).toBe(200);
+    expect(await app.session(s.sid)).toMatchObject({ jti: claimsOf(refreshCookieOf(reply)!).jti, prevJti: claimsOf(s.refresh).jti });
+  });
+
+  test('when every answer is lost the client gets 503, and its retry gets the successor the store already holds', async () => {
+    const s = await login(app.url, await freshUser(), 'pw-fault');
+    app.proxy.inject({ op: 'UpdateItem', mode: 'lose-response' });
+    const lost = await refresh(s.refresh);
+    app.proxy.restore();
+    expect(lost.status).toBe(503);
+    const retry = await refresh(s.refresh);
+    expect(retry.status).toBe(200);
+    expect(await app.session(s.sid)).toMatchObject({ jti: claimsOf(refreshCookieOf(retry)!).jti });
+    expect((await refresh(refreshCookieOf(retry)!)).status).toBe(200);
+  });
+});
