@@ -1,5 +1,5 @@
 import { startApp, type TestApp } from '../support/app';
-import { request } from '../support/http';
+import { attemptLogin } from '../support/http';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -7,8 +7,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const attempt = (username: string, password: string) =>
-  request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password }).toString() });
+const attempt = (username: string, password: string) => attemptLogin(app.url, username, password);
 
 test('more than LOGIN_IP_MAX_FAILURES failures from one IP refuse every login from it, whatever the username', async () => {
   for (let i = 0; i < 5; i++) expect((await attempt(`spray-${i}`, 'guess')).status).toBe(401);

@@ -1,7 +1,7 @@
 import bcrypt from 'bcryptjs';
 import { throttleKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
-import { request } from '../support/http';
+import { attemptLogin } from '../support/http';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -16,8 +16,7 @@ async function freshUser(exists = true): Promise<string> {
   if (exists) await app.addUser(username, 'right');
   return username;
 }
-const attempt = (username: string, password: string) =>
-  request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password }).toString() });
+const attempt = (username: string, password: string) => attemptLogin(app.url, username, password);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const throttle = async (username: string) =>
   (await app.db.send(new (await import('@aws-sdk/lib-dynamodb')).GetCommand({ TableName: app.tableName, Key: throttleKey({ kind: 'user', username }), ConsistentRead: true }))).Item;

@@ -1,7 +1,7 @@
 import { createConnection } from 'node:net';
 import type { FaultMode } from '../support/fault-proxy';
 import { startApp, type TestApp } from '../support/app';
-import { claimsOf, login, request, type Login, type Reply } from '../support/http';
+import { claimsOf, login, request, type Login, type Reply, attemptLogin } from '../support/http';
 import { stoppableDynalite } from '../support/stoppable-dynalite';
 
 /**
@@ -23,16 +23,7 @@ afterAll(async () => {
 });
 
 const logs = () => (globalThis as { __logLines?: string[] }).__logLines!;
-let n = 0;
-async function freshUser(): Promise<string> {
-  const username = `flt-${++n}`;
-  await app.addUser(username, 'pw-fault');
-  return username;
-}
-const form = (username: string, password: string) => ({
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams({ username, password }).toString(),
-});
+const freshUser = () => app.freshUser('pw-fault');
 const me = (bearer: string) => request(`${app.url}/users/me`, 'GET', { bearer });
 const refresh = (cookie: string) => request(`${app.url}/auth/refresh`, 'POST', { cookie });
 
@@ -51,7 +42,7 @@ const SCENARIOS: { name: string; op: string; nth?: number; first?: boolean; prep
     prepare: async (): Promise<Case> => {
       const u = await freshUser();
       return {
-        send: () => request(`${app.url}/auth/token`, 'POST', form(u, 'pw-fault')),
+        send: () => attemptLogin(app.url, u, 'pw-fault'),
         after: async () => {
           expect(await app.sessionsOf(u)).toHaveLength(0);
           expect((await login(app.url, u, 'pw-fault')).access).toBeTruthy();
@@ -65,10 +56,10 @@ const SCENARIOS: { name: string; op: string; nth?: number; first?: boolean; prep
     prepare: async () => {
       const u = await freshUser();
       return {
-        send: () => request(`${app.url}/auth/token`, 'POST', form(u, 'wrong')),
+        send: () => attemptLogin(app.url, u, 'wrong'),
         after: async () => {
           expect(await app.sessionsOf(u)).toHaveLength(0);
-          expect((await request(`${app.url}/auth/token`, 'POST', form(u, 'wrong'))).status).toBe(401);
+          expect((await attemptLogin(app.url, u, 'wrong')).status).toBe(401);
         },
       };
     },
@@ -78,9 +69,9 @@ const SCENARIOS: { name: string; op: string; nth?: number; first?: boolean; prep
     op: 'DeleteItem',
     prepare: async () => {
       const u = await freshUser();
-      await request(`${app.url}/auth/token`, 'POST', form(u, 'wrong'));
+      await attemptLogin(app.url, u, 'wrong');
       return {
-        send: () => request(`${app.url}/auth/token`, 'POST', form(u, 'pw-fault')),
+        send: () => attemptLogin(app.url, u, 'pw-fault'),
         after: async () => {
           expect(await app.sessionsOf(u)).toHaveLength(0);
           expect((await login(app.url, u, 'pw-fault')).access).toBeTruthy();

@@ -1,5 +1,5 @@
 import { startApp, type TestApp } from '../support/app';
-import { claimsOf, login, refreshCookieOf, request } from '../support/http';
+import { claimsOf, login, refreshCookieOf, request, attemptLogin } from '../support/http';
 
 /**
  * Writes that landed but whose answer never came back. Apart from the other store faults on
@@ -12,23 +12,14 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-let n = 0;
-async function freshUser(): Promise<string> {
-  const username = `lost-${++n}`;
-  await app.addUser(username, 'pw-fault');
-  return username;
-}
-const form = (username: string, password: string) => ({
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams({ username, password }).toString(),
-});
+const freshUser = () => app.freshUser('pw-fault');
 const refresh = (cookie: string) => request(`${app.url}/auth/refresh`, 'POST', { cookie });
 
 describe('writes whose answer was lost', () => {
   test('a login whose session write landed but whose answer was lost still logs in once (the SDK retry finds its own item)', async () => {
     const u = await freshUser();
     app.proxy.inject({ op: 'PutItem', mode: 'lose-response', times: 1 });
-    const reply = await request(`${app.url}/auth/token`, 'POST', form(u, 'pw-fault'));
+    const reply = await attemptLogin(app.url, u, 'pw-fault');
     app.proxy.restore();
     expect(reply.status).toBe(200);
     const sessions = await app.sessionsOf(u);

@@ -1,5 +1,5 @@
 import { startApp, type TestApp } from '../support/app';
-import { claimsOf, refreshCookieOf, request } from '../support/http';
+import { claimsOf, form, refreshCookieOf, request } from '../support/http';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -7,10 +7,6 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const form = (fields: Record<string, string>) => ({
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams(fields).toString(),
-});
 const post = (init: { headers?: Record<string, string>; body?: string }) => request(`${app.url}/auth/token`, 'POST', init);
 
 describe('POST /auth/token', () => {

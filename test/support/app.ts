@@ -26,6 +26,8 @@ export interface TestApp {
   store: DynamoStore;
   /** Adds (or overwrites) a user with this password, hashed at cost 4 for speed. */
   addUser(username: string, password: string, extra?: { email?: string; disabled?: boolean }): Promise<void>;
+  /** Adds a user with a name never used before in this app, so a test starts from a clean slate. */
+  freshUser(password: string): Promise<string>;
   session(sid: string): Promise<Record<string, unknown> | undefined>;
   sessionsOf(username: string): Promise<Record<string, unknown>[]>;
   updateSession(sid: string, values: Record<string, unknown>): Promise<void>;
@@ -62,6 +64,7 @@ export async function startApp(env: Record<string, string> = {}, options: { stor
   const server: Server = createLocalServer(await loadHandlers(), (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let userCount = 0;
 
   return {
     url,
@@ -71,6 +74,11 @@ export async function startApp(env: Record<string, string> = {}, options: { stor
     store,
     addUser: async (username, password, extra = {}) => {
       await store.putUser({ username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now(), ...extra }, true);
+    },
+    freshUser: async (password) => {
+      const username = `user-${++userCount}`;
+      await store.putUser({ username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now() }, true);
+      return username;
     },
     session: async (sid) => (await db.send(new GetCommand({ TableName: tableName, Key: sessionKey(sid), ConsistentRead: true }))).Item,
     sessionsOf: async (username) =>

@@ -28,6 +28,15 @@ export async function request(
   return { status: res.status, headers: res.headers, body, setCookies: res.headers.getSetCookie() };
 }
 
+/** A form-encoded request body with its content type. */
+export const form = (fields: Record<string, string>) => ({
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
+
+/** POST /auth/token with a form body, whatever the answer. */
+export const attemptLogin = (base: string, username: string, password: string) => request(`${base}/auth/token`, 'POST', form({ username, password }));
+
 /** The refresh token a response set, if any. */
 export const refreshCookieOf = (reply: Reply): string | undefined =>
   reply.setCookies.map((c) => c.match(/^refresh_token=([^;]*)/)?.[1]).find((v) => v !== undefined);
@@ -41,10 +50,7 @@ export interface Login {
 
 /** Logs in with a form body and returns both tokens and the session id. */
 export async function login(base: string, username = 'johndoe', password = 'secret'): Promise<Login> {
-  const reply = await request(`${base}/auth/token`, 'POST', {
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password }).toString(),
-  });
+  const reply = await attemptLogin(base, username, password);
   if (reply.status !== 200) throw new Error(`login failed: ${reply.status} ${JSON.stringify(reply.body)}`);
   const refresh = refreshCookieOf(reply)!;
   return { reply, access: reply.body.access_token, refresh, sid: String(decodeJwt(refresh).sid) };
