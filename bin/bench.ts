@@ -70,6 +70,8 @@ async function synthBundles(): Promise<Record<RouteName, { bundle: string; memor
 async function startStore(): Promise<{ endpoint: string; stop: () => void }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['node_modules/dynalite/cli.js', '--port', String(port), '--host', '127.0.0.1', '--createTableMs', '0'], { stdio: 'ignore' });
+  // Never leave it running, even when the benchmark fails half-way.
+  process.on('exit', () => child.kill());
   const endpoint = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -257,6 +259,7 @@ async function devServerLoad(endpoint: string, sessions: Sessions) {
     env: { ...process.env, PORT: String(port), DYNAMODB_ENDPOINT: endpoint, TABLE_NAME, JWT_SECRET: SECRET, TOKEN_ISSUER: ISSUER, TOKEN_AUDIENCE: ISSUER, POWERTOOLS_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  process.on('exit', () => server.kill());
   await new Promise<void>((resolve) => server.stdout.on('data', (d: Buffer) => String(d).includes('listening') && resolve()));
   const url = `http://127.0.0.1:${port}`;
   const duration = QUICK ? 2 : 10;

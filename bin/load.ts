@@ -50,6 +50,7 @@ const rssMb = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, 'utf8'
 async function main() {
   const storePort = await freePort();
   const store = spawn(process.execPath, ['node_modules/dynalite/cli.js', '--port', String(storePort), '--host', '127.0.0.1', '--createTableMs', '0'], { stdio: 'ignore' });
+  process.on('exit', () => store.kill());
   const endpoint = `http://127.0.0.1:${storePort}`;
   await waitFor(endpoint);
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -66,6 +67,7 @@ async function main() {
     env: { ...process.env, PORT: String(port), DYNAMODB_ENDPOINT: endpoint, TABLE_NAME, JWT_SECRET: SECRET, POWERTOOLS_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  process.on('exit', () => server.kill());
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/`);
 
