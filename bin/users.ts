@@ -39,6 +39,13 @@ function target() {
   return new DynamoStore(createDocumentClient(), tableName);
 }
 
+/** The cost for new hashes: BCRYPT_COST as the functions read it (4 to 15, default 10). */
+function bcryptCost(): number {
+  const cost = Number(process.env.BCRYPT_COST || 10);
+  if (!Number.isInteger(cost) || cost < 4 || cost > 15) throw new UsageError('BCRYPT_COST must be a whole number from 4 to 15');
+  return cost;
+}
+
 function checkUsername(username: string | undefined): string {
   if (!username) throw new UsageError('a username is required');
   if ([...username].length > MAX_USERNAME_LENGTH) throw new UsageError(`usernames are at most ${MAX_USERNAME_LENGTH} characters`);
@@ -77,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
       const created = await store.putUser(
         {
           username,
-          passwordHash: await hashPassword(password, Number(process.env.BCRYPT_COST || 10)),
+          passwordHash: await hashPassword(password, bcryptCost()),
           email: values.email,
           fullName: values['full-name'],
           disabled: values.disabled === true,

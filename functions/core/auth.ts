@@ -111,19 +111,18 @@ export class AuthService {
    * any other stale token is a replay and ends the whole session.
    */
   async refresh(refreshToken: string | undefined, meta: RequestMeta): Promise<IssuedTokens> {
-    const claims = await this.verifyOr(refreshToken, 'refresh', invalidRefreshToken);
+    const { claims, session: read, user } = await this.caller(refreshToken, 'refresh', invalidRefreshToken);
+    if (user.disabled) throw invalidRefreshToken();
     const nowMs = this.now();
-    const { session: read, user } = await this.store.getSessionAndUser(claims.sid, claims.sub);
-    let session = read;
-    if (!this.lives(session, user, claims, nowMs) || user!.disabled) throw invalidRefreshToken();
+    let session: SessionRecord | undefined = read;
 
-    if (claims.jti === session!.jti) {
+    if (claims.jti === read.jti) {
       const rotatedAt = nowMs;
-      const expiresAt = Math.min(seconds(nowMs) + this.settings.refreshTokenTtl, session!.absoluteExpiresAt);
+      const expiresAt = Math.min(seconds(nowMs) + this.settings.refreshTokenTtl, read.absoluteExpiresAt);
       const next = await this.tokens.deriveJti(claims.sid, claims.jti);
       if (await this.store.rotateSession(claims.sid, { jti: next, prevJti: claims.jti, rotatedAt, expiresAt })) {
         this.audit('refresh', { username: claims.sub, sid: claims.sid, ...meta });
-        return this.issue({ ...session!, jti: next, expiresAt }, next, rotatedAt, nowMs);
+        return this.issue({ ...read, jti: next, expiresAt }, next, rotatedAt, nowMs);
       }
       // Another request rotated this token a moment ago (or the session just ended): look again.
       session = await this.store.getSession(claims.sid);
@@ -158,11 +157,9 @@ export class AuthService {
 
   /** The caller behind a live access token; 401 when the token or its session is not valid, 400 when the user is disabled. */
   async authenticate(accessToken: string): Promise<Authenticated> {
-    const claims = await this.verifyOr(accessToken, 'access', invalidCredentials);
-    const { session, user } = await this.store.getSessionAndUser(claims.sid, claims.sub);
-    if (!this.lives(session, user, claims, this.now())) throw invalidCredentials();
-    if (user!.disabled) throw inactiveUser();
-    return { claims, session: session!, user: user! };
+    const caller = await this.caller(accessToken, 'access', invalidCredentials);
+    if (caller.user.disabled) throw inactiveUser();
+    return caller;
   }
 
   /**
@@ -170,10 +167,17 @@ export class AuthService {
    * grace window, without rotating it (logout-all accepts the cookie as proof).
    */
   async authenticateRefresh(refreshToken: string): Promise<Authenticated> {
-    const claims = await this.verifyOr(refreshToken, 'refresh', invalidCredentials);
+    const caller = await this.caller(refreshToken, 'refresh', invalidCredentials);
+    const { claims, session, user } = caller;
+    if (user.disabled || (claims.jti !== session.jti && claims.jti !== session.prevJti)) throw invalidCredentials();
+    return caller;
+  }
+
+  /** Verifies the token and reads its session and user in one round trip; `fail()` unless the session lives. */
+  private async caller(token: string | undefined, type: 'access' | 'refresh', fail: () => Error): Promise<Authenticated> {
+    const claims = await this.verifyOr(token, type, fail);
     const { session, user } = await this.store.getSessionAndUser(claims.sid, claims.sub);
-    if (!this.lives(session, user, claims, this.now()) || user!.disabled) throw invalidCredentials();
-    if (claims.jti !== session!.jti && claims.jti !== session!.prevJti) throw invalidCredentials();
+    if (!this.lives(session, user, claims, this.now())) throw fail();
     return { claims, session: session!, user: user! };
   }
 
