@@ -3,7 +3,7 @@ import { assertOriginAllowed } from './http/csrf';
 import { httpHandler } from './http/handler';
 import { bearerToken, requestMeta } from './http/request';
 import { json } from './http/response';
-import { config, sessions } from './http/services';
+import { config, sessions } from './runtime';
 import type { HttpEvent, HttpResult } from './http/types';
 
 /** POST /auth/logout-all: ends every session of the caller (proven by a Bearer access token or the refresh cookie). */

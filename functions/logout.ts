@@ -3,7 +3,7 @@ import { assertOriginAllowed } from './http/csrf';
 import { httpHandler } from './http/handler';
 import { bearerToken, requestMeta } from './http/request';
 import { json } from './http/response';
-import { auth, config } from './http/services';
+import { auth, config } from './runtime';
 import type { HttpEvent, HttpResult } from './http/types';
 
 /**

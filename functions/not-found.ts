@@ -1,5 +1,5 @@
-import { matchRoute } from '../lib/routes';
-import { HttpError } from './core/errors';
+import { matchRoute } from './routes';
+import { HttpError } from './http/errors';
 import { httpHandler } from './http/handler';
 import type { HttpEvent, HttpResult } from './http/types';
 

@@ -1,15 +1,12 @@
-import { notAuthenticated } from './core/errors';
 import { httpHandler } from './http/handler';
 import { bearerToken, requestMeta } from './http/request';
 import { noContent } from './http/response';
-import { sessions } from './http/services';
+import { sessions } from './runtime';
 import type { HttpEvent, HttpResult } from './http/types';
 
 /** DELETE /auth/sessions/{id}: ends one of the caller's own sessions (204), or 404 for any other id. */
 export async function deleteSession(event: HttpEvent): Promise<HttpResult> {
-  const token = bearerToken(event);
-  if (!token) throw notAuthenticated();
-  await sessions.delete(token, event.pathParameters?.id, requestMeta(event));
+  await sessions.delete(bearerToken(event), event.pathParameters?.id, requestMeta(event));
   return noContent();
 }
 

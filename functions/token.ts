@@ -2,7 +2,7 @@ import { refreshCookie } from './http/cookies';
 import { httpHandler } from './http/handler';
 import { parseLoginForm, requestMeta } from './http/request';
 import { json } from './http/response';
-import { auth, config } from './http/services';
+import { auth, config } from './runtime';
 import type { HttpEvent, HttpResult } from './http/types';
 
 /** POST /auth/token: password login; the access token in the body, the refresh token in an HttpOnly cookie. */

@@ -1,9 +1,10 @@
 import type { LockoutSettings } from './config';
-import { badCredentials, inactiveUser, invalidCredentials, invalidRefreshToken, tooManyAttempts } from './errors';
+import { DomainError, type DomainErrorCode } from './errors';
 import { lockDuration, retryAfterSeconds } from './lockout';
 import type { AuthStore, SessionRecord, UserRecord } from './ports';
 import { PasswordChecker } from './passwords';
-import { TokenError, TokenService, newId, type TokenClaims } from './tokens';
+import { TokenError, TokenService, newId, type TokenClaims, type TokenType } from './tokens';
+import { secondsMs, wholeSecond } from './time';
 
 /** Who is asking, for the audit log and the per-IP limit. */
 export interface RequestMeta {
@@ -49,9 +50,7 @@ export interface AuthSettings {
   lockout: LockoutSettings;
 }
 
-const seconds = (ms: number) => Math.floor(ms / 1000);
-
-/** The login / refresh / logout / who-am-I rules of CONTRACT.md, over an AuthStore. */
+/** The login / refresh / logout / who-am-I rules of docs/http-contract.md, over an AuthStore. */
 export class AuthService {
   constructor(
     private readonly store: AuthStore,
@@ -74,7 +73,7 @@ export class AuthService {
     const wait = retryAfterSeconds(this.settings.lockout, state.userThrottle, state.ipThrottle, nowMs);
     if (wait > 0) {
       this.audit('login_locked', { username, ...meta });
-      throw tooManyAttempts(wait);
+      throw new DomainError('login_locked', 'Too many failed login attempts', wait);
     }
 
     const { user } = state;
@@ -82,25 +81,25 @@ export class AuthService {
     if (!user || !matches || user.disabled) {
       this.audit('login_failed', { username, reason: !user ? 'unknown_user' : user.disabled && matches ? 'disabled' : 'bad_password', ...meta });
       await this.recordFailure(username, ip, nowMs);
-      throw badCredentials();
+      throw new DomainError('bad_credentials');
     }
 
-    const nowSec = seconds(nowMs);
-    const absoluteExpiresAt = nowSec + this.settings.sessionMaxSeconds;
+    const start = wholeSecond(nowMs);
+    const absoluteExpiresAt = start + secondsMs(this.settings.sessionMaxSeconds);
     const session: SessionRecord = {
       sid: newId(),
       username,
       jti: newId(),
       createdAt: nowMs,
       lastUsedAt: nowMs,
-      expiresAt: Math.min(nowSec + this.settings.refreshTokenTtl, absoluteExpiresAt),
+      expiresAt: Math.min(start + secondsMs(this.settings.refreshTokenTtl), absoluteExpiresAt),
       absoluteExpiresAt,
     };
     // A success resets the username's count (a request only when there was one). It goes first so
     // that any store failure leaves no session behind: a 503 login has written nothing that matters.
     if (state.userThrottle) await this.store.clearThrottle({ kind: 'user', username });
     await this.store.putSession(session);
-    const issued = await this.issue(session, session.jti, nowMs, nowMs);
+    const issued = await this.issue(session, { refreshJti: session.jti, refreshIssuedAt: nowMs, now: nowMs });
     this.audit('login_succeeded', { username, sid: session.sid, ...meta });
     return issued;
   }
@@ -111,35 +110,37 @@ export class AuthService {
    * any other stale token is a replay and ends the whole session.
    */
   async refresh(refreshToken: string | undefined, meta: RequestMeta): Promise<IssuedTokens> {
-    const { claims, session: read, user } = await this.caller(refreshToken, 'refresh', invalidRefreshToken);
-    if (user.disabled) throw invalidRefreshToken();
+    const { claims, session: read, user } = await this.caller(refreshToken, 'refresh', 'invalid_refresh_token');
+    if (user.disabled) throw new DomainError('invalid_refresh_token');
     const nowMs = this.now();
     let session: SessionRecord | undefined = read;
 
     if (claims.jti === read.jti) {
       const rotatedAt = nowMs;
-      const expiresAt = Math.min(seconds(nowMs) + this.settings.refreshTokenTtl, read.absoluteExpiresAt);
+      const expiresAt = Math.min(wholeSecond(nowMs) + secondsMs(this.settings.refreshTokenTtl), read.absoluteExpiresAt);
       const next = await this.tokens.deriveJti(claims.sid, claims.jti);
       if (await this.store.rotateSession(claims.sid, { jti: next, prevJti: claims.jti, rotatedAt, expiresAt })) {
         this.audit('refresh', { username: claims.sub, sid: claims.sid, ...meta });
-        return this.issue({ ...read, jti: next, expiresAt }, next, rotatedAt, nowMs);
+        return this.issue({ ...read, jti: next, expiresAt }, { refreshJti: next, refreshIssuedAt: rotatedAt, now: nowMs });
       }
       // Another request rotated this token a moment ago (or the session just ended): look again.
       session = await this.store.getSession(claims.sid);
-      if (!this.lives(session, user, claims, nowMs) || session!.jti === claims.jti) throw invalidRefreshToken();
+      if (!this.lives(session, user, claims, nowMs) || session!.jti === claims.jti) {
+        throw new DomainError('invalid_refresh_token');
+      }
     }
 
     const s = session!;
-    const grace = this.settings.refreshReuseGraceSeconds * 1000;
+    const grace = secondsMs(this.settings.refreshReuseGraceSeconds);
     if (grace > 0 && claims.jti === s.prevJti && s.rotatedAt !== undefined && nowMs - s.rotatedAt <= grace) {
       // A retry or a second tab: the successor, re-made byte for byte from what the item keeps.
       this.audit('refresh', { username: claims.sub, sid: claims.sid, reason: 'grace_retry', ...meta });
-      return this.issue(s, s.jti, s.rotatedAt, nowMs);
+      return this.issue(s, { refreshJti: s.jti, refreshIssuedAt: s.rotatedAt, now: nowMs });
     }
 
     await this.store.deleteSessions([claims.sid]);
     this.audit('refresh_token_reuse', { username: claims.sub, sid: claims.sid, ...meta });
-    throw invalidRefreshToken();
+    throw new DomainError('invalid_refresh_token');
   }
 
   /**
@@ -147,7 +148,11 @@ export class AuthService {
    * included). Invalid or absent tokens are ignored: logout always succeeds unless the store fails.
    */
   async logout(presented: { refreshToken?: string; accessToken?: string }, meta: RequestMeta): Promise<void> {
-    const claims = await Promise.all([this.genuine(presented.refreshToken, 'refresh'), this.genuine(presented.accessToken, 'access')]);
+    const anyAge = { allowExpired: true };
+    const claims = await Promise.all([
+      this.genuine(presented.refreshToken, 'refresh', anyAge),
+      this.genuine(presented.accessToken, 'access', anyAge),
+    ]);
     const named = new Map<string, TokenClaims>();
     for (const c of claims) if (c) named.set(c.sid, c);
     if (named.size === 0) return;
@@ -155,10 +160,14 @@ export class AuthService {
     for (const c of named.values()) this.audit('logout', { username: c.sub, sid: c.sid, ...meta });
   }
 
-  /** The caller behind a live access token; 401 when the token or its session is not valid, 400 when the user is disabled. */
-  async authenticate(accessToken: string): Promise<Authenticated> {
-    const caller = await this.caller(accessToken, 'access', invalidCredentials);
-    if (caller.user.disabled) throw inactiveUser();
+  /**
+   * The caller behind a live access token: `not_authenticated` without one, `invalid_token` when it
+   * or its session is not valid, `inactive_user` when the user is disabled.
+   */
+  async authenticate(accessToken: string | undefined): Promise<Authenticated> {
+    if (!accessToken) throw new DomainError('not_authenticated');
+    const caller = await this.caller(accessToken, 'access', 'invalid_token');
+    if (caller.user.disabled) throw new DomainError('inactive_user');
     return caller;
   }
 
@@ -167,64 +176,68 @@ export class AuthService {
    * grace window, without rotating it (logout-all accepts the cookie as proof).
    */
   async authenticateRefresh(refreshToken: string): Promise<Authenticated> {
-    const caller = await this.caller(refreshToken, 'refresh', invalidCredentials);
+    const caller = await this.caller(refreshToken, 'refresh', 'invalid_token');
     const { claims, session, user } = caller;
-    if (user.disabled || (claims.jti !== session.jti && claims.jti !== session.prevJti)) throw invalidCredentials();
+    if (user.disabled || (claims.jti !== session.jti && claims.jti !== session.prevJti)) {
+      throw new DomainError('invalid_token');
+    }
     return caller;
   }
 
-  /** Verifies the token and reads its session and user in one round trip; `fail()` unless the session lives. */
-  private async caller(token: string | undefined, type: 'access' | 'refresh', fail: () => Error): Promise<Authenticated> {
-    const claims = await this.verifyOr(token, type, fail);
+  /** Verifies the token and reads its session and user in one round trip; `failure` unless the session lives. */
+  private async caller(token: string | undefined, type: TokenType, failure: DomainErrorCode): Promise<Authenticated> {
+    const claims = await this.genuine(token, type, { allowExpired: false });
+    if (!claims) throw new DomainError(failure);
     const { session, user } = await this.store.getSessionAndUser(claims.sid, claims.sub);
-    if (!this.lives(session, user, claims, this.now())) throw fail();
+    if (!this.lives(session, user, claims, this.now())) throw new DomainError(failure);
     return { claims, session: session!, user: user! };
   }
 
   /** A session still lives when present, unexpired (TTL deletion is lazy), owned by the token's subject, and not ended by its user since. */
   lives(session: SessionRecord | undefined, user: UserRecord | undefined, claims: TokenClaims, nowMs: number): boolean {
     if (!session || !user) return false;
-    const nowSec = seconds(nowMs);
-    if (session.expiresAt <= nowSec || session.absoluteExpiresAt <= nowSec) return false;
+    if (session.expiresAt <= nowMs || session.absoluteExpiresAt <= nowMs) return false;
     if (session.username !== claims.sub) return false;
     return user.sessionsValidAfter === undefined || session.createdAt > user.sessionsValidAfter;
   }
 
-  private async issue(session: SessionRecord, refreshJti: string, refreshIssuedAtMs: number, nowMs: number): Promise<IssuedTokens> {
+  /** Signs both tokens of a session: the refresh token `refreshJti`, issued at `refreshIssuedAt`. */
+  private async issue(
+    session: SessionRecord,
+    { refreshJti, refreshIssuedAt, now }: { refreshJti: string; refreshIssuedAt: number; now: number },
+  ): Promise<IssuedTokens> {
+    const { username: sub, sid } = session;
     const [accessToken, refreshToken] = await Promise.all([
-      this.tokens.sign('access', session.username, session.sid, newId(), seconds(nowMs)),
-      this.tokens.sign('refresh', session.username, session.sid, refreshJti, seconds(refreshIssuedAtMs), session.expiresAt),
+      this.tokens.sign({ type: 'access', sub, sid, jti: newId(), issuedAt: now }),
+      this.tokens.sign({ type: 'refresh', sub, sid, jti: refreshJti, issuedAt: refreshIssuedAt, expiresAt: session.expiresAt }),
     ]);
-    return { accessToken, refreshToken, refreshMaxAge: Math.max(0, session.expiresAt - seconds(nowMs)), sid: session.sid };
+    const refreshMaxAge = Math.max(0, (session.expiresAt - wholeSecond(now)) / 1000);
+    return { accessToken, refreshToken, refreshMaxAge, sid };
   }
 
   /** Counts the failure for the username (sliding window) and the source IP (fixed window); locks the username past the threshold. */
   private async recordFailure(username: string, ip: string, nowMs: number): Promise<void> {
-    const { windowSeconds } = this.settings.lockout;
+    const windowMs = secondsMs(this.settings.lockout.windowSeconds);
     const [user] = await Promise.all([
-      this.store.addFailure({ kind: 'user', username }, nowMs, windowSeconds, true),
-      this.store.addFailure({ kind: 'ip', ip }, nowMs, windowSeconds, false),
+      this.store.addFailure({ kind: 'user', username }, { at: nowMs, windowMs, expiry: 'sliding' }),
+      this.store.addFailure({ kind: 'ip', ip }, { at: nowMs, windowMs, expiry: 'fixed' }),
     ]);
     const lockMs = lockDuration(this.settings.lockout, user.failures);
     if (lockMs > 0) {
-      await this.store.setLock({ kind: 'user', username }, nowMs + lockMs, Math.ceil((nowMs + Math.max(lockMs, windowSeconds * 1000)) / 1000));
+      const lock = { lockedUntil: nowMs + lockMs, expiresAt: nowMs + Math.max(lockMs, windowMs) };
+      await this.store.setLock({ kind: 'user', username }, lock);
     }
   }
 
-  private async verifyOr(token: string | undefined, type: 'access' | 'refresh', fail: () => Error): Promise<TokenClaims> {
-    if (!token) throw fail();
-    try {
-      return await this.tokens.verify(token, type);
-    } catch (err) {
-      if (err instanceof TokenError) throw fail();
-      throw err;
-    }
-  }
-
-  private async genuine(token: string | undefined, type: 'access' | 'refresh'): Promise<TokenClaims | undefined> {
+  /** The claims of an authentic token of this type (expired too, if allowed), or undefined: a refusal is a value. */
+  private async genuine(
+    token: string | undefined,
+    type: TokenType,
+    options: { allowExpired: boolean },
+  ): Promise<TokenClaims | undefined> {
     if (!token) return undefined;
     try {
-      return await this.tokens.verify(token, type, { allowExpired: true });
+      return await this.tokens.verify(token, type, options);
     } catch (err) {
       if (err instanceof TokenError) return undefined;
       throw err;

@@ -20,7 +20,7 @@ export interface Config {
   jwtSecretArn?: string;
 }
 
-/** Brute-force limits (CONTRACT.md "Brute force"). */
+/** Brute-force limits (docs/http-contract.md "Brute force"). */
 export interface LockoutSettings {
   /** Failures in a row for one username before it is locked. */
   maxFailures: number;
@@ -51,6 +51,9 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'false') return false;
   throw new ConfigError(`${name} must be "true" or "false", got "${raw}"`);
 }
+
+/** BCRYPT_COST (4 to 15, default 10): the functions and the users CLI hash at the same cost. */
+export const bcryptCostFrom = (env: Env = process.env): number => integer(env, 'BCRYPT_COST', 10, 4, 15);
 
 /** Reads and validates the configuration; throws ConfigError naming the variable at fault. */
 export function loadConfig(env: Env = process.env): Config {
@@ -86,7 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     refreshTokenTtl: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 604_800, 300, 31_536_000),
     sessionMaxSeconds: integer(env, 'SESSION_MAX_SECONDS', 2_592_000, 300, 31_536_000),
     refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
-    bcryptCost: integer(env, 'BCRYPT_COST', 10, 4, 15),
+    bcryptCost: bcryptCostFrom(env),
     lockout: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
       baseLockSeconds: integer(env, 'LOGIN_LOCK_BASE_SECONDS', 1, 1, 3600),

@@ -1,4 +1,7 @@
-/** The persistence the domain needs, implemented by functions/store (DynamoDB) and by in-memory fakes in tests. */
+/**
+ * The persistence the domain needs, implemented by functions/store (DynamoDB) and by in-memory
+ * fakes in tests. Every instant is epoch milliseconds; the store converts TTL attributes to seconds.
+ */
 
 export interface UserRecord {
   username: string;
@@ -7,7 +10,7 @@ export interface UserRecord {
   fullName?: string;
   disabled: boolean;
   createdAt: number;
-  /** Epoch ms: sessions created at or before this instant are ended (logout-all, disable, overwrite). */
+  /** Sessions created at or before this instant are ended (logout-all, disable, overwrite). */
   sessionsValidAfter?: number;
 }
 
@@ -16,31 +19,39 @@ export interface SessionRecord {
   username: string;
   /** Id of the session's one live refresh token. */
   jti: string;
-  /** Id of the token `jti` replaced, and when (epoch ms): the retry grace window's memory. */
+  /** Id of the token `jti` replaced, and when: the retry grace window's memory. */
   prevJti?: string;
   rotatedAt?: number;
-  /** Epoch ms of the login. */
+  /** The login. */
   createdAt: number;
-  /** Epoch ms of the last refresh (the login, until one happens). */
+  /** The last refresh (the login, until one happens). */
   lastUsedAt: number;
-  /** Epoch seconds: the current refresh token's expiry, also the table's TTL attribute. */
+  /** The current refresh token's expiry (a whole second), also the table's TTL. */
   expiresAt: number;
-  /** Epoch seconds: no refresh may take the session past this (SESSION_MAX_SECONDS after login). */
+  /** No refresh may take the session past this (SESSION_MAX_SECONDS after login; a whole second). */
   absoluteExpiresAt: number;
 }
 
 /** Failed-login bookkeeping for one username or one source IP. */
 export interface ThrottleRecord {
   failures: number;
-  /** Epoch ms; 0 when not locked. */
+  /** 0 when not locked. */
   lockedUntil: number;
-  /** Epoch ms of the first failure of the current window (per-IP counting). */
+  /** The first failure of the current window (per-IP counting). */
   windowStart: number;
-  /** Epoch seconds: the record is forgotten then (TTL). */
+  /** The record is forgotten then (TTL). */
   expiresAt: number;
 }
 
 export type ThrottleSubject = { kind: 'user'; username: string } | { kind: 'ip'; ip: string };
+
+/** One failure to count: when, and how the record's expiry moves. */
+export interface FailureCount {
+  at: number;
+  /** How long a record lives: from its first failure (`fixed`) or from each failure (`sliding`). */
+  windowMs: number;
+  expiry: 'fixed' | 'sliding';
+}
 
 /** What changes when a refresh token is rotated. */
 export interface Rotation {
@@ -50,17 +61,27 @@ export interface Rotation {
   expiresAt: number;
 }
 
+/** Which session `deleteOwnSession` may end: only a live one of `username` created after `createdAfter`. */
+export interface OwnSession {
+  sid: string;
+  username: string;
+  now: number;
+  createdAfter: number;
+}
+
 export interface AuthStore {
   /** The user and both throttle records in one strongly consistent round trip. */
-  getLoginState(username: string, ip: string): Promise<{ user?: UserRecord; userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord }>;
+  getLoginState(
+    username: string,
+    ip: string,
+  ): Promise<{ user?: UserRecord; userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord }>;
   /**
    * Counts one failure atomically (concurrent failures are all counted) and returns the record.
-   * An absent or expired record starts afresh with a window of `windowSeconds`; with `sliding`
-   * each failure also moves the expiry to `windowSeconds` after itself.
+   * An absent or expired record starts afresh, living `windowMs`.
    */
-  addFailure(subject: ThrottleSubject, nowMs: number, windowSeconds: number, sliding: boolean): Promise<ThrottleRecord>;
-  /** Locks until `lockedUntil` (epoch ms) unless a longer lock is already set. */
-  setLock(subject: ThrottleSubject, lockedUntil: number, expiresAt: number): Promise<void>;
+  addFailure(subject: ThrottleSubject, count: FailureCount): Promise<ThrottleRecord>;
+  /** Locks until `lockedUntil` unless a longer lock is already set; the record then lives until `expiresAt`. */
+  setLock(subject: ThrottleSubject, lock: { lockedUntil: number; expiresAt: number }): Promise<void>;
   clearThrottle(subject: ThrottleSubject): Promise<void>;
 
   /** Session and user read together and strongly consistent: one round trip per protected request. */
@@ -71,8 +92,8 @@ export interface AuthStore {
   rotateSession(sid: string, rotation: Rotation): Promise<boolean>;
   /** Deletes sessions by id, absent ones included; returns the items that existed. */
   deleteSessions(sids: string[]): Promise<SessionRecord[]>;
-  /** Deletes a session only if it is a live session of `username` created after `createdAfter`; false otherwise. */
-  deleteOwnSession(sid: string, username: string, nowSeconds: number, createdAfter: number): Promise<boolean>;
+  /** Deletes a session only if it is a live session of its user created after `createdAfter`; false otherwise. */
+  deleteOwnSession(own: OwnSession): Promise<boolean>;
 
   /** Ends every session of the user at once (sets sessionsValidAfter); false if there is no such user. */
   endAllSessions(username: string, at: number): Promise<boolean>;
@@ -85,9 +106,9 @@ export interface AuthStore {
 export interface UserAdminStore {
   getUser(username: string): Promise<UserRecord | undefined>;
   /** Writes the user; returns false when it exists and `overwrite` is not set. */
-  putUser(user: UserRecord, overwrite: boolean): Promise<boolean>;
-  /** Sets `disabled`; returns false when there is no such user. */
-  setDisabled(username: string, disabled: boolean, endSessionsAt?: number): Promise<boolean>;
+  putUser(user: UserRecord, options: { overwrite: boolean }): Promise<boolean>;
+  /** Sets `disabled` (and `sessionsValidAfter` when given); returns false when there is no such user. */
+  setDisabled(username: string, change: { disabled: boolean; endSessionsAt?: number }): Promise<boolean>;
   /** Deletes the user; returns false when there was none. */
   deleteUser(username: string): Promise<boolean>;
   listUsers(): Promise<UserRecord[]>;

@@ -1,5 +1,5 @@
 import type { Audit, AuthService, Authenticated, RequestMeta } from './auth';
-import { invalidCredentials, notAuthenticated, sessionNotFound } from './errors';
+import { DomainError } from './errors';
 import type { AuthStore, SessionRecord } from './ports';
 import { isId } from './tokens';
 
@@ -14,7 +14,7 @@ export interface SessionView {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Logout everywhere, listing and ending one's own sessions (CONTRACT.md "Sessions"). */
+/** Logout everywhere, listing and ending one's own sessions (docs/http-contract.md "Sessions"). */
 export class SessionService {
   constructor(
     private readonly store: AuthStore,
@@ -34,11 +34,11 @@ export class SessionService {
     let caller: Authenticated;
     if (presented.accessToken) caller = await this.auth.authenticate(presented.accessToken);
     else if (presented.refreshToken) caller = await this.auth.authenticateRefresh(presented.refreshToken);
-    else throw notAuthenticated();
+    else throw new DomainError('not_authenticated');
 
     const { username } = caller.user;
     const at = this.now();
-    if (!(await this.store.endAllSessions(username, at))) throw invalidCredentials();
+    if (!(await this.store.endAllSessions(username, at))) throw new DomainError('invalid_token');
 
     // Past the commit point every session is already ended, so a failing cleanup must not turn
     // the answer into a 503 (the retry would then meet its own ended session: a 401).
@@ -51,13 +51,14 @@ export class SessionService {
       this.onCleanupError(err);
     }
     const before = caller.user.sessionsValidAfter ?? -1;
-    const revoked = Math.max(1, deleted.filter((s) => s.username === username && s.createdAt > before && s.expiresAt > Math.floor(at / 1000)).length);
+    const ended = deleted.filter((s) => s.username === username && s.createdAt > before && s.expiresAt > at);
+    const revoked = Math.max(1, ended.length);
     this.audit('logout_all', { username, sid: caller.session.sid, revoked, ...meta });
     return revoked;
   }
 
   /** The caller's live sessions, newest first. */
-  async list(accessToken: string): Promise<SessionView[]> {
+  async list(accessToken: string | undefined): Promise<SessionView[]> {
     const { claims, user } = await this.auth.authenticate(accessToken);
     const ids = new Set(await this.store.listSessionIds(user.username));
     ids.add(claims.sid);
@@ -70,17 +71,19 @@ export class SessionService {
         id: s.sid,
         created_at: iso(s.createdAt),
         last_used_at: iso(s.lastUsedAt),
-        expires_at: iso(s.expiresAt * 1000),
+        expires_at: iso(s.expiresAt),
         current: s.sid === claims.sid,
       }));
   }
 
   /** Ends one of the caller's own live sessions; 404 for anything else, a malformed id without a table read. */
-  async delete(accessToken: string, id: string | undefined, meta: RequestMeta): Promise<void> {
-    if (!isId(id)) throw sessionNotFound();
+  async delete(accessToken: string | undefined, id: string | undefined, meta: RequestMeta): Promise<void> {
+    if (!accessToken) throw new DomainError('not_authenticated');
+    // A malformed id is answered before any table read (DynamoDB keys have size limits).
+    if (!isId(id)) throw new DomainError('session_not_found');
     const { user } = await this.auth.authenticate(accessToken);
-    const ended = await this.store.deleteOwnSession(id, user.username, Math.floor(this.now() / 1000), user.sessionsValidAfter ?? -1);
-    if (!ended) throw sessionNotFound();
+    const own = { sid: id, username: user.username, now: this.now(), createdAfter: user.sessionsValidAfter ?? -1 };
+    if (!(await this.store.deleteOwnSession(own))) throw new DomainError('session_not_found');
     this.audit('session_deleted', { username: user.username, sid: id, ...meta });
   }
 }

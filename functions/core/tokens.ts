@@ -4,7 +4,10 @@ import { ServiceUnavailableError } from './errors';
 
 export type TokenType = 'access' | 'refresh';
 
-/** The claims every token of ours carries (CONTRACT.md "Tokens"). */
+/**
+ * The claims every token of ours carries (docs/http-contract.md "Tokens"). `iat` and `exp` are
+ * JWT NumericDates (epoch seconds), as on the wire; the domain reads instants from the session.
+ */
 export interface TokenClaims {
   sub: string;
   type: TokenType;
@@ -24,6 +27,18 @@ export class TokenError extends Error {
 
 /** Where the raw HMAC key comes from: an env variable locally, Secrets Manager when deployed. */
 export type KeySource = () => Promise<Uint8Array>;
+
+/** What a new token says. Instants are epoch ms (cut to whole seconds in the token). */
+export interface TokenToSign {
+  type: TokenType;
+  sub: string;
+  sid: string;
+  jti: string;
+  /** Injectable so that a successor can be re-made byte for byte. */
+  issuedAt: number;
+  /** Defaults to `issuedAt` plus the type's configured lifetime. */
+  expiresAt?: number;
+}
 
 export interface TokenSettings {
   issuer: string;
@@ -67,15 +82,17 @@ export class TokenService {
     return this.key;
   }
 
-  /** Signs a token of the given type; `iat` (epoch seconds) is injectable so a successor can be re-made byte for byte. */
-  async sign(type: TokenType, sub: string, sid: string, jti: string, iat: number, exp?: number): Promise<string> {
+  /** Signs a token of the given type. */
+  async sign({ type, sub, sid, jti, issuedAt, expiresAt }: TokenToSign): Promise<string> {
     const ttl = type === 'access' ? this.settings.accessTokenTtl : this.settings.refreshTokenTtl;
+    const iat = Math.floor(issuedAt / 1000);
+    const exp = expiresAt === undefined ? iat + ttl : Math.floor(expiresAt / 1000);
     return new SignJWT({ type, sid })
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setSubject(sub)
       .setJti(jti)
       .setIssuedAt(iat)
-      .setExpirationTime(exp ?? iat + ttl)
+      .setExpirationTime(exp)
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)
       .sign(await this.cryptoKey());

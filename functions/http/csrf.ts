@@ -1,4 +1,4 @@
-import { originNotAllowed } from '../core/errors';
+import { originNotAllowed } from './errors';
 import { header } from './request';
 import type { HttpEvent } from './types';
 

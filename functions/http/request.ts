@@ -1,9 +1,9 @@
 import type { RequestMeta } from '../core/auth';
-import { HttpError, validationFailed, type ValidationIssue } from '../core/errors';
+import { MAX_USERNAME_LENGTH, usernameProblem } from '../core/users';
+import { HttpError, type ValidationIssue, validationFailed } from './errors';
 import type { HttpEvent } from './types';
 
 export const MAX_BODY_BYTES = 16 * 1024;
-export const MAX_USERNAME_LENGTH = 128;
 
 /** A request header, case-insensitively (API Gateway lower-cases them already; the dev server too). */
 export function header(event: HttpEvent, name: string): string | undefined {
@@ -58,17 +58,17 @@ export function parseLoginForm(event: HttpEvent): LoginForm {
   if (fields.grant_type !== undefined && fields.grant_type !== 'password') {
     issues.push({ type: 'string_pattern_mismatch', loc: ['body', 'grant_type'], msg: "String should match pattern '^password$'", ctx: { pattern: '^password$' } });
   }
-  if (username !== undefined) {
-    if ([...username].length > MAX_USERNAME_LENGTH) {
-      issues.push({
-        type: 'string_too_long',
-        loc: ['body', 'username'],
-        msg: `String should have at most ${MAX_USERNAME_LENGTH} characters`,
-        ctx: { max_length: MAX_USERNAME_LENGTH },
-      });
-    } else if (/\p{Cc}/u.test(username)) {
-      issues.push({ type: 'value_error', loc: ['body', 'username'], msg: 'Value error, username must not contain control characters' });
-    }
+  const problem = username === undefined ? undefined : usernameProblem(username);
+  if (problem === 'too_long') {
+    issues.push({
+      type: 'string_too_long',
+      loc: ['body', 'username'],
+      msg: `String should have at most ${MAX_USERNAME_LENGTH} characters`,
+      ctx: { max_length: MAX_USERNAME_LENGTH },
+    });
+  } else if (problem === 'control_characters') {
+    const msg = 'Value error, username must not contain control characters';
+    issues.push({ type: 'value_error', loc: ['body', 'username'], msg });
   }
   if (issues.length > 0) throw validationFailed(issues);
   return { username: username!, password: password! };

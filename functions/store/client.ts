@@ -1,15 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+type Env = Record<string, string | undefined>;
+
 /**
- * Builds the DynamoDB document client. Timeouts and retries are bounded so a store outage turns
- * into a 503 well within the Lambda timeout instead of a hung invocation. With DYNAMODB_ENDPOINT
- * (dynalite, DynamoDB Local) fixed dummy credentials are used: those stores only check their shape,
- * and DynamoDB Local keeps one database per access key, so every local tool must use the same one.
+ * Builds the DynamoDB client. Timeouts and retries are bounded so a store outage turns into a 503
+ * well within the Lambda timeout instead of a hung invocation. With DYNAMODB_ENDPOINT (dynalite,
+ * DynamoDB Local) fixed dummy credentials are used: those stores only check their shape, and
+ * DynamoDB Local keeps one database per access key, so every local tool must use the same one.
+ * The dev server, the users CLI, the benchmarks and the tests all build their clients here.
  */
-export function createDocumentClient(env: Record<string, string | undefined> = process.env): DynamoDBDocumentClient {
+export function createDynamoClient(env: Env = process.env): DynamoDBClient {
   const endpoint = env.DYNAMODB_ENDPOINT || undefined;
-  const client = new DynamoDBClient({
+  return new DynamoDBClient({
     ...(endpoint
       ? { endpoint, region: env.AWS_REGION || 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
@@ -22,5 +25,9 @@ export function createDocumentClient(env: Record<string, string | undefined> = p
       throwOnRequestTimeout: true,
     },
   });
+}
+
+/** The document client over `client` (by default one built from `env`); undefined attributes are left out. */
+export function createDocumentClient(env: Env = process.env, client = createDynamoClient(env)): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

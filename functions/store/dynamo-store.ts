@@ -9,7 +9,17 @@ import {
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError } from '../core/errors';
-import type { AuthStore, Rotation, SessionRecord, ThrottleRecord, ThrottleSubject, UserAdminStore, UserRecord } from '../core/ports';
+import type {
+  AuthStore,
+  FailureCount,
+  OwnSession,
+  Rotation,
+  SessionRecord,
+  ThrottleRecord,
+  ThrottleSubject,
+  UserAdminStore,
+  UserRecord,
+} from '../core/ports';
 import { TABLE, sessionKey, throttleKey, userKey } from './schema';
 
 type Item = Record<string, unknown>;
@@ -40,6 +50,11 @@ async function conditional(op: () => Promise<unknown>): Promise<boolean> {
 
 const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 
+// The domain's instants are epoch ms; TTL attributes (and absoluteExpiresAt beside them) are epoch
+// seconds in the table, rounded up so that an item never expires before the domain said.
+const toSeconds = (ms: number) => Math.ceil(ms / 1000);
+const fromSeconds = (seconds: unknown) => Number(seconds) * 1000;
+
 function toUser(item: Item | undefined): UserRecord | undefined {
   if (!item) return undefined;
   return {
@@ -63,8 +78,8 @@ function toSession(item: Item | undefined): SessionRecord | undefined {
     rotatedAt: num(item.rotatedAt),
     createdAt: Number(item.createdAt),
     lastUsedAt: Number(item.lastUsedAt),
-    expiresAt: Number(item.expiresAt),
-    absoluteExpiresAt: Number(item.absoluteExpiresAt ?? item.expiresAt),
+    expiresAt: fromSeconds(item.expiresAt),
+    absoluteExpiresAt: fromSeconds(item.absoluteExpiresAt ?? item.expiresAt),
   };
 }
 
@@ -74,13 +89,13 @@ function toThrottle(item: Item | undefined): ThrottleRecord | undefined {
     failures: Number(item.failures),
     lockedUntil: Number(item.lockedUntil ?? 0),
     windowStart: Number(item.windowStart ?? 0),
-    expiresAt: Number(item.expiresAt),
+    expiresAt: fromSeconds(item.expiresAt),
   };
 }
 
 const sameKey = (item: Item, key: Key) => item.pk === key.pk && item.sk === key.sk;
 
-/** The AuthStore and UserAdminStore on one DynamoDB table (DESIGN.md "Data model"). */
+/** The AuthStore and UserAdminStore on one DynamoDB table (docs/architecture.md "Data model"). */
 export class DynamoStore implements AuthStore, UserAdminStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -113,10 +128,11 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     return { user: toUser(find(keys.user)), userThrottle: toThrottle(find(keys.userThrottle)), ipThrottle: toThrottle(find(keys.ipThrottle)) };
   }
 
-  async addFailure(subject: ThrottleSubject, nowMs: number, windowSeconds: number, sliding: boolean): Promise<ThrottleRecord> {
+  async addFailure(subject: ThrottleSubject, { at, windowMs, expiry }: FailureCount): Promise<ThrottleRecord> {
     const key = throttleKey(subject);
-    const nowSec = Math.floor(nowMs / 1000);
-    const windowEnd = Math.ceil(nowMs / 1000) + windowSeconds;
+    const nowSec = Math.floor(at / 1000);
+    const windowEnd = toSeconds(at + windowMs);
+    const sliding = expiry === 'sliding';
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         // ADD is atomic: parallel failures are each counted, with no read-modify-write race.
@@ -137,7 +153,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
         if (!isConditionFailure(err)) throw err;
       }
       // Absent or expired (TTL deletes lazily): start a new record, unless another failure just did.
-      const fresh: ThrottleRecord = { failures: 1, lockedUntil: 0, windowStart: nowMs, expiresAt: windowEnd };
+      const fresh = { failures: 1, lockedUntil: 0, windowStart: at, expiresAt: windowEnd };
       const started = await conditional(() =>
         this.db.send(
           new PutCommand({
@@ -148,12 +164,12 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           }),
         ),
       );
-      if (started) return fresh;
+      if (started) return { ...fresh, expiresAt: fromSeconds(windowEnd) };
     }
     throw new ServiceUnavailableError('store');
   }
 
-  async setLock(subject: ThrottleSubject, lockedUntil: number, expiresAt: number): Promise<void> {
+  async setLock(subject: ThrottleSubject, { lockedUntil, expiresAt }: { lockedUntil: number; expiresAt: number }): Promise<void> {
     await conditional(() =>
       this.db.send(
         new UpdateCommand({
@@ -162,7 +178,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           UpdateExpression: 'SET lockedUntil = :l, expiresAt = :e',
           // Concurrent failures each compute a lock; the longest one stands.
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lockedUntil) OR lockedUntil < :l)',
-          ExpressionAttributeValues: { ':l': lockedUntil, ':e': expiresAt },
+          ExpressionAttributeValues: { ':l': lockedUntil, ':e': toSeconds(expiresAt) },
         }),
       ),
     );
@@ -195,6 +211,8 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           Item: {
             ...sessionKey(session.sid),
             ...session,
+            expiresAt: toSeconds(session.expiresAt),
+            absoluteExpiresAt: toSeconds(session.absoluteExpiresAt),
             [TABLE.indexPartitionKey]: `USER#${session.username}`,
             [TABLE.indexSortKey]: `SESSION#${session.createdAt}`,
           },
@@ -213,7 +231,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           UpdateExpression: 'SET jti = :new, prevJti = :old, rotatedAt = :at, lastUsedAt = :at, expiresAt = :exp',
           // The whole race is decided here: only one writer can move `jti` off the presented id.
           ConditionExpression: 'attribute_exists(pk) AND jti = :old',
-          ExpressionAttributeValues: { ':new': r.jti, ':old': r.prevJti, ':at': r.rotatedAt, ':exp': r.expiresAt },
+          ExpressionAttributeValues: { ':new': r.jti, ':old': r.prevJti, ':at': r.rotatedAt, ':exp': toSeconds(r.expiresAt) },
         }),
       ),
     );
@@ -228,7 +246,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     return old.map((o) => toSession(o.Attributes)).filter((s): s is SessionRecord => s !== undefined);
   }
 
-  async deleteOwnSession(sid: string, username: string, nowSeconds: number, createdAfter: number): Promise<boolean> {
+  async deleteOwnSession({ sid, username, now, createdAfter }: OwnSession): Promise<boolean> {
     return conditional(() =>
       this.db.send(
         new DeleteCommand({
@@ -236,7 +254,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           Key: sessionKey(sid),
           // Another user's session, an expired one and one already ended by logout-all all look the same: absent.
           ConditionExpression: 'username = :u AND expiresAt > :now AND createdAt > :after',
-          ExpressionAttributeValues: { ':u': username, ':now': nowSeconds, ':after': createdAfter },
+          ExpressionAttributeValues: { ':u': username, ':now': Math.floor(now / 1000), ':after': createdAfter },
         }),
       ),
     );
@@ -285,7 +303,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     return sessions;
   }
 
-  async putUser(user: UserRecord, overwrite: boolean): Promise<boolean> {
+  async putUser(user: UserRecord, { overwrite }: { overwrite: boolean }): Promise<boolean> {
     return conditional(() =>
       this.db.send(
         new PutCommand({
@@ -297,7 +315,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     );
   }
 
-  async setDisabled(username: string, disabled: boolean, endSessionsAt?: number): Promise<boolean> {
+  async setDisabled(username: string, { disabled, endSessionsAt }: { disabled: boolean; endSessionsAt?: number }): Promise<boolean> {
     return conditional(() =>
       this.db.send(
         new UpdateCommand({

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { routes } from '../../lib/routes';
+import { routes } from '../../functions/routes';
 import { startApp, type TestApp } from '../support/app';
 import { refreshCookieOf, request } from '../support/http';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpEvent, HttpResult } from '../../functions/http/types';
-import { toContext } from '../../lib/local/event';
-import { loadHandlers, type LambdaHandler } from '../../lib/local/server';
-import { fallbackHandler, routes } from '../../lib/routes';
+import { toContext } from '../../dev/event';
+import { loadHandlers, type LambdaHandler } from '../../dev/server';
+import { fallbackHandler, routes } from '../../functions/routes';
 import { startApp, type TestApp } from '../support/app';
 import { login } from '../support/http';
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type { HttpEvent } from '../../functions/http/types';
-import { toContext } from '../../lib/local/event';
-import { loadHandlers, type LambdaHandler } from '../../lib/local/server';
-import { fallbackHandler, routes } from '../../lib/routes';
+import { toContext } from '../../dev/event';
+import { loadHandlers, type LambdaHandler } from '../../dev/server';
+import { fallbackHandler, routes } from '../../functions/routes';
 import { startApp, type TestApp } from '../support/app';
 import { forge, login, unsigned, type Login } from '../support/http';
 

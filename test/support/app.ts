@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { hashPassword } from '../../functions/core/passwords';
+import { createDocumentClient, createDynamoClient } from '../../functions/store/client';
 import { DynamoStore } from '../../functions/store/dynamo-store';
 import { TABLE, sessionKey, userKey } from '../../functions/store/schema';
-import { seedDemoUsers } from '../../lib/local/demo-users';
-import { ensureTable } from '../../lib/local/store';
-import { createLocalServer, loadHandlers } from '../../lib/local/server';
+import { seedDemoUsers } from '../../dev/demo-users';
+import { createLocalServer, loadHandlers } from '../../dev/server';
+import { ensureTable } from '../../dev/table';
 import { FaultProxy } from './fault-proxy';
 
 export const TEST_SECRET = 'test-signing-key-0123456789abcdef-0123456789';
@@ -55,8 +55,10 @@ export async function startApp(env: Record<string, string> = {}, options: { stor
     ...env,
   });
 
-  const raw = new DynamoDBClient({ endpoint: storeEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const db = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  // Straight to the store, not through the proxy; generous timeouts: it arranges and inspects, it is not tested.
+  const direct = { DYNAMODB_ENDPOINT: storeEndpoint, DYNAMODB_CONNECT_TIMEOUT_MS: '5000', DYNAMODB_REQUEST_TIMEOUT_MS: '30000' };
+  const raw = createDynamoClient(direct);
+  const db = createDocumentClient(direct, raw);
   await ensureTable(raw, tableName);
   const store = new DynamoStore(db, tableName);
   await seedDemoUsers(store, 4);
@@ -73,11 +75,11 @@ export async function startApp(env: Record<string, string> = {}, options: { stor
     db,
     store,
     addUser: async (username, password, extra = {}) => {
-      await store.putUser({ username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now(), ...extra }, true);
+      await store.putUser({ username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now(), ...extra }, { overwrite: true });
     },
     freshUser: async (password) => {
       const username = `user-${++userCount}`;
-      await store.putUser({ username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now() }, true);
+      await store.putUser({ username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now() }, { overwrite: true });
       return username;
     },
     session: async (sid) => (await db.send(new GetCommand({ TableName: tableName, Key: sessionKey(sid), ConsistentRead: true }))).Item,

@@ -1,5 +1,15 @@
 import { ServiceUnavailableError } from '../../functions/core/errors';
-import type { AuthStore, Rotation, SessionRecord, ThrottleRecord, ThrottleSubject, UserAdminStore, UserRecord } from '../../functions/core/ports';
+import type {
+  AuthStore,
+  FailureCount,
+  OwnSession,
+  Rotation,
+  SessionRecord,
+  ThrottleRecord,
+  ThrottleSubject,
+  UserAdminStore,
+  UserRecord,
+} from '../../functions/core/ports';
 
 const throttleId = (s: ThrottleSubject) => (s.kind === 'user' ? `u:${s.username}` : `ip:${s.ip}`);
 
@@ -31,19 +41,20 @@ export class MemoryStore implements AuthStore, UserAdminStore {
       ipThrottle: this.copy(this.throttles.get(throttleId({ kind: 'ip', ip }))),
     };
   }
-  async addFailure(subject: ThrottleSubject, nowMs: number, windowSeconds: number, sliding: boolean) {
+  async addFailure(subject: ThrottleSubject, { at, windowMs, expiry }: FailureCount) {
     this.touch();
     const id = throttleId(subject);
     const cur = this.throttles.get(id);
-    const end = Math.ceil(nowMs / 1000) + windowSeconds;
+    // Whole seconds, as the table's TTL attribute keeps them.
+    const end = Math.ceil((at + windowMs) / 1000) * 1000;
     const next: ThrottleRecord =
-      cur && cur.expiresAt * 1000 > nowMs
-        ? { ...cur, failures: cur.failures + 1, expiresAt: sliding ? end : cur.expiresAt }
-        : { failures: 1, lockedUntil: 0, windowStart: nowMs, expiresAt: end };
+      cur && cur.expiresAt > at
+        ? { ...cur, failures: cur.failures + 1, expiresAt: expiry === 'sliding' ? end : cur.expiresAt }
+        : { failures: 1, lockedUntil: 0, windowStart: at, expiresAt: end };
     this.throttles.set(id, next);
     return { ...next };
   }
-  async setLock(subject: ThrottleSubject, lockedUntil: number, expiresAt: number) {
+  async setLock(subject: ThrottleSubject, { lockedUntil, expiresAt }: { lockedUntil: number; expiresAt: number }) {
     this.touch();
     const cur = this.throttles.get(throttleId(subject));
     if (cur && cur.lockedUntil < lockedUntil) this.throttles.set(throttleId(subject), { ...cur, lockedUntil, expiresAt });
@@ -81,10 +92,10 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     }
     return old;
   }
-  async deleteOwnSession(sid: string, username: string, nowSeconds: number, createdAfter: number) {
+  async deleteOwnSession({ sid, username, now, createdAfter }: OwnSession) {
     this.touch();
     const s = this.sessions.get(sid);
-    if (!s || s.username !== username || s.expiresAt <= nowSeconds || s.createdAt <= createdAfter) return false;
+    if (!s || s.username !== username || s.expiresAt <= now || s.createdAt <= createdAfter) return false;
     this.sessions.delete(sid);
     return true;
   }
@@ -103,13 +114,13 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     this.touch();
     return sids.map((sid) => this.copy(this.sessions.get(sid))).filter((s): s is SessionRecord => s !== undefined);
   }
-  async putUser(user: UserRecord, overwrite: boolean) {
+  async putUser(user: UserRecord, { overwrite }: { overwrite: boolean }) {
     this.touch();
     if (this.users.has(user.username) && !overwrite) return false;
     this.users.set(user.username, { ...user });
     return true;
   }
-  async setDisabled(username: string, disabled: boolean, endSessionsAt?: number) {
+  async setDisabled(username: string, { disabled, endSessionsAt }: { disabled: boolean; endSessionsAt?: number }) {
     this.touch();
     const user = this.users.get(username);
     if (!user) return false;

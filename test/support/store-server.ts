@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { startDynalite } from '../../lib/local/store';
+import { startDynalite } from '../../dev/dynalite';
 
 /**
  * The DynamoDB API server the integration suite talks to: dynalite by default, DynamoDB Local

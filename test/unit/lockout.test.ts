@@ -6,7 +6,7 @@ const record = (over: Partial<{ failures: number; lockedUntil: number; windowSta
   failures: 0,
   lockedUntil: 0,
   windowStart: now,
-  expiresAt: now / 1000 + 900,
+  expiresAt: now + 900_000,
   ...over,
 });
 
@@ -18,7 +18,7 @@ describe('lockout rules', () => {
   test('retryAfterSeconds rounds the lock up and ignores expired records', () => {
     expect(retryAfterSeconds(settings, record({ lockedUntil: now + 1500 }), undefined, now)).toBe(2);
     expect(retryAfterSeconds(settings, record({ lockedUntil: now - 1 }), undefined, now)).toBe(0);
-    expect(retryAfterSeconds(settings, record({ lockedUntil: now + 5000, expiresAt: now / 1000 }), undefined, now)).toBe(0);
+    expect(retryAfterSeconds(settings, record({ lockedUntil: now + 5000, expiresAt: now }), undefined, now)).toBe(0);
   });
 
   test('the IP limit applies above the threshold until the window started by the first failure ends', () => {

@@ -1,4 +1,4 @@
-import { HttpError } from '../../functions/core/errors';
+import { HttpError } from '../../functions/http/errors';
 import { readCookie } from '../../functions/http/cookies';
 import { bearerToken, bodyText, parseLoginForm } from '../../functions/http/request';
 import type { HttpEvent } from '../../functions/http/types';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fallbackHandler, matchRoute, routes } from '../../lib/routes';
+import { fallbackHandler, matchRoute, routes } from '../../functions/routes';
 
 describe('route table', () => {
   test('every row points at a handler file, and method+path pairs are unique', () => {

@@ -18,7 +18,7 @@ describe('TokenService', () => {
     const tokens = service();
     const sid = newId();
     const jti = newId();
-    const token = await tokens.sign('refresh', 'johndoe', sid, jti, now());
+    const token = await tokens.sign({ type: 'refresh', sub: 'johndoe', sid: sid, jti: jti, issuedAt: now() * 1000 });
     expect(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
     const claims = await tokens.verify(token, 'refresh');
     expect(claims).toMatchObject({ sub: 'johndoe', type: 'refresh', sid, jti, iss: 'iss-test', aud: 'aud-test' });
@@ -27,7 +27,7 @@ describe('TokenService', () => {
 
   test('refuses a token of the other type', async () => {
     const tokens = service();
-    const access = await tokens.sign('access', 'johndoe', newId(), newId(), now());
+    const access = await tokens.sign({ type: 'access', sub: 'johndoe', sid: newId(), jti: newId(), issuedAt: now() * 1000 });
     expect((await rejection(tokens.verify(access, 'refresh'))).reason).toBe('wrong type');
   });
 
@@ -60,7 +60,7 @@ describe('TokenService', () => {
   test('refuses an expired token, unless allowExpired (logout) is asked for', async () => {
     const tokens = service();
     const past = now() - 1000;
-    const token = await tokens.sign('refresh', 'johndoe', newId(), newId(), past, past + 10);
+    const token = await tokens.sign({ type: 'refresh', sub: 'johndoe', sid: newId(), jti: newId(), issuedAt: past * 1000, expiresAt: (past + 10) * 1000 });
     expect((await rejection(tokens.verify(token, 'refresh'))).reason).toBe('ERR_JWT_EXPIRED');
     expect((await tokens.verify(token, 'refresh', { allowExpired: true })).sub).toBe('johndoe');
   });
@@ -68,7 +68,7 @@ describe('TokenService', () => {
   test('allowExpired still refuses an expired token with a bad signature or the wrong type', async () => {
     const tokens = service();
     const past = now() - 1000;
-    const token = await tokens.sign('refresh', 'johndoe', newId(), newId(), past, past + 10);
+    const token = await tokens.sign({ type: 'refresh', sub: 'johndoe', sid: newId(), jti: newId(), issuedAt: past * 1000, expiresAt: (past + 10) * 1000 });
     const other = new TokenService(async () => new TextEncoder().encode('another-key-another-key-another-key!'), settings);
     await rejection(other.verify(token, 'refresh', { allowExpired: true }));
     await rejection(tokens.verify(token, 'access', { allowExpired: true }));
@@ -82,10 +82,10 @@ describe('TokenService', () => {
       if (fail) throw new Error('secrets manager down');
       return KEY;
     }, settings);
-    await expect(tokens.sign('access', 'a', newId(), newId(), now())).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(tokens.sign({ type: 'access', sub: 'a', sid: newId(), jti: newId(), issuedAt: now() * 1000 })).rejects.toBeInstanceOf(ServiceUnavailableError);
     fail = false;
-    await tokens.sign('access', 'a', newId(), newId(), now());
-    await tokens.verify(await tokens.sign('access', 'a', newId(), newId(), now()), 'access');
+    await tokens.sign({ type: 'access', sub: 'a', sid: newId(), jti: newId(), issuedAt: now() * 1000 });
+    await tokens.verify(await tokens.sign({ type: 'access', sub: 'a', sid: newId(), jti: newId(), issuedAt: now() * 1000 }), 'access');
     expect(calls).toBe(2);
   });
 

@@ -1,7 +1,7 @@
-import { hashPassword } from '../../functions/core/passwords';
-import type { UserAdminStore } from '../../functions/core/ports';
+import { hashPassword } from '../functions/core/passwords';
+import type { UserAdminStore } from '../functions/core/ports';
 
-/** The demo users of CONTRACT.md; they exist only in the local dev server. */
+/** The demo users of docs/http-contract.md; they exist only in the local dev server. */
 export const DEMO_USERS = [
   { username: 'johndoe', password: 'secret', fullName: 'John Doe', email: 'johndoe@example.com', disabled: false },
   { username: 'alice', password: 'secret2', fullName: 'Alice Wonderson', email: 'alice@example.com', disabled: true },
@@ -12,7 +12,7 @@ export async function seedDemoUsers(store: UserAdminStore, bcryptCost: number): 
   const added: string[] = [];
   for (const u of DEMO_USERS) {
     const { password, ...profile } = u;
-    const created = await store.putUser({ ...profile, passwordHash: await hashPassword(password, bcryptCost), createdAt: Date.now() }, false);
+    const created = await store.putUser({ ...profile, passwordHash: await hashPassword(password, bcryptCost), createdAt: Date.now() }, { overwrite: false });
     if (created) added.push(u.username);
   }
   return added;

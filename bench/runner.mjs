@@ -1,9 +1,9 @@
-// One benchmark process (spawned by bin/bench.ts). Plain JavaScript on purpose: a cold-start
+// One benchmark process (spawned by bench/bench.ts). Plain JavaScript on purpose: a cold-start
 // measurement must not include a TypeScript loader. It loads one deployed bundle exactly as the
 // Lambda runtime would (require of index.js, then `handler(event, context)`).
 //
-//   node bin/bench-runner.mjs cold <bundle.js> <route> <plan.json>   -> prints "done <status>" after the first invocation
-//   node bin/bench-runner.mjs warm <bundle.js> <route> <plan.json>   -> prints one JSON line of measurements
+//   node bench/runner.mjs cold <bundle.js> <route> <plan.json>   -> prints "done <status>" after the first invocation
+//   node bench/runner.mjs warm <bundle.js> <route> <plan.json>   -> prints one JSON line of measurements
 import { createRequire } from 'node:module';
 import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';

@@ -6,17 +6,12 @@
  * still in flight when the run stopped; no request may have failed or answered 5xx.
  * Exits non-zero when that is not so; memory of the server is sampled and printed.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
-import { hashPassword } from '../functions/core/passwords';
-import { DynamoStore } from '../functions/store/dynamo-store';
-import { ensureTable } from '../lib/local/store';
+import { addUsers, startDevServer, startStore } from './support';
 
 const { values: args } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' } } });
 const DURATION = Number(args.duration ?? 30);
@@ -26,53 +21,23 @@ const SECRET = randomBytes(32).toString('base64url');
 const USERS = 20;
 const HEAP_CAP_MB = 64;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-async function waitFor(url: string) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      return await fetch(url);
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 const rssMb = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
 
 async function main() {
-  const storePort = await freePort();
-  const store = spawn(process.execPath, ['node_modules/dynalite/cli.js', '--port', String(storePort), '--host', '127.0.0.1', '--createTableMs', '0'], { stdio: 'ignore' });
-  process.on('exit', () => store.kill());
-  const endpoint = `http://127.0.0.1:${storePort}`;
-  await waitFor(endpoint);
-  const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const doc = DynamoDBDocumentClient.from(raw);
-  await ensureTable(raw, TABLE_NAME);
-  const db = new DynamoStore(doc, TABLE_NAME);
-  const hash = await hashPassword('load-password', 10); // the default cost: logins are as expensive as in production
-  for (let i = 0; i < USERS; i++) await db.putUser({ username: `load-${i}`, passwordHash: hash, disabled: false, createdAt: Date.now() }, true);
-
-  const port = await freePort();
+  const store = await startStore(TABLE_NAME);
+  const { doc } = store;
+  await addUsers(
+    store.store,
+    Array.from({ length: USERS }, (_, i) => `load-${i}`),
+    'load-password',
+  );
   // The old-space cap turns a leak into a crash (and so into failed requests) within the run,
   // instead of a slowly rising RSS that V8 would be entitled to anyway.
-  const server = spawn(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, '--import', 'tsx', 'bin/local.ts'], {
-    env: { ...process.env, PORT: String(port), DYNAMODB_ENDPOINT: endpoint, TABLE_NAME, JWT_SECRET: SECRET, POWERTOOLS_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  process.on('exit', () => server.kill());
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/`);
+  const server = await startDevServer(store.endpoint, { TABLE_NAME, JWT_SECRET: SECRET }, [`--max-old-space-size=${HEAP_CAP_MB}`]);
+  const { url } = server;
 
   const memory: number[] = [];
-  const sampler = setInterval(() => memory.push(rssMb(server.pid!)), 1000);
+  const sampler = setInterval(() => memory.push(rssMb(server.pid)), 1000);
   const statuses: Record<string, Record<number, number>> = {};
   const count = (step: string, status: number) => {
     statuses[step] ??= {};
@@ -152,7 +117,7 @@ async function main() {
     ],
   } as autocannon.Options);
   clearInterval(sampler);
-  memory.push(rssMb(server.pid!));
+  memory.push(rssMb(server.pid));
 
   // In-flight requests at the end are cut by autocannon; give the server a moment to finish them.
   await new Promise((r) => setTimeout(r, 1000));
@@ -160,8 +125,8 @@ async function main() {
   for await (const page of paginateScan({ client: doc }, { TableName: TABLE_NAME, FilterExpression: 'sk = :s', ExpressionAttributeValues: { ':s': 'SESSION' } })) {
     for (const item of page.Items ?? []) remaining.add(String(item.sid));
   }
-  server.kill('SIGINT');
-  store.kill();
+  await server.stop();
+  await store.stop();
 
   const ok = (step: string) => statuses[step]?.[200] ?? 0;
   const received = (step: string) => Object.values(statuses[step] ?? {}).reduce((a, b) => a + b, 0);

@@ -1,12 +1,12 @@
-import { AuthService } from '../core/auth';
-import { loadConfig } from '../core/config';
-import { PasswordChecker } from '../core/passwords';
-import { SessionService } from '../core/sessions';
-import { TokenService } from '../core/tokens';
-import { createDocumentClient } from '../store/client';
-import { DynamoStore } from '../store/dynamo-store';
-import { signingKeySource } from '../store/signing-key';
-import { audit, logger } from './logger';
+import { AuthService } from './core/auth';
+import { loadConfig } from './core/config';
+import { PasswordChecker } from './core/passwords';
+import { SessionService } from './core/sessions';
+import { TokenService } from './core/tokens';
+import { createDocumentClient } from './store/client';
+import { DynamoStore } from './store/dynamo-store';
+import { signingKeySource } from './store/signing-key';
+import { audit, logger } from './http/logger';
 
 /**
  * Built once per process (Lambda init): config validated, one DynamoDB client, one key cache.

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import type { HttpEvent, HttpResult } from '../../functions/http/types';
-import { fallbackHandler, matchRoute, routes } from '../routes';
+import type { HttpEvent, HttpResult } from '../functions/http/types';
+import { fallbackHandler, matchRoute, routes } from '../functions/routes';
 import { applyCors } from './cors';
 import { MAX_REQUEST_BYTES, toContext, toEvent, writeResult } from './event';
 
@@ -10,7 +10,7 @@ export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<Http
 /** Imports each route's handler module, unchanged, as Lambda would (config is read at import). */
 export async function loadHandlers(): Promise<Record<string, LambdaHandler>> {
   const names = [...routes.map((r) => r.handler), fallbackHandler];
-  const modules = await Promise.all(names.map((name) => import(`../../functions/${name}.ts`) as Promise<{ handler: LambdaHandler }>));
+  const modules = await Promise.all(names.map((name) => import(`../functions/${name}.ts`) as Promise<{ handler: LambdaHandler }>));
   return Object.fromEntries(names.map((name, i) => [name, modules[i].handler]));
 }
 

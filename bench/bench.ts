@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --json FILE] [-- --quick]`: measures the deployed bundles (the esbuild output
- * of `cdk synth`) against a local dynalite, and the dev server under autocannon. Prints a table and
- * the targets of issue 5; never fails on a missed target (machines are noisy), but says so.
+ * `npm run bench [-- --json bench-results.json] [-- --quick]`: measures the deployed bundles (the
+ * esbuild output of `cdk synth`) against a local dynalite, and the dev server under autocannon.
+ * Prints a table and the performance targets (README "Performance"); never fails on a missed
+ * target (machines are noisy), but says so.
  *
  * Cold start here is process start to the end of the first invocation on this machine. It cannot
  * include Lambda's own init or the Secrets Manager round trip (the key comes from JWT_SECRET).
@@ -9,22 +10,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
-import { hashPassword } from '../functions/core/passwords';
 import { TokenService, newId } from '../functions/core/tokens';
-import { DynamoStore } from '../functions/store/dynamo-store';
 import { TABLE, sessionKey } from '../functions/store/schema';
-import { ensureTable } from '../lib/local/store';
+import { buildApp } from '../lib/app';
+import { functionId } from '../lib/route-function';
+import { addUsers, startDevServer, startStore } from './support';
 
-process.env.AUTH_API_NO_AUTO_SYNTH = 'true';
 const { values: args } = parseArgs({ options: { json: { type: 'string' }, quick: { type: 'boolean' }, iterations: { type: 'string' } } });
 const QUICK = args.quick === true;
 const ROUTES = ['token', 'refresh', 'logout', 'me'] as const;
@@ -40,18 +38,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** `cdk synth` in-process into a scratch folder: the bundles, memory sizes and handlers the stack deploys. */
 async function synthBundles(): Promise<Record<RouteName, { bundle: string; memoryMb: number }>> {
-  const { buildApp } = await import('./app');
   const outdir = mkdtempSync(join(tmpdir(), 'auth-bench-'));
   const { app } = buildApp(new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } }));
   const assembly = app.synth();
@@ -59,48 +47,27 @@ async function synthBundles(): Promise<Record<RouteName, { bundle: string; memor
   const found: Partial<Record<RouteName, { bundle: string; memoryMb: number }>> = {};
   for (const r of Object.values(template.Resources) as { Type: string; Properties: { MemorySize: number }; Metadata: Record<string, string> }[]) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
-    const id = r.Metadata['aws:cdk:path'].split('/')[1];
-    const route = ROUTES.find((name) => id === `${name[0].toUpperCase()}${name.slice(1)}Function`);
+    // The segment before /Resource is the function's construct id, as `sam local invoke` reads it.
+    const id = r.Metadata['aws:cdk:path'].split('/').at(-2);
+    const route = ROUTES.find((name) => id === functionId(name));
     if (route) found[route] = { bundle: join(outdir, r.Metadata['aws:asset:path'], 'index.js'), memoryMb: r.Properties.MemorySize };
   }
   return found as Record<RouteName, { bundle: string; memoryMb: number }>;
-}
-
-/** dynalite in its own process, so it does not share a thread with what is measured. */
-async function startStore(): Promise<{ endpoint: string; stop: () => void }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['node_modules/dynalite/cli.js', '--port', String(port), '--host', '127.0.0.1', '--createTableMs', '0'], { stdio: 'ignore' });
-  // Never leave it running, even when the benchmark fails half-way.
-  process.on('exit', () => child.kill());
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(endpoint);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return { endpoint, stop: () => child.kill() };
 }
 
 async function main() {
   const started = performance.now();
   log('synthesizing the stack (esbuild bundles)...');
   const bundles = await synthBundles();
-  const store = await startStore();
-  const raw = new DynamoDBClient({ endpoint: store.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  await ensureTable(raw, TABLE_NAME);
-  const db = new DynamoStore(doc, TABLE_NAME);
+  const store = await startStore(TABLE_NAME);
+  const { doc } = store;
   const tokens = new TokenService(async () => new TextEncoder().encode(SECRET), { issuer: ISSUER, audience: ISSUER, accessTokenTtl: 900, refreshTokenTtl: 604800 });
 
   const username = 'bench-user';
   const password = 'bench-password';
   const oracleCount = QUICK ? 6 : 40;
   const oracleUsers = Array.from({ length: oracleCount }, (_, i) => `oracle-${i}`);
-  const hash = await hashPassword(password, 10); // the deployed cost
-  for (const u of [username, ...oracleUsers]) await db.putUser({ username: u, passwordHash: hash, disabled: false, createdAt: Date.now() }, true);
+  await addUsers(store.store, [username, ...oracleUsers], password);
 
   /** Writes n live sessions straight into the table and returns their tokens. */
   async function sessions(n: number) {
@@ -110,7 +77,9 @@ async function main() {
     for (let i = 0; i < n; i++) {
       const sid = newId();
       const jti = newId();
-      out.push({ sid, refresh: await tokens.sign('refresh', username, sid, jti, iat, iat + 604800), access: await tokens.sign('access', username, sid, newId(), iat) });
+      const refresh = await tokens.sign({ type: 'refresh', sub: username, sid, jti, issuedAt: now });
+      const access = await tokens.sign({ type: 'access', sub: username, sid, jti: newId(), issuedAt: now });
+      out.push({ sid, refresh, access });
       (out[i] as { jti?: string }).jti = jti;
     }
     for (let i = 0; i < out.length; i += 25) {
@@ -166,7 +135,7 @@ async function main() {
   function coldStart(route: RouteName, plan: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const t = performance.now();
-      const child = spawn(process.execPath, ['bin/bench-runner.mjs', 'cold', bundles[route].bundle, route, plan], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['bench/runner.mjs', 'cold', bundles[route].bundle, route, plan], { env, stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk;
@@ -183,7 +152,7 @@ async function main() {
   }
 
   function warm(route: RouteName, plan: string): Promise<Record<string, number> & { oracle?: Record<string, number> }> {
-    const r = spawnSync(process.execPath, ['--expose-gc', 'bin/bench-runner.mjs', 'warm', bundles[route].bundle, route, plan], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(process.execPath, ['--expose-gc', 'bench/runner.mjs', 'warm', bundles[route].bundle, route, plan], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
     if (r.status !== 0) throw new Error(`${route} warm run failed: ${r.stderr.slice(-2000)}`);
     return Promise.resolve(JSON.parse(r.stdout.trim().split('\n').pop()!));
   }
@@ -234,7 +203,7 @@ async function main() {
 
   log('dev server under autocannon...');
   const load = await devServerLoad(store.endpoint, sessions);
-  store.stop();
+  await store.stop();
 
   const report = {
     node: process.version,
@@ -254,14 +223,8 @@ type Sessions = (n: number) => Promise<{ sid: string; refresh: string; access: s
 
 /** autocannon, 50 connections on loopback, against `npm start`'s server; refresh carries each rotated cookie forward. */
 async function devServerLoad(endpoint: string, sessions: Sessions) {
-  const port = await freePort();
-  const server = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
-    env: { ...process.env, PORT: String(port), DYNAMODB_ENDPOINT: endpoint, TABLE_NAME, JWT_SECRET: SECRET, TOKEN_ISSUER: ISSUER, TOKEN_AUDIENCE: ISSUER, POWERTOOLS_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  process.on('exit', () => server.kill());
-  await new Promise<void>((resolve) => server.stdout.on('data', (d: Buffer) => String(d).includes('listening') && resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startDevServer(endpoint, { TABLE_NAME, JWT_SECRET: SECRET, TOKEN_ISSUER: ISSUER, TOKEN_AUDIENCE: ISSUER });
+  const { url } = server;
   const duration = QUICK ? 2 : 10;
   const connections = 50;
   const [me] = await sessions(1);
@@ -289,7 +252,8 @@ async function devServerLoad(endpoint: string, sessions: Sessions) {
       },
     ],
   } as autocannon.Options);
-  server.kill('SIGINT');
+  // Stopped and waited for before the store stops: none of its requests may still be in flight.
+  await server.stop();
   const summary = (r: autocannon.Result) => ({
     requests_per_second: round(r.requests.average, 0),
     p99_ms: r.latency.p99,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import type { HttpEvent, HttpResult } from '../../functions/http/types';
+import type { HttpEvent, HttpResult } from '../functions/http/types';
 
 /** What API Gateway would answer for a body over its limit; the handlers enforce the contract's 16 KiB. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+
+type Env = Record<string, string | undefined>;
+
+export interface LocalApi {
+  url: string;
+  server: Server;
+  endpoint: string;
+  tableName: string;
+  table: 'created' | 'existed';
+  demoUsersAdded: string[];
+  /** Stops the server (waiting for requests in flight), then the embedded store if there is one. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * `npm start`: the whole API on a laptop. An embedded in-memory dynalite (or DYNAMODB_ENDPOINT),
+ * the table, the demo users, and every route of functions/routes.ts served by the unchanged
+ * handlers. Fills in the environment the handlers read at import, so it is called before they load.
+ */
+export async function startLocal(env: Env = process.env): Promise<LocalApi> {
+  const host = env.HOST || '127.0.0.1';
+  const port = Number(env.PORT || 8000);
+  let stopStore = async () => {};
+  if (!env.DYNAMODB_ENDPOINT) {
+    const { startDynalite } = await import('./dynalite');
+    const store = await startDynalite(Number(env.STORE_PORT || 8001));
+    env.DYNAMODB_ENDPOINT = store.endpoint;
+    stopStore = store.stop;
+  }
+  env.TABLE_NAME ||= 'auth-local';
+  // A fresh random key per start unless one is given: restarting logs everyone out, as it should locally.
+  env.JWT_SECRET ||= randomBytes(32).toString('base64url');
+  // The dev server speaks plain HTTP on loopback, so the cookie cannot be Secure here (everywhere else it is).
+  env.COOKIE_SECURE ||= 'false';
+  env.POWERTOOLS_SERVICE_NAME ||= 'auth-api-local';
+
+  // Imported only now: the handlers read their configuration when they load.
+  const { ensureTable } = await import('./table');
+  const { seedDemoUsers } = await import('./demo-users');
+  const { createDocumentClient, createDynamoClient } = await import('../functions/store/client');
+  const { DynamoStore } = await import('../functions/store/dynamo-store');
+  const { loadConfig } = await import('../functions/core/config');
+  const { createLocalServer, loadHandlers } = await import('./server');
+
+  const config = loadConfig(env);
+  const client = createDynamoClient(env);
+  const table = await ensureTable(client, config.tableName);
+  const demoUsersAdded = await seedDemoUsers(new DynamoStore(createDocumentClient(env, client), config.tableName), config.bcryptCost);
+  const server = createLocalServer(await loadHandlers(), config.allowedOrigins);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    server,
+    endpoint: env.DYNAMODB_ENDPOINT,
+    tableName: config.tableName,
+    table,
+    demoUsersAdded,
+    stop: async () => {
+      // Requests in flight finish first (their handlers still need the store); stragglers are cut after 2 s.
+      const cut = setTimeout(() => server.closeAllConnections(), 2000);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      clearTimeout(cut);
+      client.destroy();
+      await stopStore();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import { bcryptCostFrom } from '../functions/core/config';
+import { ConfigError, DomainError } from '../functions/core/errors';
+import { hashPassword, passwordProblem } from '../functions/core/passwords';
+import { UserAdmin } from '../functions/core/users';
+import { createDocumentClient } from '../functions/store/client';
+import { DynamoStore } from '../functions/store/dynamo-store';
+import { readPassword } from './read-password';
+
+const USAGE = `usage: npm run users -- <command> [options]
+
+  add <username> [--email E] [--full-name N] [--disabled] [--force]
+                     password from a no-echo prompt, or the first line of stdin
+                     (--force overwrites an existing user and ends their sessions)
+  disable <username>  refuse logins and end every session of the user
+  enable <username>   allow logins again (old sessions stay ended)
+  remove <username>   delete the user (their sessions end with them)
+  list                usernames, names, emails and status (never hashes)
+
+Target: DYNAMODB_ENDPOINT=http://127.0.0.1:8001 (the dev server's store, table auth-local)
+        or TABLE_NAME=<deployed table> with AWS credentials and AWS_REGION.`;
+
+/** A mistake of the operator's: exit code 2 and the message alone. */
+export class UsageError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+/** The admin service on the table the environment names; the hash cost is the functions' BCRYPT_COST. */
+function userAdmin(env: Env): UserAdmin {
+  const tableName = env.TABLE_NAME || (env.DYNAMODB_ENDPOINT ? 'auth-local' : undefined);
+  if (!tableName) throw new UsageError('set TABLE_NAME (deployed table) or DYNAMODB_ENDPOINT (local store)');
+  const cost = bcryptCostFrom(env);
+  const store = new DynamoStore(createDocumentClient(env), tableName);
+  return new UserAdmin(store, { problem: passwordProblem, hash: (password) => hashPassword(password, cost) });
+}
+
+const ended = (n: number) => (n ? ` (${n} session${n === 1 ? '' : 's'} ended)` : '');
+
+/**
+ * `npm run users -- <command>`: user admin on the dev server's store (DYNAMODB_ENDPOINT) or a
+ * deployed table (TABLE_NAME with the usual AWS credentials and region). Passwords are read from a
+ * no-echo prompt or stdin, never from argv (argv shows up in `ps` and shell history). Returns the
+ * exit code; prints what it did.
+ */
+export async function runUsersCli(argv: string[], env: Env = process.env): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      'full-name': { type: 'string' },
+      disabled: { type: 'boolean' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, name, ...extra] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (extra.length > 0) {
+    throw new UsageError(`unexpected arguments: ${extra.join(' ')} (passwords are never taken from the command line)`);
+  }
+
+  switch (command) {
+    case 'add': {
+      const admin = userAdmin(env);
+      const overwrite = values.force === true;
+      // Asked before the prompt, so nobody types a password for nothing; add() checks again atomically.
+      if (!overwrite && (await admin.exists(name))) {
+        throw new UsageError(`user "${name}" exists; use --force to overwrite it`);
+      }
+      const password = await readPassword(`Password for ${name}: `);
+      const user = { username: name, password, email: values.email, fullName: values['full-name'], disabled: values.disabled };
+      const { sessionsEnded } = await admin.add(user, { overwrite });
+      console.log(`${overwrite ? 'saved' : 'added'} ${name}${ended(sessionsEnded)}`);
+      return 0;
+    }
+    case 'disable':
+    case 'enable': {
+      const { sessionsEnded } = await userAdmin(env).setDisabled(name, command === 'disable');
+      console.log(`${command}d ${name}${ended(sessionsEnded)}`);
+      return 0;
+    }
+    case 'remove': {
+      await userAdmin(env).remove(name);
+      console.log(`removed ${name}`);
+      return 0;
+    }
+    case 'list': {
+      const users = await userAdmin(env).list();
+      for (const u of users) {
+        console.log([u.username, u.disabled ? 'disabled' : 'active', u.fullName ?? '', u.email ?? ''].join('\t'));
+      }
+      if (users.length === 0) console.log('(no users)');
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+/** The line the CLI prints for a failure, and its exit code: 2 for the operator's mistakes, 1 otherwise. */
+export function describeFailure(err: Error): { message: string; code: number } {
+  const known =
+    err instanceof UsageError ||
+    err instanceof DomainError ||
+    err instanceof ConfigError ||
+    (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  if (known) return { message: `users: ${err.message.replace(/^Configuration error: /, '')}`, code: 2 };
+  const hint =
+    err.name === 'ServiceUnavailableError'
+      ? ' (is the store reachable? check DYNAMODB_ENDPOINT / AWS credentials)'
+      : `: ${err.message}`;
+  return { message: `users: failed: ${err.name}${hint}`, code: 1 };
+}

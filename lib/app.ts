@@ -1,0 +1,56 @@
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AuthStack, type AuthStackProps } from './auth-stack';
+
+/** The stack's settings from CDK context (`-c key=value` or cdk.json); absent keys keep the defaults. */
+export function stackPropsFromContext(app: App): AuthStackProps {
+  const ctx = (key: string): string | undefined => {
+    const v = app.node.tryGetContext(key);
+    return v === undefined || v === null || v === '' ? undefined : String(v);
+  };
+  const num = (key: string) => {
+    const v = ctx(key);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new Error(`context ${key} must be a whole number, got "${v}"`);
+    return Number(v);
+  };
+  const rate = num('throttleRateLimit');
+  const burst = num('throttleBurstLimit');
+  return {
+    accessTokenTtlSeconds: num('accessTokenTtlSeconds'),
+    refreshTokenTtlSeconds: num('refreshTokenTtlSeconds'),
+    sessionMaxSeconds: num('sessionMaxSeconds'),
+    refreshReuseGraceSeconds: num('refreshReuseGraceSeconds'),
+    allowedOrigins: ctx('allowedOrigins')
+      ?.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    cookiePath: ctx('cookiePath'),
+    cookieSameSite: ctx('cookieSameSite') as AuthStackProps['cookieSameSite'],
+    cookieSecure: ctx('cookieSecure') === undefined ? undefined : ctx('cookieSecure') === 'true',
+    bcryptCost: num('bcryptCost'),
+    loginMaxFailures: num('loginMaxFailures'),
+    loginLockBaseSeconds: num('loginLockBaseSeconds'),
+    loginLockMaxSeconds: num('loginLockMaxSeconds'),
+    loginFailureWindowSeconds: num('loginFailureWindowSeconds'),
+    loginIpMaxFailures: num('loginIpMaxFailures'),
+    logLevel: ctx('logLevel') as AuthStackProps['logLevel'],
+    throttle:
+      rate !== undefined || burst !== undefined ? { rateLimit: rate ?? 100, burstLimit: burst ?? 200 } : undefined,
+    removalPolicy: ctx('destroyOnRemoval') === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  };
+}
+
+/**
+ * The CDK app: the auth stack, configured from CDK context, checked by cdk-nag's AwsSolutions pack.
+ * Any finding not acknowledged with a reason fails the synth.
+ */
+export function buildApp(app = new App()): { app: App; stack: AuthStack; nag: AwsSolutionsChecks } {
+  const stack = new AuthStack(app, app.node.tryGetContext('stackName') || 'AuthApi', {
+    description: 'Serverless auth API: password login, JWT access tokens, revocable refresh-token sessions',
+    ...stackPropsFromContext(app),
+  });
+  const nag = new AwsSolutionsChecks(app);
+  Validations.of(app).addPlugins(nag);
+  return { app, stack, nag };
+}

@@ -1,0 +1,93 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { join } from 'node:path';
+import { TABLE } from '../functions/store/schema';
+
+const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
+
+/** The construct id of a handler's function, as `sam local invoke` names it (`token` -> `TokenFunction`). */
+export const functionId = (handler: string) => `${pascal(handler)}Function`;
+
+export interface RouteFunctionProps {
+  /** File under functions/ (without .ts) exporting `handler`. */
+  handler: string;
+  description: string;
+  memorySize: number;
+  timeout: Duration;
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+  logLevel: keyof typeof ApplicationLogLevel;
+}
+
+/**
+ * One route's Lambda function: Node.js 24 on arm64, bundled by esbuild, with a role and a log group
+ * of its own. The role starts with nothing but writing to that log group; the grant methods add
+ * exactly what the route needs. The log group and role are created beside the function (not
+ * inside it) so their logical ids stay those of the stack's first release.
+ */
+export class RouteFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: RouteFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // A role of our own instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.handler} route`,
+    });
+    role.addToPolicy(
+      new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
+    super(scope, id, {
+      // cdk (and jest) run from the project root, where cdk.json is; __dirname does not exist in ESM.
+      entry: join(process.cwd(), 'functions', `${props.handler}.ts`),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel[props.logLevel],
+      systemLogLevelV2: SystemLogLevel.WARN,
+      environment: props.environment,
+      description: props.description,
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: OutputFormat.CJS,
+        // The SDK's ES modules tree-shake far better than its CJS builds: 449 KB instead of 645 KB
+        // for /users/me, and ~15 ms less module load at cold start (npm run bench).
+        mainFields: ['module', 'main'],
+        // Bundle the AWS SDK (AWS's recommendation): a pinned, tree-shaken copy loads faster than the runtime's.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+  }
+
+  /** Exactly these DynamoDB actions: on the table, except Query, which is granted on the sessions index alone. */
+  grantTableActions(table: ITableV2, actions: readonly string[]): void {
+    const onTable = actions.filter((a) => a !== 'dynamodb:Query');
+    if (onTable.length > 0) this.addToRolePolicy(new PolicyStatement({ actions: onTable, resources: [table.tableArn] }));
+    if (actions.includes('dynamodb:Query')) {
+      const index = `${table.tableArn}/index/${TABLE.userSessionsIndex}`;
+      this.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [index] }));
+    }
+  }
+
+  /** Reading this one secret's value (no other secret, no describe or list). */
+  grantSecretValue(secret: ISecret): void {
+    this.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+  }
+}
