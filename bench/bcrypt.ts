@@ -20,5 +20,7 @@ for (const cost of costs.length ? costs : [8, 10, 12]) {
     times.push(performance.now() - start);
   }
   const median = times.sort((a, b) => a - b)[Math.floor(runs / 2)];
-  console.log([cost, median.toFixed(1), ...memories.map((m) => ((median * 1769) / Math.min(m, 1769)).toFixed(0))].join('\t'));
+  console.log(
+    [cost, median.toFixed(1), ...memories.map((m) => ((median * 1769) / Math.min(m, 1769)).toFixed(0))].join('\t'),
+  );
 }

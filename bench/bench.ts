@@ -23,7 +23,9 @@ import { buildApp } from '../lib/app';
 import { functionId } from '../lib/route-function';
 import { addUsers, startDevServer, startStore } from './support';
 
-const { values: args } = parseArgs({ options: { json: { type: 'string' }, quick: { type: 'boolean' }, iterations: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { json: { type: 'string' }, quick: { type: 'boolean' }, iterations: { type: 'string' } },
+});
 const QUICK = args.quick === true;
 const ROUTES = ['token', 'refresh', 'logout', 'me'] as const;
 type RouteName = (typeof ROUTES)[number];
@@ -31,8 +33,20 @@ const ISSUER = 'serverless-auth-api';
 const SECRET = randomBytes(32).toString('base64url');
 const TABLE_NAME = 'auth-bench';
 // AWS Lambda, arm64, US East (N. Virginia), first pricing tier: the public price list as read on 2026-11-29.
-const PRICE = { perGbSecond: 0.0000133334, perMillionRequests: 0.2, date: '2026-11-29', arch: 'arm64', region: 'us-east-1' };
-const TARGETS = { ratio: 1.25, slackMs: 0.3, coldMs: 120, bundleKb: 700, ddb: { token: 2, refresh: 2, logout: 1, me: 1 } as Record<RouteName, number> };
+const PRICE = {
+  perGbSecond: 0.0000133334,
+  perMillionRequests: 0.2,
+  date: '2026-11-29',
+  arch: 'arm64',
+  region: 'us-east-1',
+};
+const TARGETS = {
+  ratio: 1.25,
+  slackMs: 0.3,
+  coldMs: 120,
+  bundleKb: 700,
+  ddb: { token: 2, refresh: 2, logout: 1, me: 1 } as Record<RouteName, number>,
+};
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -41,16 +55,26 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 /** `cdk synth` in-process into a scratch folder: the bundles, memory sizes and handlers the stack deploys. */
 async function synthBundles(): Promise<Record<RouteName, { bundle: string; memoryMb: number }>> {
   const outdir = mkdtempSync(join(tmpdir(), 'auth-bench-'));
-  const { app } = buildApp(new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } }));
+  const { app } = buildApp(
+    new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } }),
+  );
   const assembly = app.synth();
   const template = JSON.parse(readFileSync(join(outdir, assembly.stacks[0].templateFile), 'utf8'));
   const found: Partial<Record<RouteName, { bundle: string; memoryMb: number }>> = {};
-  for (const r of Object.values(template.Resources) as { Type: string; Properties: { MemorySize: number }; Metadata: Record<string, string> }[]) {
+  for (const r of Object.values(template.Resources) as {
+    Type: string;
+    Properties: { MemorySize: number };
+    Metadata: Record<string, string>;
+  }[]) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
     // The segment before /Resource is the function's construct id, as `sam local invoke` reads it.
     const id = r.Metadata['aws:cdk:path'].split('/').at(-2);
     const route = ROUTES.find((name) => id === functionId(name));
-    if (route) found[route] = { bundle: join(outdir, r.Metadata['aws:asset:path'], 'index.js'), memoryMb: r.Properties.MemorySize };
+    if (route)
+      found[route] = {
+        bundle: join(outdir, r.Metadata['aws:asset:path'], 'index.js'),
+        memoryMb: r.Properties.MemorySize,
+      };
   }
   return found as Record<RouteName, { bundle: string; memoryMb: number }>;
 }
@@ -61,7 +85,12 @@ async function main() {
   const bundles = await synthBundles();
   const store = await startStore(TABLE_NAME);
   const { doc } = store;
-  const tokens = new TokenService(async () => new TextEncoder().encode(SECRET), { issuer: ISSUER, audience: ISSUER, accessTokenTtl: 900, refreshTokenTtl: 604800 });
+  const tokens = new TokenService(async () => new TextEncoder().encode(SECRET), {
+    issuer: ISSUER,
+    audience: ISSUER,
+    accessTokenTtl: 900,
+    refreshTokenTtl: 604800,
+  });
 
   const username = 'bench-user';
   const password = 'bench-password';
@@ -119,7 +148,18 @@ async function main() {
   const scratch = mkdtempSync(join(tmpdir(), 'auth-bench-plan-'));
   const planFile = (name: string, plan: object) => {
     const file = join(scratch, `${name}.json`);
-    writeFileSync(file, JSON.stringify({ endpoint: store.endpoint, tableName: TABLE_NAME, secret: SECRET, issuer: ISSUER, username, password, ...plan }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        endpoint: store.endpoint,
+        tableName: TABLE_NAME,
+        secret: SECRET,
+        issuer: ISSUER,
+        username,
+        password,
+        ...plan,
+      }),
+    );
     return file;
   };
 
@@ -135,7 +175,10 @@ async function main() {
   function coldStart(route: RouteName, plan: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const t = performance.now();
-      const child = spawn(process.execPath, ['bench/runner.mjs', 'cold', bundles[route].bundle, route, plan], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['bench/runner.mjs', 'cold', bundles[route].bundle, route, plan], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk;
@@ -147,12 +190,18 @@ async function main() {
           else resolve(elapsed);
         }
       });
-      child.on('exit', (code) => (out.includes('done') ? undefined : reject(new Error(`${route} cold run exited ${code}`))));
+      child.on('exit', (code) =>
+        out.includes('done') ? undefined : reject(new Error(`${route} cold run exited ${code}`)),
+      );
     });
   }
 
   function warm(route: RouteName, plan: string): Promise<Record<string, number> & { oracle?: Record<string, number> }> {
-    const r = spawnSync(process.execPath, ['--expose-gc', 'bench/runner.mjs', 'warm', bundles[route].bundle, route, plan], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(
+      process.execPath,
+      ['--expose-gc', 'bench/runner.mjs', 'warm', bundles[route].bundle, route, plan],
+      { env, encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
     if (r.status !== 0) throw new Error(`${route} warm run failed: ${r.stderr.slice(-2000)}`);
     return Promise.resolve(JSON.parse(r.stdout.trim().split('\n').pop()!));
   }
@@ -165,7 +214,9 @@ async function main() {
     const colds: number[] = [];
     for (let i = 0; i < coldRuns; i++) {
       const [s] = await sessions(1);
-      colds.push(await coldStart(route, planFile(`${route}-cold-${i}`, { refreshTokens: [s.refresh], accessToken: s.access })));
+      colds.push(
+        await coldStart(route, planFile(`${route}-cold-${i}`, { refreshTokens: [s.refresh], accessToken: s.access })),
+      );
     }
     const iterations = route === 'token' ? (QUICK ? 10 : 50) : Number(args.iterations ?? (QUICK ? 100 : 1000));
     const warmup = route === 'token' ? 3 : 50;
@@ -195,7 +246,10 @@ async function main() {
       ddb_requests: w.ddb_requests,
       memory_mb: memoryMb,
       // Billed duration rounds up to the millisecond.
-      lambda_usd_per_million: round(1e6 * ((memoryMb / 1024) * (Math.ceil(w.warm_p50_ms) / 1000) * PRICE.perGbSecond) + PRICE.perMillionRequests, 4),
+      lambda_usd_per_million: round(
+        1e6 * ((memoryMb / 1024) * (Math.ceil(w.warm_p50_ms) / 1000) * PRICE.perGbSecond) + PRICE.perMillionRequests,
+        4,
+      ),
       process_max_rss_mb: round(w.max_rss_mb, 1),
       heap_used_mb_quarter_then_end: (w.heap_mb as unknown as number[]).map((x) => round(x, 1)) as unknown as number,
     };
@@ -209,7 +263,13 @@ async function main() {
     node: process.version,
     baseline_process_ms: round(baseline, 1),
     routes: results,
-    timing_oracle: oracle && { ...oracle, difference_pct: round((100 * Math.abs(oracle.unknown_user_p50_ms - oracle.wrong_password_p50_ms)) / oracle.wrong_password_p50_ms, 1) },
+    timing_oracle: oracle && {
+      ...oracle,
+      difference_pct: round(
+        (100 * Math.abs(oracle.unknown_user_p50_ms - oracle.wrong_password_p50_ms)) / oracle.wrong_password_p50_ms,
+        1,
+      ),
+    },
     dev_server: load,
     price: PRICE,
     quick: QUICK,
@@ -221,14 +281,26 @@ async function main() {
 
 type Sessions = (n: number) => Promise<{ sid: string; refresh: string; access: string }[]>;
 
-/** autocannon, 50 connections on loopback, against `npm start`'s server; refresh carries each rotated cookie forward. */
+/**
+ * autocannon, 50 connections on loopback, against `npm start`'s server; refresh carries each rotated cookie forward.
+ */
 async function devServerLoad(endpoint: string, sessions: Sessions) {
-  const server = await startDevServer(endpoint, { TABLE_NAME, JWT_SECRET: SECRET, TOKEN_ISSUER: ISSUER, TOKEN_AUDIENCE: ISSUER });
+  const server = await startDevServer(endpoint, {
+    TABLE_NAME,
+    JWT_SECRET: SECRET,
+    TOKEN_ISSUER: ISSUER,
+    TOKEN_AUDIENCE: ISSUER,
+  });
   const { url } = server;
   const duration = QUICK ? 2 : 10;
   const connections = 50;
   const [me] = await sessions(1);
-  const meRun = await autocannon({ url: `${url}/users/me`, connections, duration, headers: { authorization: `Bearer ${me.access}` } });
+  const meRun = await autocannon({
+    url: `${url}/users/me`,
+    connections,
+    duration,
+    headers: { authorization: `Bearer ${me.access}` },
+  });
 
   const pool = (await sessions(connections + 10)).map((s) => ({ cookie: s.refresh }));
   const refreshRun = await autocannon({
@@ -243,7 +315,12 @@ async function devServerLoad(endpoint: string, sessions: Sessions) {
           ctx.s = s;
           return { ...req, headers: { ...(req.headers as object), cookie: `refresh_token=${s.cookie}` } };
         },
-        onResponse: (status: number, _body: string, ctx: Record<string, unknown>, headers: Record<string, string | string[]>) => {
+        onResponse: (
+          status: number,
+          _body: string,
+          ctx: Record<string, unknown>,
+          headers: Record<string, string | string[]>,
+        ) => {
           const s = ctx.s as { cookie: string };
           const set = [headers['set-cookie']].flat().find((c) => c?.startsWith('refresh_token='));
           if (status === 200 && set) s.cookie = set.slice('refresh_token='.length).split(';')[0];
@@ -261,7 +338,13 @@ async function devServerLoad(endpoint: string, sessions: Sessions) {
     errors: r.errors + r.timeouts,
     total: r.requests.total,
   });
-  return { connections, duration_s: duration, me: summary(meRun), refresh: summary(refreshRun), max_rss_note: 'see npm run load for memory over time' };
+  return {
+    connections,
+    duration_s: duration,
+    me: summary(meRun),
+    refresh: summary(refreshRun),
+    max_rss_note: 'see npm run load for memory over time',
+  };
 }
 
 function printTable(report: {
@@ -273,7 +356,10 @@ function printTable(report: {
 }) {
   const ok = (b: boolean) => (b ? 'ok ' : 'MISS');
   console.log(`\nnode ${report.node}; baseline process (node -e 0): ${report.baseline_process_ms} ms\n`);
-  console.log('route    bundle KB  cold ms (-base)  warm p50  warm p99  essential p50  ratio  DDB req  memory MB  max RSS MB  USD / 1M');
+  console.log(
+    'route    bundle KB  cold ms (-base)  warm p50  warm p99  essential p50  ratio  DDB req' +
+      '  memory MB  max RSS MB  USD / 1M',
+  );
   for (const [route, r] of Object.entries(report.routes)) {
     console.log(
       [
@@ -293,23 +379,34 @@ function printTable(report: {
   }
   console.log(`\ntargets${QUICK ? ' (quick run: too few samples to judge them; run without --quick)' : ''}`);
   for (const [route, r] of Object.entries(report.routes)) {
-    const within = r.warm_p50_ms <= TARGETS.ratio * r.essential_p50_ms || r.warm_p50_ms - r.essential_p50_ms <= TARGETS.slackMs;
+    const within =
+      r.warm_p50_ms <= TARGETS.ratio * r.essential_p50_ms || r.warm_p50_ms - r.essential_p50_ms <= TARGETS.slackMs;
     const cold = route === 'token' ? undefined : r.cold_start_ms - report.baseline_process_ms <= TARGETS.coldMs;
+    const coldText = cold === undefined ? '      (no cold target)' : `${ok(cold)} cold - baseline <= 120 ms`;
+    const ddb = TARGETS.ddb[route as RouteName];
     console.log(
-      `  ${route.padEnd(8)} ${ok(within)} warm p50 within 1.25x or 0.3 ms of essential   ` +
-        `${cold === undefined ? '     ' : ok(cold)}${cold === undefined ? ' (no cold target)' : ' cold - baseline <= 120 ms'}   ` +
-        `${ok(r.bundle_kb <= TARGETS.bundleKb)} bundle <= ${TARGETS.bundleKb} KB   ${ok(r.ddb_requests <= TARGETS.ddb[route as RouteName])} DDB requests <= ${TARGETS.ddb[route as RouteName]}`,
+      `  ${route.padEnd(8)} ${ok(within)} warm p50 within 1.25x or 0.3 ms of essential   ${coldText}   ` +
+        `${ok(r.bundle_kb <= TARGETS.bundleKb)} bundle <= ${TARGETS.bundleKb} KB   ` +
+        `${ok(r.ddb_requests <= ddb)} DDB requests <= ${ddb}`,
     );
   }
   if (report.timing_oracle) {
     const o = report.timing_oracle;
-    console.log(`  login p50: unknown user ${round(o.unknown_user_p50_ms, 1)} ms, wrong password ${round(o.wrong_password_p50_ms, 1)} ms: ${o.difference_pct}% apart  ${ok(o.difference_pct <= 10)} (<= 10%)`);
+    console.log(
+      `  login p50: unknown user ${round(o.unknown_user_p50_ms, 1)} ms, ` +
+        `wrong password ${round(o.wrong_password_p50_ms, 1)} ms: ` +
+        `${o.difference_pct}% apart  ${ok(o.difference_pct <= 10)} (<= 10%)`,
+    );
   }
   const d = report.dev_server;
   console.log(`\ndev server, autocannon ${d.connections} connections x ${d.duration_s} s on loopback:`);
   for (const name of ['me', 'refresh'] as const) {
     const r = d[name];
-    console.log(`  ${name === 'me' ? 'GET /users/me    ' : 'POST /auth/refresh'}  ${r.requests_per_second} req/s, p99 ${r.p99_ms} ms, ${r.total} requests, ${r.non_2xx} non-2xx, ${r.errors} errors`);
+    const label = name === 'me' ? 'GET /users/me    ' : 'POST /auth/refresh';
+    console.log(
+      `  ${label}  ${r.requests_per_second} req/s, p99 ${r.p99_ms} ms, ` +
+        `${r.total} requests, ${r.non_2xx} non-2xx, ${r.errors} errors`,
+    );
   }
 }
 

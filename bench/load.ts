@@ -21,7 +21,8 @@ const SECRET = randomBytes(32).toString('base64url');
 const USERS = 20;
 const HEAP_CAP_MB = 64;
 
-const rssMb = (pid: number) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
+const rssMb = (pid: number) =>
+  Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
 
 async function main() {
   const store = await startStore(TABLE_NAME);
@@ -33,7 +34,9 @@ async function main() {
   );
   // The old-space cap turns a leak into a crash (and so into failed requests) within the run,
   // instead of a slowly rising RSS that V8 would be entitled to anyway.
-  const server = await startDevServer(store.endpoint, { TABLE_NAME, JWT_SECRET: SECRET }, [`--max-old-space-size=${HEAP_CAP_MB}`]);
+  const server = await startDevServer(store.endpoint, { TABLE_NAME, JWT_SECRET: SECRET }, [
+    `--max-old-space-size=${HEAP_CAP_MB}`,
+  ]);
   const { url } = server;
 
   const memory: number[] = [];
@@ -53,9 +56,16 @@ async function main() {
   type Ctx = { access?: string; refresh?: string; sid?: string };
   const sidOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).sid as string;
   const cookieOf = (headers: Record<string, string | string[]>) =>
-    [headers['set-cookie']].flat().find((c) => c?.startsWith('refresh_token='))?.slice('refresh_token='.length).split(';')[0];
+    [headers['set-cookie']]
+      .flat()
+      .find((c) => c?.startsWith('refresh_token='))
+      ?.slice('refresh_token='.length)
+      .split(';')[0];
 
-  console.log(`load: ${CONNECTIONS} connections x ${DURATION} s, flow login -> me -> refresh -> me -> logout, ${USERS} users, bcrypt cost 10`);
+  console.log(
+    `load: ${CONNECTIONS} connections x ${DURATION} s, flow login -> me -> refresh -> me -> logout, ` +
+      `${USERS} users, bcrypt cost 10`,
+  );
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -65,7 +75,10 @@ async function main() {
         method: 'POST',
         path: '/auth/token',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (req: autocannon.Request) => (send('login'), { ...req, body: `username=load-${next++ % USERS}&password=load-password` }),
+        setupRequest: (req: autocannon.Request) => {
+          send('login');
+          return { ...req, body: `username=load-${next++ % USERS}&password=load-password` };
+        },
         onResponse: (status: number, body: string, ctx: Ctx, headers: Record<string, string | string[]>) => {
           count('login', status);
           if (status === 200) {
@@ -79,13 +92,19 @@ async function main() {
       {
         method: 'GET',
         path: '/users/me',
-        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({ ...req, headers: { authorization: `Bearer ${ctx.access}` } }),
+        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({
+          ...req,
+          headers: { authorization: `Bearer ${ctx.access}` },
+        }),
         onResponse: (status: number) => count('me', status),
       },
       {
         method: 'POST',
         path: '/auth/refresh',
-        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({ ...req, headers: { cookie: `refresh_token=${ctx.refresh}` } }),
+        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({
+          ...req,
+          headers: { cookie: `refresh_token=${ctx.refresh}` },
+        }),
         onResponse: (status: number, body: string, ctx: Ctx, headers: Record<string, string | string[]>) => {
           count('refresh', status);
           if (status === 200) {
@@ -97,7 +116,10 @@ async function main() {
       {
         method: 'GET',
         path: '/users/me',
-        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({ ...req, headers: { authorization: `Bearer ${ctx.access}` } }),
+        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({
+          ...req,
+          headers: { authorization: `Bearer ${ctx.access}` },
+        }),
         onResponse: (status: number) => count('me (after refresh)', status),
       },
       {
@@ -122,7 +144,10 @@ async function main() {
   // In-flight requests at the end are cut by autocannon; give the server a moment to finish them.
   await new Promise((r) => setTimeout(r, 1000));
   const remaining = new Set<string>();
-  for await (const page of paginateScan({ client: doc }, { TableName: TABLE_NAME, FilterExpression: 'sk = :s', ExpressionAttributeValues: { ':s': 'SESSION' } })) {
+  for await (const page of paginateScan(
+    { client: doc },
+    { TableName: TABLE_NAME, FilterExpression: 'sk = :s', ExpressionAttributeValues: { ':s': 'SESSION' } },
+  )) {
     for (const item of page.Items ?? []) remaining.add(String(item.sid));
   }
   await server.stop();
@@ -135,20 +160,35 @@ async function main() {
   const lost = [...opened].filter((sid) => !closed.has(sid) && !closing.has(sid) && !remaining.has(sid));
   const resurrected = [...closed].filter((sid) => remaining.has(sid));
   const unexplained = [...remaining].filter((sid) => !opened.has(sid)).length;
-  const fivexx = Object.values(statuses).reduce((n, s) => n + Object.entries(s).filter(([code]) => Number(code) >= 500).reduce((m, [, c]) => m + c, 0), 0);
+  const fivexx = Object.values(statuses).reduce(
+    (n, s) =>
+      n +
+      Object.entries(s)
+        .filter(([code]) => Number(code) >= 500)
+        .reduce((m, [, c]) => m + c, 0),
+    0,
+  );
   const third = Math.max(1, Math.floor(memory.length / 3));
   const early = Math.max(...memory.slice(0, third));
   const late = Math.max(...memory.slice(-third));
 
-  console.log(`requests: ${result.requests.total} (${Math.round(result.requests.average)} req/s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
-  for (const [step, s] of Object.entries(statuses)) console.log(`  ${step.padEnd(20)} ${Object.entries(s).map(([code, n]) => `${code}: ${n}`).join(', ')}`);
+  console.log(
+    `requests: ${result.requests.total} (${Math.round(result.requests.average)} req/s), ` +
+      `latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+  );
+  for (const [step, s] of Object.entries(statuses)) {
+    const counts = Object.entries(s).map(([code, n]) => `${code}: ${n}`);
+    console.log(`  ${step.padEnd(20)} ${counts.join(', ')}`);
+  }
   console.log(`errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}, 5xx ${fivexx}`);
   console.log(
-    `sessions: ${ok('login')} opened, ${ok('logout')} closed, ${remaining.size} in the table: ${lost.length} lost, ${resurrected.length} resurrected, ` +
-      `${unexplained} from the ${inFlightLogins} logins still in flight when the run stopped (and ${closing.size} logouts)`,
+    `sessions: ${ok('login')} opened, ${ok('logout')} closed, ${remaining.size} in the table: ` +
+      `${lost.length} lost, ${resurrected.length} resurrected, ${unexplained} from the ${inFlightLogins} ` +
+      `logins still in flight when the run stopped (and ${closing.size} logouts)`,
   );
   console.log(
-    `server RSS MB (old space capped at ${HEAP_CAP_MB} MB): first third max ${early.toFixed(0)}, last third max ${late.toFixed(0)}, ` +
+    `server RSS MB (old space capped at ${HEAP_CAP_MB} MB): first third max ${early.toFixed(0)}, ` +
+      `last third max ${late.toFixed(0)}, ` +
       `overall max ${Math.max(...memory).toFixed(0)} (${memory.length} samples)`,
   );
 
@@ -160,7 +200,9 @@ async function main() {
     resurrected.length > 0 && 'logged-out sessions still in the table',
     unexplained > inFlightLogins && 'sessions nobody opened',
   ].filter(Boolean);
-  console.log(failures.length ? `LOAD FAILED: ${failures.join('; ')}` : 'load ok: 0 errors, 0 5xx, sessions consistent');
+  console.log(
+    failures.length ? `LOAD FAILED: ${failures.join('; ')}` : 'load ok: 0 errors, 0 5xx, sessions consistent',
+  );
   process.exit(failures.length ? 1 : 0);
 }
 

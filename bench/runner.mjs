@@ -20,7 +20,12 @@ const context = {
 };
 
 function event(method, path, extra = {}) {
-  const headers = { host: 'bench.local', 'x-forwarded-proto': 'https', 'user-agent': 'bench', ...(extra.headers ?? {}) };
+  const headers = {
+    host: 'bench.local',
+    'x-forwarded-proto': 'https',
+    'user-agent': 'bench',
+    ...(extra.headers ?? {}),
+  };
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,
@@ -40,12 +45,18 @@ function event(method, path, extra = {}) {
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
     },
-    ...(extra.body !== undefined ? { body: Buffer.from(extra.body).toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+    ...(extra.body !== undefined
+      ? { body: Buffer.from(extra.body).toString('base64'), isBase64Encoded: true }
+      : { isBase64Encoded: false }),
   };
 }
 
 const loginEvent = (username, password, ip) =>
-  event('POST', '/auth/token', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password }).toString(), ip });
+  event('POST', '/auth/token', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password }).toString(),
+    ip,
+  });
 
 if (mode === 'cold') {
   const { handler } = require(bundlePath);
@@ -68,35 +79,83 @@ const { handler } = require(bundlePath);
 // The essential work, done directly: same key, same SDK, same store, none of our code.
 const { jwtVerify, SignJWT } = await import('jose');
 const bcrypt = (await import('bcryptjs')).default;
-const { DynamoDBClient, BatchGetItemCommand, PutItemCommand, UpdateItemCommand, DeleteItemCommand } = await import('@aws-sdk/client-dynamodb');
-const db = new DynamoDBClient({ endpoint: plan.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 });
-const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(plan.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+const { DynamoDBClient, BatchGetItemCommand, PutItemCommand, UpdateItemCommand, DeleteItemCommand } = await import(
+  '@aws-sdk/client-dynamodb'
+);
+const db = new DynamoDBClient({
+  endpoint: plan.endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  maxAttempts: 3,
+});
+const key = await crypto.subtle.importKey(
+  'raw',
+  new TextEncoder().encode(plan.secret),
+  { name: 'HMAC', hash: 'SHA-256' },
+  false,
+  ['sign', 'verify'],
+);
 const T = plan.tableName;
 const S = (v) => ({ S: v });
 const N = (v) => ({ N: String(v) });
 const verify = (t) => jwtVerify(t, key, { algorithms: ['HS256'], issuer: plan.issuer, audience: plan.issuer });
-const sign = (claims, exp) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime(exp).setIssuer(plan.issuer).setAudience(plan.issuer).sign(key);
-const batchGet = (keys) => db.send(new BatchGetItemCommand({ RequestItems: { [T]: { Keys: keys, ConsistentRead: true } } }));
+const sign = (claims, exp) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime(exp)
+    .setIssuer(plan.issuer)
+    .setAudience(plan.issuer)
+    .sign(key);
+const batchGet = (keys) =>
+  db.send(new BatchGetItemCommand({ RequestItems: { [T]: { Keys: keys, ConsistentRead: true } } }));
 const userKey = { pk: S(`USER#${plan.username}`), sk: S('PROFILE') };
 const sessionKey = (sid) => ({ pk: S(`SESSION#${sid}`), sk: S('SESSION') });
 let essentialN = 0;
 
 const essential = {
   async token() {
-    const out = await batchGet([userKey, { pk: S(`THROTTLE#${plan.username}`), sk: S('THROTTLE') }, { pk: S('THROTTLE_IP#198.51.100.1'), sk: S('THROTTLE') }]);
+    const out = await batchGet([
+      userKey,
+      { pk: S(`THROTTLE#${plan.username}`), sk: S('THROTTLE') },
+      { pk: S('THROTTLE_IP#198.51.100.1'), sk: S('THROTTLE') },
+    ]);
     const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
     await bcrypt.compare(plan.password, user.passwordHash.S);
     const sid = `essential${essentialN++}`;
-    await db.send(new PutItemCommand({ TableName: T, Item: { ...sessionKey(sid), username: S(plan.username), jti: S('x'), expiresAt: N(2e9), gsi1pk: S('ESSENTIAL'), gsi1sk: S(sid) } }));
-    await Promise.all([sign({ sub: plan.username, type: 'access', sid, jti: 'a' }, '15m'), sign({ sub: plan.username, type: 'refresh', sid, jti: 'r' }, '7d')]);
+    await db.send(
+      new PutItemCommand({
+        TableName: T,
+        Item: {
+          ...sessionKey(sid),
+          username: S(plan.username),
+          jti: S('x'),
+          expiresAt: N(2e9),
+          gsi1pk: S('ESSENTIAL'),
+          gsi1sk: S(sid),
+        },
+      }),
+    );
+    await Promise.all([
+      sign({ sub: plan.username, type: 'access', sid, jti: 'a' }, '15m'),
+      sign({ sub: plan.username, type: 'refresh', sid, jti: 'r' }, '7d'),
+    ]);
   },
   async refresh() {
     await verify(plan.essentialRefresh);
     await batchGet([sessionKey(plan.essentialSid), userKey]);
     await db.send(
-      new UpdateItemCommand({ TableName: T, Key: sessionKey(plan.essentialSid), UpdateExpression: 'SET lastUsedAt = :t', ExpressionAttributeValues: { ':t': N(Date.now()) } }),
+      new UpdateItemCommand({
+        TableName: T,
+        Key: sessionKey(plan.essentialSid),
+        UpdateExpression: 'SET lastUsedAt = :t',
+        ExpressionAttributeValues: { ':t': N(Date.now()) },
+      }),
     );
-    await Promise.all([sign({ sub: plan.username, type: 'access', sid: plan.essentialSid, jti: 'a' }, '15m'), sign({ sub: plan.username, type: 'refresh', sid: plan.essentialSid, jti: 'r' }, '7d')]);
+    await Promise.all([
+      sign({ sub: plan.username, type: 'access', sid: plan.essentialSid, jti: 'a' }, '15m'),
+      sign({ sub: plan.username, type: 'refresh', sid: plan.essentialSid, jti: 'r' }, '7d'),
+    ]);
   },
   async logout() {
     await verify(plan.essentialRefresh);
@@ -171,7 +230,8 @@ if (route === 'token' && plan.oracle) {
     t = performance.now();
     const b = await handler(loginEvent(plan.oracleUsers[i], 'wrong-password', `203.0.113.${i % 250}`), context);
     wrong.push(performance.now() - t);
-    if (a.statusCode !== 401 || b.statusCode !== 401) throw new Error(`oracle logins answered ${a.statusCode}/${b.statusCode}`);
+    if (a.statusCode !== 401 || b.statusCode !== 401)
+      throw new Error(`oracle logins answered ${a.statusCode}/${b.statusCode}`);
   }
   oracle = { unknown_user_p50_ms: percentile(unknown, 50), wrong_password_p50_ms: percentile(wrong, 50) };
 }

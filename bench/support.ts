@@ -71,7 +71,9 @@ export async function startStore(tableName: string): Promise<LocalStore> {
   };
 }
 
-/** Adds users sharing one password, hashed once at the deployed cost (10), so logins cost what they cost in production. */
+/**
+ * Adds users sharing one password, hashed once at the deployed cost (10), so logins cost what they cost in production.
+ */
 export async function addUsers(store: DynamoStore, usernames: string[], password: string): Promise<void> {
   const passwordHash = await hashPassword(password, 10);
   for (const username of usernames) {

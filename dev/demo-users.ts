@@ -12,7 +12,10 @@ export async function seedDemoUsers(store: UserAdminStore, bcryptCost: number): 
   const added: string[] = [];
   for (const u of DEMO_USERS) {
     const { password, ...profile } = u;
-    const created = await store.putUser({ ...profile, passwordHash: await hashPassword(password, bcryptCost), createdAt: Date.now() }, { overwrite: false });
+    const created = await store.putUser(
+      { ...profile, passwordHash: await hashPassword(password, bcryptCost), createdAt: Date.now() },
+      { overwrite: false },
+    );
     if (created) added.push(u.username);
   }
   return added;

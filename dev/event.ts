@@ -10,7 +10,11 @@ export const MAX_REQUEST_BYTES = 1024 * 1024;
 const isTextual = (contentType: string) => /^(application\/json|text\/)/i.test(contentType);
 
 /** Builds the HTTP API payload 2.0 event API Gateway would send for this request. */
-export function toEvent(req: IncomingMessage, body: Buffer, route: { routeKey: string; params: Record<string, string> }): HttpEvent {
+export function toEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  route: { routeKey: string; params: Record<string, string> },
+): HttpEvent {
   const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
@@ -18,7 +22,12 @@ export function toEvent(req: IncomingMessage, body: Buffer, route: { routeKey: s
     const name = req.rawHeaders[i].toLowerCase();
     const value = req.rawHeaders[i + 1];
     if (name === 'cookie') {
-      cookies = (cookies ?? []).concat(value.split(';').map((c) => c.trim()).filter(Boolean));
+      cookies = (cookies ?? []).concat(
+        value
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
       continue;
     }
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
@@ -82,7 +91,10 @@ export function toContext(functionName: string, timeoutMs = 10_000): Context {
   };
 }
 
-/** Writes a handler's structured result the way API Gateway does: headers, `cookies` as Set-Cookie, base64 bodies decoded. */
+/**
+ * Writes a handler's structured result the way API Gateway does: headers, `cookies` as Set-Cookie, base64 bodies
+ * decoded.
+ */
 export function writeResult(res: ServerResponse, result: HttpResult): void {
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
   const headers: Record<string, string | string[]> = { ...result.headers } as Record<string, string>;

@@ -47,7 +47,10 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
   const config = loadConfig(env);
   const client = createDynamoClient(env);
   const table = await ensureTable(client, config.tableName);
-  const demoUsersAdded = await seedDemoUsers(new DynamoStore(createDocumentClient(env, client), config.tableName), config.bcryptCost);
+  const demoUsersAdded = await seedDemoUsers(
+    new DynamoStore(createDocumentClient(env, client), config.tableName),
+    config.bcryptCost,
+  );
   const server = createLocalServer(await loadHandlers(), config.allowedOrigins);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

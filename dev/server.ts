@@ -10,7 +10,9 @@ export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<Http
 /** Imports each route's handler module, unchanged, as Lambda would (config is read at import). */
 export async function loadHandlers(): Promise<Record<string, LambdaHandler>> {
   const names = [...routes.map((r) => r.handler), fallbackHandler];
-  const modules = await Promise.all(names.map((name) => import(`../functions/${name}.ts`) as Promise<{ handler: LambdaHandler }>));
+  const modules = await Promise.all(
+    names.map((name) => import(`../functions/${name}.ts`) as Promise<{ handler: LambdaHandler }>),
+  );
   return Object.fromEntries(names.map((name, i) => [name, modules[i].handler]));
 }
 
@@ -42,7 +44,10 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  * The dev server: each request becomes the payload 2.0 event API Gateway would build, goes to the
  * route's handler (or the same catch-all the stack deploys), and its result goes back as HTTP.
  */
-export function createLocalServer(handlers: Record<string, LambdaHandler>, allowedOrigins: readonly string[] = []): Server {
+export function createLocalServer(
+  handlers: Record<string, LambdaHandler>,
+  allowedOrigins: readonly string[] = [],
+): Server {
   return createServer(async (req, res) => {
     try {
       if (applyCors(req, res, allowedOrigins) === 'preflight') return;
@@ -50,7 +55,10 @@ export function createLocalServer(handlers: Record<string, LambdaHandler>, allow
       if (body === undefined) return plain(res, 413, { detail: 'Request body too large' });
       const path = new URL(req.url ?? '/', 'http://local').pathname;
       if (path === '/' && req.method === 'GET') {
-        return plain(res, 200, { service: 'auth-api (local)', routes: routes.map((r) => ({ method: r.method, path: r.path, description: r.description })) });
+        return plain(res, 200, {
+          service: 'auth-api (local)',
+          routes: routes.map((r) => ({ method: r.method, path: r.path, description: r.description })),
+        });
       }
       const { route, params } = matchRoute(req.method ?? 'GET', path);
       const name = route?.handler ?? fallbackHandler;

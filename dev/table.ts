@@ -49,7 +49,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   if (outcome === 'created') {
     // dynalite has no TTL API; DynamoDB Local does. Expiry is checked on every read anyway.
     await client
-      .send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true } }))
+      .send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+        }),
+      )
       .catch(() => undefined);
   }
   return outcome;

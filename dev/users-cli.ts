@@ -72,7 +72,13 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
         throw new UsageError(`user "${name}" exists; use --force to overwrite it`);
       }
       const password = await readPassword(`Password for ${name}: `);
-      const user = { username: name, password, email: values.email, fullName: values['full-name'], disabled: values.disabled };
+      const user = {
+        username: name,
+        password,
+        email: values.email,
+        fullName: values['full-name'],
+        disabled: values.disabled,
+      };
       const { sessionsEnded } = await admin.add(user, { overwrite });
       console.log(`${overwrite ? 'saved' : 'added'} ${name}${ended(sessionsEnded)}`);
       return 0;

@@ -9,8 +9,15 @@ import type { HttpEvent, HttpResult } from './http/types';
 /** POST /auth/logout-all: ends every session of the caller (proven by a Bearer access token or the refresh cookie). */
 export async function logoutAll(event: HttpEvent): Promise<HttpResult> {
   assertOriginAllowed(event, config.allowedOrigins);
-  const revoked = await sessions.logoutAll({ accessToken: bearerToken(event), refreshToken: readCookie(event, REFRESH_COOKIE) }, requestMeta(event));
-  return json(200, { message: 'Logged out of all sessions', revoked }, { cookies: [clearRefreshCookie(config.cookie)] });
+  const revoked = await sessions.logoutAll(
+    { accessToken: bearerToken(event), refreshToken: readCookie(event, REFRESH_COOKIE) },
+    requestMeta(event),
+  );
+  return json(
+    200,
+    { message: 'Logged out of all sessions', revoked },
+    { cookies: [clearRefreshCookie(config.cookie)] },
+  );
 }
 
 export const handler = httpHandler(logoutAll);

@@ -12,7 +12,10 @@ import type { HttpEvent, HttpResult } from './http/types';
  */
 export async function logout(event: HttpEvent): Promise<HttpResult> {
   assertOriginAllowed(event, config.allowedOrigins);
-  await auth.logout({ refreshToken: readCookie(event, REFRESH_COOKIE), accessToken: bearerToken(event) }, requestMeta(event));
+  await auth.logout(
+    { refreshToken: readCookie(event, REFRESH_COOKIE), accessToken: bearerToken(event) },
+    requestMeta(event),
+  );
   return json(200, { message: 'Successfully logged out' }, { cookies: [clearRefreshCookie(config.cookie)] });
 }
 

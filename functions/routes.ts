@@ -8,7 +8,10 @@ export interface Route {
   /** File under functions/ (without .ts) exporting `handler`; also the function's id in the stack. */
   handler: string;
   description: string;
-  /** The only DynamoDB actions the route's function may perform (least privilege, read by the stack); Query is granted on the index only. */
+  /**
+   * The only DynamoDB actions the route's function may perform (least privilege, read by the stack); Query is granted
+   * on the index only.
+   */
   tableActions: readonly string[];
   /** Whether the function signs or verifies tokens, and so may read the signing-key secret. */
   usesSigningKey: boolean;
@@ -63,14 +66,24 @@ export const routes: readonly Route[] = [
     tableActions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
     usesSigningKey: true,
   },
-  { method: 'GET', path: '/users/me', handler: 'me', description: 'The current user', tableActions: ['dynamodb:BatchGetItem'], usesSigningKey: true },
+  {
+    method: 'GET',
+    path: '/users/me',
+    handler: 'me',
+    description: 'The current user',
+    tableActions: ['dynamodb:BatchGetItem'],
+    usesSigningKey: true,
+  },
 ];
 
 /** Answers every request no route matches: 404, or 405 when the path exists with another method. */
 export const fallbackHandler = 'not-found';
 
 /** The route for a method and path, with its path parameters; or whether the path exists under other methods. */
-export function matchRoute(method: string, path: string): { route?: Route; params: Record<string, string>; pathKnown: boolean } {
+export function matchRoute(
+  method: string,
+  path: string,
+): { route?: Route; params: Record<string, string>; pathKnown: boolean } {
   let pathKnown = false;
   for (const route of routes) {
     const params = matchPath(route.path, path);

@@ -17,5 +17,8 @@ const store = new DynamoStore(createDocumentClient(), config.tableName);
 const tokens = new TokenService(signingKeySource(config), config);
 export const auth = new AuthService(store, tokens, new PasswordChecker(config.bcryptCost), config, audit);
 export const sessions = new SessionService(store, auth, audit, Date.now, (err) =>
-  logger.warn('session_cleanup_failed', { errorName: (err as Error)?.name, causeName: ((err as Error)?.cause as Error | undefined)?.name }),
+  logger.warn('session_cleanup_failed', {
+    errorName: (err as Error)?.name,
+    causeName: ((err as Error)?.cause as Error | undefined)?.name,
+  }),
 );

@@ -111,7 +111,9 @@ export class AuthApi extends Construct {
         description,
         memorySize: sizing.memorySize,
         timeout: Duration.seconds(sizing.timeoutSeconds),
-        environment: catchAll ? { POWERTOOLS_SERVICE_NAME: 'auth-api', NODE_OPTIONS: '--enable-source-maps' } : environment,
+        environment: catchAll
+          ? { POWERTOOLS_SERVICE_NAME: 'auth-api', NODE_OPTIONS: '--enable-source-maps' }
+          : environment,
         logRetention,
         logLevel,
       });
@@ -119,7 +121,10 @@ export class AuthApi extends Construct {
       return fn;
     };
 
-    const apiLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const apiLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const origins = props.allowedOrigins ?? [];
     const fallback = makeFunction(fallbackHandler, '404 / 405 for every unmatched request');
     this.api = new HttpApi(this, 'HttpApi', {

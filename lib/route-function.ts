@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
@@ -43,7 +43,10 @@ export class RouteFunction extends NodejsFunction {
       description: `Runs the ${props.handler} route`,
     });
     role.addToPolicy(
-      new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
     );
     super(scope, id, {
       // cdk (and jest) run from the project root, where cdk.json is; __dirname does not exist in ESM.
@@ -79,7 +82,8 @@ export class RouteFunction extends NodejsFunction {
   /** Exactly these DynamoDB actions: on the table, except Query, which is granted on the sessions index alone. */
   grantTableActions(table: ITableV2, actions: readonly string[]): void {
     const onTable = actions.filter((a) => a !== 'dynamodb:Query');
-    if (onTable.length > 0) this.addToRolePolicy(new PolicyStatement({ actions: onTable, resources: [table.tableArn] }));
+    if (onTable.length > 0)
+      this.addToRolePolicy(new PolicyStatement({ actions: onTable, resources: [table.tableArn] }));
     if (actions.includes('dynamodb:Query')) {
       const index = `${table.tableArn}/index/${TABLE.userSessionsIndex}`;
       this.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [index] }));
@@ -88,6 +92,8 @@ export class RouteFunction extends NodejsFunction {
 
   /** Reading this one secret's value (no other secret, no describe or list). */
   grantSecretValue(secret: ISecret): void {
-    this.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
   }
 }

@@ -2,8 +2,8 @@ import type { LockoutSettings } from './config';
 import { DomainError, type DomainErrorCode } from './errors';
 import { lockDuration, retryAfterSeconds } from './lockout';
 import type { AuthStore, SessionRecord, UserRecord } from './ports';
-import { PasswordChecker } from './passwords';
-import { TokenError, TokenService, newId, type TokenClaims, type TokenType } from './tokens';
+import type { PasswordChecker } from './passwords';
+import { TokenError, type TokenService, newId, type TokenClaims, type TokenType } from './tokens';
 import { secondsMs, wholeSecond } from './time';
 
 /** Who is asking, for the audit log and the per-IP limit. */
@@ -79,7 +79,11 @@ export class AuthService {
     const { user } = state;
     const matches = await this.passwords.check(password, user?.passwordHash);
     if (!user || !matches || user.disabled) {
-      this.audit('login_failed', { username, reason: !user ? 'unknown_user' : user.disabled && matches ? 'disabled' : 'bad_password', ...meta });
+      this.audit('login_failed', {
+        username,
+        reason: !user ? 'unknown_user' : user.disabled && matches ? 'disabled' : 'bad_password',
+        ...meta,
+      });
       await this.recordFailure(username, ip, nowMs);
       throw new DomainError('bad_credentials');
     }
@@ -121,7 +125,10 @@ export class AuthService {
       const next = await this.tokens.deriveJti(claims.sid, claims.jti);
       if (await this.store.rotateSession(claims.sid, { jti: next, prevJti: claims.jti, rotatedAt, expiresAt })) {
         this.audit('refresh', { username: claims.sub, sid: claims.sid, ...meta });
-        return this.issue({ ...read, jti: next, expiresAt }, { refreshJti: next, refreshIssuedAt: rotatedAt, now: nowMs });
+        return this.issue(
+          { ...read, jti: next, expiresAt },
+          { refreshJti: next, refreshIssuedAt: rotatedAt, now: nowMs },
+        );
       }
       // Another request rotated this token a moment ago (or the session just ended): look again.
       session = await this.store.getSession(claims.sid);
@@ -193,7 +200,10 @@ export class AuthService {
     return { claims, session: session!, user: user! };
   }
 
-  /** A session still lives when present, unexpired (TTL deletion is lazy), owned by the token's subject, and not ended by its user since. */
+  /**
+   * A session still lives when present, unexpired (TTL deletion is lazy), owned by the token's subject, and not ended
+   * by its user since.
+   */
   lives(session: SessionRecord | undefined, user: UserRecord | undefined, claims: TokenClaims, nowMs: number): boolean {
     if (!session || !user) return false;
     if (session.expiresAt <= nowMs || session.absoluteExpiresAt <= nowMs) return false;
@@ -209,13 +219,23 @@ export class AuthService {
     const { username: sub, sid } = session;
     const [accessToken, refreshToken] = await Promise.all([
       this.tokens.sign({ type: 'access', sub, sid, jti: newId(), issuedAt: now }),
-      this.tokens.sign({ type: 'refresh', sub, sid, jti: refreshJti, issuedAt: refreshIssuedAt, expiresAt: session.expiresAt }),
+      this.tokens.sign({
+        type: 'refresh',
+        sub,
+        sid,
+        jti: refreshJti,
+        issuedAt: refreshIssuedAt,
+        expiresAt: session.expiresAt,
+      }),
     ]);
     const refreshMaxAge = Math.max(0, (session.expiresAt - wholeSecond(now)) / 1000);
     return { accessToken, refreshToken, refreshMaxAge, sid };
   }
 
-  /** Counts the failure for the username (sliding window) and the source IP (fixed window); locks the username past the threshold. */
+  /**
+   * Counts the failure for the username (sliding window) and the source IP (fixed window); locks the username past the
+   * threshold.
+   */
   private async recordFailure(username: string, ip: string, nowMs: number): Promise<void> {
     const windowMs = secondsMs(this.settings.lockout.windowSeconds);
     const [user] = await Promise.all([

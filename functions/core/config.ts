@@ -64,21 +64,26 @@ export function loadConfig(env: Env = process.env): Config {
   const jwtSecretArn = env.JWT_SECRET_ARN || undefined;
   if (!jwtSecret && !jwtSecretArn) throw new ConfigError('set JWT_SECRET (local) or JWT_SECRET_ARN (deployed)');
   // RFC 8725 / RFC 7518 §3.2: an HS256 key needs at least 256 bits.
-  if (jwtSecret && Buffer.byteLength(jwtSecret, 'utf8') < 32) throw new ConfigError('JWT_SECRET must be at least 32 bytes');
+  if (jwtSecret && Buffer.byteLength(jwtSecret, 'utf8') < 32)
+    throw new ConfigError('JWT_SECRET must be at least 32 bytes');
 
   const sameSite = (env.COOKIE_SAMESITE || 'Lax') as SameSite;
-  if (!['Lax', 'Strict', 'None'].includes(sameSite)) throw new ConfigError(`COOKIE_SAMESITE must be Lax, Strict or None, got "${sameSite}"`);
+  if (!['Lax', 'Strict', 'None'].includes(sameSite))
+    throw new ConfigError(`COOKIE_SAMESITE must be Lax, Strict or None, got "${sameSite}"`);
   const secure = boolean(env, 'COOKIE_SECURE', true);
-  if (sameSite === 'None' && !secure) throw new ConfigError('COOKIE_SAMESITE=None needs COOKIE_SECURE=true (browsers drop it otherwise)');
+  if (sameSite === 'None' && !secure)
+    throw new ConfigError('COOKIE_SAMESITE=None needs COOKIE_SECURE=true (browsers drop it otherwise)');
   const path = env.COOKIE_PATH || '/auth';
-  if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path)) throw new ConfigError(`COOKIE_PATH must be a path starting with "/", got "${path}"`);
+  if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path))
+    throw new ConfigError(`COOKIE_PATH must be a path starting with "/", got "${path}"`);
 
   const allowedOrigins = (env.ALLOWED_ORIGINS ?? '')
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean);
   for (const origin of allowedOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`ALLOWED_ORIGINS entries must look like https://host[:port], got "${origin}"`);
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new ConfigError(`ALLOWED_ORIGINS entries must look like https://host[:port], got "${origin}"`);
   }
 
   return {

@@ -18,12 +18,19 @@ export function retryAfterSeconds(
   const user = live(userThrottle, nowMs);
   if (user && user.lockedUntil > nowMs) waitMs = user.lockedUntil - nowMs;
   const ip = live(ipThrottle, nowMs);
-  if (ip && ip.failures > settings.ipMaxFailures) waitMs = Math.max(waitMs, ip.windowStart + settings.windowSeconds * 1000 - nowMs);
+  if (ip && ip.failures > settings.ipMaxFailures)
+    waitMs = Math.max(waitMs, ip.windowStart + settings.windowSeconds * 1000 - nowMs);
   return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
 }
 
-/** How long (ms) the n-th failure in a row locks a username: 0 below the threshold, then base × 2^(n − max), capped. */
+/**
+ * How long (ms) the n-th failure in a row locks a username: 0 below the threshold, then
+ * base × 2^(n − max), capped.
+ */
 export function lockDuration(settings: LockoutSettings, failures: number): number {
   if (failures < settings.maxFailures) return 0;
-  return Math.min(settings.baseLockSeconds * 2 ** Math.min(failures - settings.maxFailures, 30), settings.maxLockSeconds) * 1000;
+  return (
+    Math.min(settings.baseLockSeconds * 2 ** Math.min(failures - settings.maxFailures, 30), settings.maxLockSeconds) *
+    1000
+  );
 }

@@ -6,7 +6,8 @@ export const MAX_PASSWORD_BYTES = 72;
 /** Why a password cannot be set, or undefined when it is acceptable. */
 export function passwordProblem(password: string): string | undefined {
   if (password.length === 0) return 'the password must not be empty';
-  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return `the password must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt ignores the rest)`;
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES)
+    return `the password must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt ignores the rest)`;
   return undefined;
 }
 

@@ -88,7 +88,10 @@ export interface AuthStore {
   getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }>;
   getSession(sid: string): Promise<SessionRecord | undefined>;
   putSession(session: SessionRecord): Promise<void>;
-  /** Rotates the refresh token in one conditional write (`jti` must still be `rotation.prevJti`); false if it no longer is. */
+  /**
+   * Rotates the refresh token in one conditional write (`jti` must still be `rotation.prevJti`); false if it no longer
+   * is.
+   */
   rotateSession(sid: string, rotation: Rotation): Promise<boolean>;
   /** Deletes sessions by id, absent ones included; returns the items that existed. */
   deleteSessions(sids: string[]): Promise<SessionRecord[]>;

@@ -76,7 +76,9 @@ export class TokenService {
         .catch((cause: unknown) => {
           throw cause instanceof ServiceUnavailableError ? cause : new ServiceUnavailableError('secret', { cause });
         })
-        .then((raw) => crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']));
+        .then((raw) =>
+          crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
+        );
       this.key.catch(() => (this.key = undefined));
     }
     return this.key;
@@ -123,9 +125,16 @@ export class TokenService {
     return payload as unknown as TokenClaims;
   }
 
-  /** HMAC(key, sid ‖ jti) cut to 128 bits: the successor id of a rotated refresh token, reproducible without storing it. */
+  /**
+   * HMAC(key, sid ‖ jti) cut to 128 bits: the successor id of a rotated refresh token, reproducible without storing
+   * it.
+   */
   async deriveJti(sid: string, jti: string): Promise<string> {
-    const mac = await crypto.subtle.sign('HMAC', await this.cryptoKey(), new TextEncoder().encode(`rotate:${sid}:${jti}`));
+    const mac = await crypto.subtle.sign(
+      'HMAC',
+      await this.cryptoKey(),
+      new TextEncoder().encode(`rotate:${sid}:${jti}`),
+    );
     return Buffer.from(mac.slice(0, 16)).toString('base64url');
   }
 }

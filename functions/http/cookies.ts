@@ -19,7 +19,8 @@ export function readCookie(event: HttpEvent, name: string): string | undefined {
 }
 
 function attributes(cookie: Config['cookie'], maxAge: number): string {
-  return `HttpOnly; Max-Age=${maxAge}; Path=${cookie.path}; SameSite=${cookie.sameSite}${cookie.secure ? '; Secure' : ''}`;
+  const secure = cookie.secure ? '; Secure' : '';
+  return `HttpOnly; Max-Age=${maxAge}; Path=${cookie.path}; SameSite=${cookie.sameSite}${secure}`;
 }
 
 /** Set-Cookie value carrying a refresh token. */

@@ -2,9 +2,13 @@ import { originNotAllowed } from './errors';
 import { header } from './request';
 import type { HttpEvent } from './types';
 
-/** The API's own origin as the browser sees it (API Gateway sets Host and X-Forwarded-Proto; so does the dev server). */
-const ownOrigin = (event: HttpEvent) =>
-  `${header(event, 'x-forwarded-proto') ?? 'https'}://${header(event, 'host') ?? event.requestContext?.domainName}`.toLowerCase();
+/**
+ * The API's own origin as the browser sees it (API Gateway sets Host and X-Forwarded-Proto; so does the dev server).
+ */
+function ownOrigin(event: HttpEvent): string {
+  const host = header(event, 'host') ?? event.requestContext?.domainName;
+  return `${header(event, 'x-forwarded-proto') ?? 'https'}://${host}`.toLowerCase();
+}
 
 /**
  * CSRF defence for the routes a cookie authenticates (refresh, logout, logout-all): a browser

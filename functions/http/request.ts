@@ -8,7 +8,9 @@ export const MAX_BODY_BYTES = 16 * 1024;
 /** A request header, case-insensitively (API Gateway lower-cases them already; the dev server too). */
 export function header(event: HttpEvent, name: string): string | undefined {
   const headers = event.headers ?? {};
-  return headers[name.toLowerCase()] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  return (
+    headers[name.toLowerCase()] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
+  );
 }
 
 /** Source IP and user agent for the audit log. */
@@ -56,7 +58,12 @@ export function parseLoginForm(event: HttpEvent): LoginForm {
   const username = stringField(fields, 'username', issues);
   const password = stringField(fields, 'password', issues);
   if (fields.grant_type !== undefined && fields.grant_type !== 'password') {
-    issues.push({ type: 'string_pattern_mismatch', loc: ['body', 'grant_type'], msg: "String should match pattern '^password$'", ctx: { pattern: '^password$' } });
+    issues.push({
+      type: 'string_pattern_mismatch',
+      loc: ['body', 'grant_type'],
+      msg: "String should match pattern '^password$'",
+      ctx: { pattern: '^password$' },
+    });
   }
   const problem = username === undefined ? undefined : usernameProblem(username);
   if (problem === 'too_long') {
@@ -82,7 +89,13 @@ function parseJsonObject(text: string): Record<string, unknown> {
     throw validationFailed([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error' }]);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw validationFailed([{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from' }]);
+    throw validationFailed([
+      {
+        type: 'model_attributes_type',
+        loc: ['body'],
+        msg: 'Input should be a valid dictionary or object to extract fields from',
+      },
+    ]);
   }
   return value as Record<string, unknown>;
 }

@@ -14,7 +14,11 @@ export function createDynamoClient(env: Env = process.env): DynamoDBClient {
   const endpoint = env.DYNAMODB_ENDPOINT || undefined;
   return new DynamoDBClient({
     ...(endpoint
-      ? { endpoint, region: env.AWS_REGION || 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      ? {
+          endpoint,
+          region: env.AWS_REGION || 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
       : {}),
     maxAttempts: Number(env.DYNAMODB_MAX_ATTEMPTS || 3),
     requestHandler: {

@@ -1,7 +1,7 @@
 import {
   BatchGetCommand,
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   UpdateCommand,
@@ -109,7 +109,11 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
       if (attempt === 3) throw new ServiceUnavailableError('store');
       const request: Item[] = pending;
-      const out = await call(() => this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } } })));
+      const out = await call(() =>
+        this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } } }),
+        ),
+      );
       items = items.concat(out.Responses?.[this.tableName] ?? []);
       pending = out.UnprocessedKeys?.[this.tableName]?.Keys;
     }
@@ -117,15 +121,25 @@ export class DynamoStore implements AuthStore, UserAdminStore {
   }
 
   async getUser(username: string): Promise<UserRecord | undefined> {
-    const out = await call(() => this.db.send(new GetCommand({ TableName: this.tableName, Key: userKey(username), ConsistentRead: true })));
+    const out = await call(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: userKey(username), ConsistentRead: true })),
+    );
     return toUser(out.Item);
   }
 
   async getLoginState(username: string, ip: string) {
-    const keys = { user: userKey(username), userThrottle: throttleKey({ kind: 'user', username }), ipThrottle: throttleKey({ kind: 'ip', ip }) };
+    const keys = {
+      user: userKey(username),
+      userThrottle: throttleKey({ kind: 'user', username }),
+      ipThrottle: throttleKey({ kind: 'ip', ip }),
+    };
     const items = await this.batchGet(Object.values(keys));
     const find = (key: Key) => items.find((i) => sameKey(i, key));
-    return { user: toUser(find(keys.user)), userThrottle: toThrottle(find(keys.userThrottle)), ipThrottle: toThrottle(find(keys.ipThrottle)) };
+    return {
+      user: toUser(find(keys.user)),
+      userThrottle: toThrottle(find(keys.userThrottle)),
+      ipThrottle: toThrottle(find(keys.ipThrottle)),
+    };
   }
 
   async addFailure(subject: ThrottleSubject, { at, windowMs, expiry }: FailureCount): Promise<ThrottleRecord> {
@@ -169,7 +183,10 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     throw new ServiceUnavailableError('store');
   }
 
-  async setLock(subject: ThrottleSubject, { lockedUntil, expiresAt }: { lockedUntil: number; expiresAt: number }): Promise<void> {
+  async setLock(
+    subject: ThrottleSubject,
+    { lockedUntil, expiresAt }: { lockedUntil: number; expiresAt: number },
+  ): Promise<void> {
     await conditional(() =>
       this.db.send(
         new UpdateCommand({
@@ -197,7 +214,9 @@ export class DynamoStore implements AuthStore, UserAdminStore {
   }
 
   async getSession(sid: string): Promise<SessionRecord | undefined> {
-    const out = await call(() => this.db.send(new GetCommand({ TableName: this.tableName, Key: sessionKey(sid), ConsistentRead: true })));
+    const out = await call(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: sessionKey(sid), ConsistentRead: true })),
+    );
     return toSession(out.Item);
   }
 
@@ -231,7 +250,12 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           UpdateExpression: 'SET jti = :new, prevJti = :old, rotatedAt = :at, lastUsedAt = :at, expiresAt = :exp',
           // The whole race is decided here: only one writer can move `jti` off the presented id.
           ConditionExpression: 'attribute_exists(pk) AND jti = :old',
-          ExpressionAttributeValues: { ':new': r.jti, ':old': r.prevJti, ':at': r.rotatedAt, ':exp': toSeconds(r.expiresAt) },
+          ExpressionAttributeValues: {
+            ':new': r.jti,
+            ':old': r.prevJti,
+            ':at': r.rotatedAt,
+            ':exp': toSeconds(r.expiresAt),
+          },
         }),
       ),
     );
@@ -241,7 +265,11 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     // One DeleteItem per session (a logout names one, at most two): no BatchWriteItem grant needed,
     // and ALL_OLD tells which sessions really existed.
     const old = await Promise.all(
-      sids.map((sid) => call(() => this.db.send(new DeleteCommand({ TableName: this.tableName, Key: sessionKey(sid), ReturnValues: 'ALL_OLD' })))),
+      sids.map((sid) =>
+        call(() =>
+          this.db.send(new DeleteCommand({ TableName: this.tableName, Key: sessionKey(sid), ReturnValues: 'ALL_OLD' })),
+        ),
+      ),
     );
     return old.map((o) => toSession(o.Attributes)).filter((s): s is SessionRecord => s !== undefined);
   }
@@ -287,7 +315,8 @@ export class DynamoStore implements AuthStore, UserAdminStore {
       },
     );
     try {
-      for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.pk).slice('SESSION#'.length));
+      for await (const page of pages)
+        for (const item of page.Items ?? []) ids.push(String(item.pk).slice('SESSION#'.length));
     } catch (err) {
       throw new ServiceUnavailableError('store', { cause: err });
     }
@@ -315,15 +344,22 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     );
   }
 
-  async setDisabled(username: string, { disabled, endSessionsAt }: { disabled: boolean; endSessionsAt?: number }): Promise<boolean> {
+  async setDisabled(
+    username: string,
+    { disabled, endSessionsAt }: { disabled: boolean; endSessionsAt?: number },
+  ): Promise<boolean> {
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: userKey(username),
-          UpdateExpression: endSessionsAt === undefined ? 'SET disabled = :d' : 'SET disabled = :d, sessionsValidAfter = :t',
+          UpdateExpression:
+            endSessionsAt === undefined ? 'SET disabled = :d' : 'SET disabled = :d, sessionsValidAfter = :t',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':d': disabled, ...(endSessionsAt === undefined ? {} : { ':t': endSessionsAt }) },
+          ExpressionAttributeValues: {
+            ':d': disabled,
+            ...(endSessionsAt === undefined ? {} : { ':t': endSessionsAt }),
+          },
         }),
       ),
     );
@@ -331,7 +367,13 @@ export class DynamoStore implements AuthStore, UserAdminStore {
 
   async deleteUser(username: string): Promise<boolean> {
     return conditional(() =>
-      this.db.send(new DeleteCommand({ TableName: this.tableName, Key: userKey(username), ConditionExpression: 'attribute_exists(pk)' })),
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
     );
   }
 

@@ -13,4 +13,6 @@ export const TABLE = {
 export const userKey = (username: string) => ({ pk: `USER#${username}`, sk: 'PROFILE' });
 export const sessionKey = (sid: string) => ({ pk: `SESSION#${sid}`, sk: 'SESSION' });
 export const throttleKey = (subject: ThrottleSubject) =>
-  subject.kind === 'user' ? { pk: `THROTTLE#${subject.username}`, sk: 'THROTTLE' } : { pk: `THROTTLE_IP#${subject.ip}`, sk: 'THROTTLE' };
+  subject.kind === 'user'
+    ? { pk: `THROTTLE#${subject.username}`, sk: 'THROTTLE' }
+    : { pk: `THROTTLE_IP#${subject.ip}`, sk: 'THROTTLE' };

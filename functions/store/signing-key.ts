@@ -12,9 +12,13 @@ export function signingKeySource(config: { jwtSecret?: string; jwtSecretArn?: st
   const secretId = config.jwtSecretArn!;
   return async () => {
     const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-    const client = new SecretsManagerClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } });
+    const client = new SecretsManagerClient({
+      maxAttempts: 3,
+      requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
+    });
     const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (!out.SecretString || out.SecretString.length < 32) throw new Error('signing secret is missing or shorter than 32 characters');
+    if (!out.SecretString || out.SecretString.length < 32)
+      throw new Error('signing secret is missing or shorter than 32 characters');
     return new TextEncoder().encode(out.SecretString);
   };
 }

@@ -4,11 +4,13 @@ import { buildApp } from '../../lib/app';
 import { functionId } from '../../lib/route-function';
 import { fallbackHandler, matchRoute, routes } from '../../functions/routes';
 
-
-type Resources = Record<string, { Type: string; Properties: any; Metadata?: any; DeletionPolicy?: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, asserted by shape
+type Resources = Record<string, { Type: string; Properties: any; Metadata?: any; DeletionPolicy?: string }>;
 
 function synth(context: Record<string, string> = {}) {
-  const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true, ...context } });
+  const app = new App({
+    context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true, ...context },
+  });
   const built = buildApp(app);
   const template = Template.fromStack(built.stack);
   return { ...built, template, resources: template.toJSON().Resources as Resources };
@@ -28,7 +30,9 @@ function actionsOf(handler: string): string[] {
   const roleRef = resources[fnLogicalId(handler)].Properties.Role['Fn::GetAtt'][0];
   return ofType('AWS::IAM::Policy')
     .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
+    .flatMap(([, p]) =>
+      p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()),
+    );
 }
 
 describe('AuthStack', () => {
@@ -52,7 +56,9 @@ describe('AuthStack', () => {
       key: r.Properties.RouteKey as string,
       fn: integrationTarget(r.Properties.Target['Fn::Join'][1][1].Ref),
     }));
-    expect(apiRoutes.map((r) => r.key).sort()).toEqual([...routes.map((r) => `${r.method} ${r.path}`), '$default'].sort());
+    expect(apiRoutes.map((r) => r.key).sort()).toEqual(
+      [...routes.map((r) => `${r.method} ${r.path}`), '$default'].sort(),
+    );
     const targets = new Set(apiRoutes.map((r) => r.fn));
     expect(targets.size).toBe(apiRoutes.length);
     for (const { key, fn } of apiRoutes) {
@@ -79,9 +85,20 @@ describe('AuthStack', () => {
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       GlobalSecondaryIndexes: [
-        { IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] },
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+        },
       ],
-      Replicas: [expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+      Replicas: [
+        expect.objectContaining({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+      ],
     });
   });
 
@@ -122,8 +139,11 @@ describe('AuthStack', () => {
       if (actions.includes('dynamodb:Query')) {
         // Query only on the sessions index, never the table
         expect(actions).toEqual(['dynamodb:Query']);
-        expect(s.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] }, '/index/gsi1']] });
-      } else if (actions.some((a) => a.startsWith('dynamodb:'))) expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
+        expect(s.Resource).toEqual({
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] }, '/index/gsi1']],
+        });
+      } else if (actions.some((a) => a.startsWith('dynamodb:')))
+        expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
     }
     expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties.ManagedPolicyArns === undefined)).toBe(true);
   });
@@ -140,7 +160,11 @@ describe('AuthStack', () => {
     expect(stage.Properties.AutoDeploy).toBe(true);
     expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
-    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      routeKey: '$context.routeKey',
+    });
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/cookie|authorization|header|querystring/i);
   });
 
@@ -154,9 +178,15 @@ describe('AuthStack', () => {
       loginIpMaxFailures: '500',
       refreshReuseGraceSeconds: '0',
     });
-    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 } });
-    t.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://app.example.com'], AllowCredentials: true } });
-    const fn = Object.entries(r).find(([id]) => id.startsWith('TokenFunction') && r[id].Type === 'AWS::Lambda::Function')![1];
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: { AllowOrigins: ['https://app.example.com'], AllowCredentials: true },
+    });
+    const fn = Object.entries(r).find(
+      ([id]) => id.startsWith('TokenFunction') && r[id].Type === 'AWS::Lambda::Function',
+    )![1];
     expect(fn.Properties.Environment.Variables).toMatchObject({
       ALLOWED_ORIGINS: 'https://app.example.com',
       COOKIE_SAMESITE: 'None',
@@ -190,11 +220,17 @@ describe('AuthStack', () => {
 
   test('passes cdk-nag AwsSolutions with every acknowledgement carrying a reason', () => {
     const report = nag.validateScope(stack);
-    expect(report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.locations).join(' ')}`)).toEqual([]);
+    expect(
+      report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.locations).join(' ')}`),
+    ).toEqual([]);
     expect(report.success).toBe(true);
     const acks = stack.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => Object.entries(m.data as Record<string, string>)))
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+          .map((m) => Object.entries(m.data as Record<string, string>)),
+      )
       .flat();
     expect(acks.map(([id]) => id).sort()).toEqual(['Annotation::AwsSolutions-APIG4', 'Annotation::AwsSolutions-SMG4']);
     for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(40);

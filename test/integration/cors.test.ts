@@ -10,30 +10,46 @@ afterAll(() => app.close());
 describe('ALLOWED_ORIGINS', () => {
   test('a listed origin may use the cookie routes, even cross-site, and gets CORS with credentials', async () => {
     const s = await login(app.url);
-    const reply = await request(`${app.url}/auth/refresh`, 'POST', { cookie: s.refresh, headers: { origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' } });
+    const reply = await request(`${app.url}/auth/refresh`, 'POST', {
+      cookie: s.refresh,
+      headers: { origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' },
+    });
     expect(reply.status).toBe(200);
     expect(reply.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(reply.headers.get('access-control-allow-credentials')).toBe('true');
-    const out = await request(`${app.url}/auth/logout`, 'POST', { cookie: refreshCookieOf(reply)!, headers: { origin: 'http://localhost:3000' } });
+    const out = await request(`${app.url}/auth/logout`, 'POST', {
+      cookie: refreshCookieOf(reply)!,
+      headers: { origin: 'http://localhost:3000' },
+    });
     expect(out.status).toBe(200);
   });
 
   test('an unlisted origin gets 403 on cookie routes and no CORS headers anywhere', async () => {
     const s = await login(app.url);
-    const reply = await request(`${app.url}/auth/refresh`, 'POST', { cookie: s.refresh, headers: { origin: 'https://evil.example' } });
+    const reply = await request(`${app.url}/auth/refresh`, 'POST', {
+      cookie: s.refresh,
+      headers: { origin: 'https://evil.example' },
+    });
     expect(reply.status).toBe(403);
     expect(reply.headers.get('access-control-allow-origin')).toBeNull();
-    const meReply = await request(`${app.url}/users/me`, 'GET', { bearer: s.access, headers: { origin: 'https://evil.example' } });
+    const meReply = await request(`${app.url}/users/me`, 'GET', {
+      bearer: s.access,
+      headers: { origin: 'https://evil.example' },
+    });
     expect(meReply.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   test('answers the preflight of a listed origin, and not of others', async () => {
-    const ok = await request(`${app.url}/auth/refresh`, 'OPTIONS', { headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' } });
+    const ok = await request(`${app.url}/auth/refresh`, 'OPTIONS', {
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
     expect(ok.headers.get('access-control-allow-methods')).toContain('POST');
-    const no = await request(`${app.url}/auth/refresh`, 'OPTIONS', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const no = await request(`${app.url}/auth/refresh`, 'OPTIONS', {
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(no.headers.get('access-control-allow-origin')).toBeNull();
     expect(no.status).toBe(405);
   });

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('dev server', () => {
-  test('runs the seed transcript of CONTRACT.md', async () => {
+  test('runs the seed transcript of docs/http-contract.md', async () => {
     const token = await request(`${app.url}/auth/token`, 'POST', {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'username=johndoe&password=secret',
@@ -18,7 +18,9 @@ describe('dev server', () => {
     expect(token.status).toBe(200);
     const REFRESH_TOKEN = refreshCookieOf(token)!;
     expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: REFRESH_TOKEN })).status).toBe(200);
-    expect((await request(`${app.url}/auth/logout`, 'POST', { cookie: REFRESH_TOKEN })).body).toEqual({ message: 'Successfully logged out' });
+    expect((await request(`${app.url}/auth/logout`, 'POST', { cookie: REFRESH_TOKEN })).body).toEqual({
+      message: 'Successfully logged out',
+    });
     const after = await request(`${app.url}/auth/refresh`, 'POST', { cookie: REFRESH_TOKEN });
     expect(after.status).toBe(401);
     expect(after.body).toEqual({ detail: 'Invalid refresh token' });
@@ -33,7 +35,12 @@ describe('dev server', () => {
   });
 
   test('answers 405 {"detail": "Method Not Allowed"} for a known path with another method', async () => {
-    for (const [method, path] of [['GET', '/auth/token'], ['PUT', '/auth/refresh'], ['POST', '/users/me'], ['DELETE', '/auth/logout']]) {
+    for (const [method, path] of [
+      ['GET', '/auth/token'],
+      ['PUT', '/auth/refresh'],
+      ['POST', '/users/me'],
+      ['DELETE', '/auth/logout'],
+    ]) {
       const reply = await request(`${app.url}${path}`, method);
       expect([method, path, reply.status, reply.body]).toEqual([method, path, 405, { detail: 'Method Not Allowed' }]);
     }
@@ -42,17 +49,26 @@ describe('dev server', () => {
   test('answers GET / with an index of the routes', async () => {
     const reply = await request(`${app.url}/`, 'GET');
     expect(reply.status).toBe(200);
-    expect(reply.body.routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`)).toEqual(routes.map((r) => `${r.method} ${r.path}`));
+    expect(reply.body.routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`)).toEqual(
+      routes.map((r) => `${r.method} ${r.path}`),
+    );
   });
 
   test('reads cookies sent in several Cookie headers and among other cookies', async () => {
-    const login = await request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"username":"johndoe","password":"secret"}' });
+    const login = await request(`${app.url}/auth/token`, 'POST', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"username":"johndoe","password":"secret"}',
+    });
     const refresh = refreshCookieOf(login)!;
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${app.url}/auth/refresh`, { method: 'POST', headers: { cookie: ['theme=dark; lang=en', `refresh_token=${refresh}; other=1`] } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = httpRequest(
+        `${app.url}/auth/refresh`,
+        { method: 'POST', headers: { cookie: ['theme=dark; lang=en', `refresh_token=${refresh}; other=1`] } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -60,7 +76,10 @@ describe('dev server', () => {
   });
 
   test('never answers with a stack trace, even for a broken body', async () => {
-    const reply = await request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"username": "\\ud800' });
+    const reply = await request(`${app.url}/auth/token`, 'POST', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"username": "\\ud800',
+    });
     expect(reply.status).toBe(422);
     expect(JSON.stringify(reply.body)).not.toMatch(/at .*\.(ts|js):\d+/);
   });

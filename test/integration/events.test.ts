@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const load = (name: string): HttpEvent => JSON.parse(readFileSync(join(__dirname, '..', 'events', `${name}.json`), 'utf8'));
+const load = (name: string): HttpEvent =>
+  JSON.parse(readFileSync(join(__dirname, '..', 'events', `${name}.json`), 'utf8'));
 const invoke = (name: string, event: HttpEvent): Promise<HttpResult> => handlers[name](event, toContext(name));
 
 /** What each event file answers as committed (its tokens are placeholders to paste real ones into). */
@@ -37,17 +38,23 @@ describe('test/events (the payloads `sam local invoke -e` uses)', () => {
     expect(Object.keys(AS_COMMITTED).sort()).toEqual([...routes.map((r) => r.handler), fallbackHandler].sort());
   });
 
-  test.each(Object.entries(AS_COMMITTED))('%s.json runs through its handler against the local store', async (name, [status, body]) => {
-    const result = await invoke(name, load(name));
-    expect(result.statusCode).toBe(status);
-    if (body !== undefined) expect(JSON.parse(result.body!)).toEqual(body);
-    if (name === 'token') expect(JSON.parse(result.body!).token_type).toBe('bearer');
-  });
+  test.each(Object.entries(AS_COMMITTED))(
+    '%s.json runs through its handler against the local store',
+    async (name, [status, body]) => {
+      const result = await invoke(name, load(name));
+      expect(result.statusCode).toBe(status);
+      if (body !== undefined) expect(JSON.parse(result.body!)).toEqual(body);
+      if (name === 'token') expect(JSON.parse(result.body!).token_type).toBe('bearer');
+    },
+  );
 
   test('every event answers 2xx once real tokens (and a session id) are pasted in', async () => {
     const session = await login(app.url);
     const withCookie = (e: HttpEvent, token: string) => ({ ...e, cookies: [`refresh_token=${token}`] });
-    const withBearer = (e: HttpEvent) => ({ ...e, headers: { ...e.headers, authorization: `Bearer ${session.access}` } });
+    const withBearer = (e: HttpEvent) => ({
+      ...e,
+      headers: { ...e.headers, authorization: `Bearer ${session.access}` },
+    });
     const refreshed = await invoke('refresh', withCookie(load('refresh'), session.refresh));
     expect(refreshed.statusCode).toBe(200);
     const rotated = refreshed.cookies![0].match(/^refresh_token=([^;]+)/)![1];
@@ -55,7 +62,14 @@ describe('test/events (the payloads `sam local invoke -e` uses)', () => {
     expect((await invoke('sessions', withBearer(load('sessions')))).statusCode).toBe(200);
     const other = await login(app.url);
     const del = load('session-delete');
-    expect((await invoke('session-delete', withBearer({ ...del, rawPath: `/auth/sessions/${other.sid}`, pathParameters: { id: other.sid } }))).statusCode).toBe(204);
+    expect(
+      (
+        await invoke(
+          'session-delete',
+          withBearer({ ...del, rawPath: `/auth/sessions/${other.sid}`, pathParameters: { id: other.sid } }),
+        )
+      ).statusCode,
+    ).toBe(204);
     expect((await invoke('logout', withCookie(load('logout'), rotated))).statusCode).toBe(200);
     expect(await app.session(session.sid)).toBeUndefined();
     const third = await login(app.url);

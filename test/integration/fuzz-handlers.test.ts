@@ -35,13 +35,36 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 /** Real tokens, tokens crafted to be almost right (expired, other key, HS512, alg none), and noise. */
-const jwtish = () => fc.oneof(fc.constant(genuine.access), fc.constant(genuine.refresh), fc.constantFrom(...crafted), fc.string({ maxLength: 400 }));
+const jwtish = () =>
+  fc.oneof(
+    fc.constant(genuine.access),
+    fc.constant(genuine.refresh),
+    fc.constantFrom(...crafted),
+    fc.string({ maxLength: 400 }),
+  );
 
 const header = fc.dictionary(
-  fc.constantFrom('content-type', 'authorization', 'origin', 'sec-fetch-site', 'host', 'x-forwarded-proto', 'user-agent', 'content-length'),
+  fc.constantFrom(
+    'content-type',
+    'authorization',
+    'origin',
+    'sec-fetch-site',
+    'host',
+    'x-forwarded-proto',
+    'user-agent',
+    'content-length',
+  ),
   fc.oneof(
     fc.string({ maxLength: 200 }),
-    fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'Bearer ', 'cross-site', 'https://evil.example', 'null', 'http'),
+    fc.constantFrom(
+      'application/json',
+      'application/x-www-form-urlencoded',
+      'Bearer ',
+      'cross-site',
+      'https://evil.example',
+      'null',
+      'http',
+    ),
   ),
   { maxKeys: 6 },
 );
@@ -51,13 +74,25 @@ const eventFor = (method: string, path: string, routeKey: string) =>
     .record({
       headers: header,
       bearer: fc.option(jwtish(), { nil: undefined }),
-      cookies: fc.option(fc.array(fc.oneof(fc.string({ maxLength: 200 }), jwtish().map((t) => `refresh_token=${t}`)), { maxLength: 3 }), { nil: undefined }),
+      cookies: fc.option(
+        fc.array(
+          fc.oneof(
+            fc.string({ maxLength: 200 }),
+            jwtish().map((t) => `refresh_token=${t}`),
+          ),
+          { maxLength: 3 },
+        ),
+        { nil: undefined },
+      ),
       body: fc.option(
         fc.oneof(
           fc.string({ maxLength: 500 }),
           fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
           fc
-            .record({ username: fc.oneof(fc.constantFrom('johndoe', 'alice', 'nobody'), fc.string({ maxLength: 140 })), password: fc.oneof(fc.constantFrom('secret', 'wrong'), fc.string({ maxLength: 90 })) })
+            .record({
+              username: fc.oneof(fc.constantFrom('johndoe', 'alice', 'nobody'), fc.string({ maxLength: 140 })),
+              password: fc.oneof(fc.constantFrom('secret', 'wrong'), fc.string({ maxLength: 90 })),
+            })
             .map((f) => new URLSearchParams(f).toString()),
         ),
         { nil: undefined },
@@ -94,23 +129,35 @@ const eventFor = (method: string, path: string, routeKey: string) =>
       } as HttpEvent;
     });
 
-const RUNS: Record<string, number> = { token: 800, refresh: 800, logout: 800, 'logout-all': 500, sessions: 500, 'session-delete': 500, me: 800, [fallbackHandler]: 300 };
+const RUNS: Record<string, number> = {
+  token: 800,
+  refresh: 800,
+  logout: 800,
+  'logout-all': 500,
+  sessions: 500,
+  'session-delete': 500,
+  me: 800,
+  [fallbackHandler]: 300,
+};
 
 describe('fuzz: handlers', () => {
   test.each([...routes.map((r) => [r.handler, r.method, r.path] as const), [fallbackHandler, 'GET', '/fuzz'] as const])(
     '%s answers 2xx or 4xx JSON for any request',
     async (name, method, path) => {
       await fc.assert(
-        fc.asyncProperty(eventFor(method, path, name === fallbackHandler ? '$default' : `${method} ${path}`), async (event) => {
-          const result = await handlers[name](event, toContext(name));
-          expect(result.statusCode).toBeGreaterThanOrEqual(200);
-          expect(result.statusCode).toBeLessThan(500);
-          if (result.statusCode !== 204) {
-            expect(result.headers['Content-Type']).toBe('application/json');
-            const body = JSON.parse(result.body!);
-            if (result.statusCode >= 400) expect(body).toHaveProperty('detail');
-          }
-        }),
+        fc.asyncProperty(
+          eventFor(method, path, name === fallbackHandler ? '$default' : `${method} ${path}`),
+          async (event) => {
+            const result = await handlers[name](event, toContext(name));
+            expect(result.statusCode).toBeGreaterThanOrEqual(200);
+            expect(result.statusCode).toBeLessThan(500);
+            if (result.statusCode !== 204) {
+              expect(result.headers['Content-Type']).toBe('application/json');
+              const body = JSON.parse(result.body!);
+              if (result.statusCode >= 400) expect(body).toHaveProperty('detail');
+            }
+          },
+        ),
         { numRuns: RUNS[name] },
       );
     },

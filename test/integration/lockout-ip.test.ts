@@ -9,7 +9,7 @@ afterAll(() => app.close());
 
 const attempt = (username: string, password: string) => attemptLogin(app.url, username, password);
 
-test('more than LOGIN_IP_MAX_FAILURES failures from one IP refuse every login from it, whatever the username', async () => {
+test('over LOGIN_IP_MAX_FAILURES failures from one IP refuse every login from it, whatever the username', async () => {
   for (let i = 0; i < 5; i++) expect((await attempt(`spray-${i}`, 'guess')).status).toBe(401);
   const refused = await attempt('johndoe', 'secret');
   expect(refused.status).toBe(429);

@@ -19,23 +19,32 @@ async function freshUser(exists = true): Promise<string> {
 const attempt = (username: string, password: string) => attemptLogin(app.url, username, password);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const throttle = async (username: string) =>
-  (await app.db.send(new (await import('@aws-sdk/lib-dynamodb')).GetCommand({ TableName: app.tableName, Key: throttleKey({ kind: 'user', username }), ConsistentRead: true }))).Item;
+  (
+    await app.db.send(
+      new (
+        await import('@aws-sdk/lib-dynamodb')
+      ).GetCommand({ TableName: app.tableName, Key: throttleKey({ kind: 'user', username }), ConsistentRead: true }),
+    )
+  ).Item;
 
 describe('brute-force lockout', () => {
   test.each([
     ['an existing user', true],
     ['an unknown username', false],
-  ])('after 5 failures for %s the next attempt is refused for 1 s with Retry-After, without checking the password', async (_label, exists) => {
-    const username = await freshUser(exists);
-    for (let i = 0; i < 5; i++) expect((await attempt(username, 'wrong')).status).toBe(401);
-    const spy = jest.spyOn(bcrypt, 'compare');
-    const locked = await attempt(username, 'right');
-    expect(spy).not.toHaveBeenCalled();
-    spy.mockRestore();
-    expect(locked.status).toBe(429);
-    expect(locked.body).toEqual({ detail: 'Too many failed login attempts' });
-    expect(locked.headers.get('retry-after')).toBe('1');
-  });
+  ])(
+    'after 5 failures for %s the next attempt is refused for 1 s with Retry-After, without checking the password',
+    async (_label, exists) => {
+      const username = await freshUser(exists);
+      for (let i = 0; i < 5; i++) expect((await attempt(username, 'wrong')).status).toBe(401);
+      const spy = jest.spyOn(bcrypt, 'compare');
+      const locked = await attempt(username, 'right');
+      expect(spy).not.toHaveBeenCalled();
+      spy.mockRestore();
+      expect(locked.status).toBe(429);
+      expect(locked.body).toEqual({ detail: 'Too many failed login attempts' });
+      expect(locked.headers.get('retry-after')).toBe('1');
+    },
+  );
 
   test('a refused attempt does not extend the lock; the lock doubles per further failure', async () => {
     const username = await freshUser();
@@ -106,8 +115,16 @@ describe('brute-force lockout', () => {
     const before = logs.length;
     for (let i = 0; i < 5; i++) await attempt(username, 'correct horse battery staple');
     await attempt(username, 'right');
-    const mine = logs.slice(before).filter((l) => l.includes(username)).map((l) => JSON.parse(l));
+    const mine = logs
+      .slice(before)
+      .filter((l) => l.includes(username))
+      .map((l) => JSON.parse(l));
     expect(mine.map((l) => l.event)).toEqual([...Array(5).fill('login_failed'), 'login_locked']);
-    expect(mine[0]).toMatchObject({ audit: true, reason: 'bad_password', sourceIp: expect.any(String), userAgent: expect.any(String) });
+    expect(mine[0]).toMatchObject({
+      audit: true,
+      reason: 'bad_password',
+      sourceIp: expect.any(String),
+      userAgent: expect.any(String),
+    });
   });
 });

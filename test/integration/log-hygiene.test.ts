@@ -9,14 +9,20 @@ afterAll(() => app.close());
 
 const lines = () => (globalThis as { __logLines?: string[] }).__logLines!;
 
-test('every audit event is logged once as JSON with who and from where, and no token, cookie, password or header', async () => {
+test('each audit event is logged once as JSON with who and where, no token, cookie, password or header', async () => {
   const before = lines().length;
   const tokens: string[] = [];
 
-  await request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"username":"johndoe","password":"not-the-password"}' });
+  await request(`${app.url}/auth/token`, 'POST', {
+    headers: { 'content-type': 'application/json' },
+    body: '{"username":"johndoe","password":"not-the-password"}',
+  });
   const a = await login(app.url);
   const b = await login(app.url);
-  const refreshed = await request(`${app.url}/auth/refresh`, 'POST', { cookie: a.refresh, headers: { 'user-agent': 'hygiene-test' } });
+  const refreshed = await request(`${app.url}/auth/refresh`, 'POST', {
+    cookie: a.refresh,
+    headers: { 'user-agent': 'hygiene-test' },
+  });
   const rotated = refreshCookieOf(refreshed)!;
   tokens.push(a.access, a.refresh, b.access, b.refresh, rotated, refreshed.body.access_token);
   await request(`${app.url}/auth/sessions/${b.sid}`, 'DELETE', { bearer: a.access });
@@ -27,15 +33,33 @@ test('every audit event is logged once as JSON with who and from where, and no t
   tokens.push(c.access, c.refresh, d.access, d.refresh);
   await request(`${app.url}/auth/logout`, 'POST', { cookie: c.refresh, bearer: c.access });
   await request(`${app.url}/auth/logout-all`, 'POST', { bearer: d.access });
-  for (let i = 0; i < 6; i++) await request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"username":"mallet","password":"not-the-password"}' });
+  for (let i = 0; i < 6; i++)
+    await request(`${app.url}/auth/token`, 'POST', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"username":"mallet","password":"not-the-password"}',
+    });
 
   const logged = lines().slice(before);
   const events = logged.map((l) => JSON.parse(l)).filter((l) => l.audit);
   expect(new Set(events.map((e) => e.event))).toEqual(
-    new Set(['login_succeeded', 'login_failed', 'login_locked', 'refresh', 'refresh_token_reuse', 'logout', 'logout_all', 'session_deleted']),
+    new Set([
+      'login_succeeded',
+      'login_failed',
+      'login_locked',
+      'refresh',
+      'refresh_token_reuse',
+      'logout',
+      'logout_all',
+      'session_deleted',
+    ]),
   );
   for (const e of events) {
-    expect(e).toMatchObject({ level: 'INFO', username: expect.any(String), sourceIp: expect.any(String), userAgent: expect.any(String) });
+    expect(e).toMatchObject({
+      level: 'INFO',
+      username: expect.any(String),
+      sourceIp: expect.any(String),
+      userAgent: expect.any(String),
+    });
     if (e.event !== 'login_failed' && e.event !== 'login_locked') expect(e.sid).toMatch(/^[A-Za-z0-9_-]{22}$/);
   }
   expect(events.find((e) => e.event === 'refresh' && e.userAgent === 'hygiene-test')).toBeDefined();

@@ -8,7 +8,8 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const CLEARED = 'refresh_token=; HttpOnly; Max-Age=0; Path=/auth; SameSite=Lax';
-const logout = (options: { cookie?: string; bearer?: string } = {}) => request(`${app.url}/auth/logout`, 'POST', options);
+const logout = (options: { cookie?: string; bearer?: string } = {}) =>
+  request(`${app.url}/auth/logout`, 'POST', options);
 const refresh = (cookie: string) => request(`${app.url}/auth/refresh`, 'POST', { cookie });
 const me = (bearer: string) => request(`${app.url}/users/me`, 'GET', { bearer });
 
@@ -60,7 +61,10 @@ describe('POST /auth/logout', () => {
     const session = await login(app.url);
     const c = claimsOf(session.refresh);
     const past = Math.floor(Date.now() / 1000) - 60;
-    const expired = await forge({ sub: c.sub, type: 'refresh', sid: c.sid, jti: c.jti }, { iat: past - 600, exp: past });
+    const expired = await forge(
+      { sub: c.sub, type: 'refresh', sid: c.sid, jti: c.jti },
+      { iat: past - 600, exp: past },
+    );
     expectLoggedOut(await logout({ cookie: expired }));
     expect(await app.session(session.sid)).toBeUndefined();
   });
@@ -68,7 +72,10 @@ describe('POST /auth/logout', () => {
   test('does not end a session named by a forged token, yet still answers 200', async () => {
     const session = await login(app.url);
     const c = claimsOf(session.refresh);
-    const forged = await forge({ sub: c.sub, type: 'refresh', sid: c.sid, jti: c.jti }, { key: 'attacker-key-attacker-key-attacker-key!!' });
+    const forged = await forge(
+      { sub: c.sub, type: 'refresh', sid: c.sid, jti: c.jti },
+      { key: 'attacker-key-attacker-key-attacker-key!!' },
+    );
     expectLoggedOut(await logout({ cookie: forged }));
     expect(await app.session(session.sid)).toBeDefined();
     expect((await refresh(session.refresh)).status).toBe(200);
@@ -89,7 +96,7 @@ describe('POST /auth/logout', () => {
     expectLoggedOut(await logout({ cookie: session.refresh }));
   });
 
-  test('answers 503, keeps the cookie and the session when the store is unreachable; the retry then works', async () => {
+  test('answers 503, keeps the cookie and the session when the store is unreachable; a retry then works', async () => {
     const session = await login(app.url);
     app.proxy.cut();
     try {

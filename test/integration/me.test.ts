@@ -21,12 +21,20 @@ describe('GET /users/me', () => {
     const { access } = await login(app.url);
     const reply = await me({ authorization: `Bearer ${access}` });
     expect(reply.status).toBe(200);
-    expect(reply.body).toEqual({ username: 'johndoe', email: 'johndoe@example.com', full_name: 'John Doe', disabled: false });
+    expect(reply.body).toEqual({
+      username: 'johndoe',
+      email: 'johndoe@example.com',
+      full_name: 'John Doe',
+      disabled: false,
+    });
     expect(reply.headers.get('content-type')).toBe('application/json');
   });
 
   test('answers 401 Not authenticated with no Authorization header, or one of another scheme', async () => {
-    for (const headers of [{}, { authorization: 'Basic am9objpzZWNyZXQ=' }, { authorization: 'Bearer' }] as Record<string, string>[]) {
+    for (const headers of [{}, { authorization: 'Basic am9objpzZWNyZXQ=' }, { authorization: 'Bearer' }] as Record<
+      string,
+      string
+    >[]) {
       const reply = await me(headers);
       expect(reply.status).toBe(401);
       expect(reply.body).toEqual({ detail: 'Not authenticated' });
@@ -46,7 +54,8 @@ describe('GET /users/me', () => {
       expect((await me({ authorization: `Bearer ${await forge(claims)}` })).status).toBe(200);
     });
     test('garbage', () => expectInvalid('garbage'));
-    test('a forged signature', async () => expectInvalid(await forge(claims, { key: 'attacker-key-attacker-key-attacker-key!!' })));
+    test('a forged signature', async () =>
+      expectInvalid(await forge(claims, { key: 'attacker-key-attacker-key-attacker-key!!' })));
     test('alg: none', () => expectInvalid(unsigned(claims)));
     test('HS384 with the right key', async () => expectInvalid(await forge(claims, { alg: 'HS384' })));
     test('an expired token', async () => {
@@ -55,7 +64,8 @@ describe('GET /users/me', () => {
     });
     test('a refresh token', async () => expectInvalid((await login(app.url)).refresh));
     test('a payload changed under the original signature', () => expectInvalid(tamper(access, { sub: 'alice' })));
-    test('a genuine signature whose subject is not the session owner', async () => expectInvalid(await forge({ ...claims, sub: 'alice' })));
+    test('a genuine signature whose subject is not the session owner', async () =>
+      expectInvalid(await forge({ ...claims, sub: 'alice' })));
     test('a session that was deleted', async () => {
       const session = await login(app.url);
       await request(`${app.url}/auth/logout`, 'POST', { cookie: session.refresh });

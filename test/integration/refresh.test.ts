@@ -7,7 +7,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const refresh = (cookie?: string, headers?: Record<string, string>) => request(`${app.url}/auth/refresh`, 'POST', { cookie, headers });
+const refresh = (cookie?: string, headers?: Record<string, string>) =>
+  request(`${app.url}/auth/refresh`, 'POST', { cookie, headers });
 const me = (bearer: string) => request(`${app.url}/users/me`, 'GET', { bearer });
 
 async function expectRefused(cookie: string | undefined) {
@@ -55,9 +56,11 @@ describe('POST /auth/refresh', () => {
     test('the genuine token works (control)', async () => {
       expect((await refresh(await forge(claims))).status).toBe(200);
     });
-    test('a signature made with another key', async () => expectRefused(await forge(claims, { key: 'another-key-that-is-long-enough-0123456789' })));
+    test('a signature made with another key', async () =>
+      expectRefused(await forge(claims, { key: 'another-key-that-is-long-enough-0123456789' })));
     test('alg: none', async () => expectRefused(unsigned(claims)));
-    test('another HMAC algorithm with the right key (HS512)', async () => expectRefused(await forge(claims, { alg: 'HS512' })));
+    test('another HMAC algorithm with the right key (HS512)', async () =>
+      expectRefused(await forge(claims, { alg: 'HS512' })));
     test('an access token presented as refresh token', async () => expectRefused(base.access));
     test('an expired token', async () => {
       const past = Math.floor(Date.now() / 1000) - 3600;
@@ -85,7 +88,12 @@ describe('POST /auth/refresh', () => {
 
   test('refuses the token once its session item is deleted', async () => {
     const session = await login(app.url);
-    await app.db.send(new (await import('@aws-sdk/lib-dynamodb')).DeleteCommand({ TableName: app.tableName, Key: { pk: `SESSION#${session.sid}`, sk: 'SESSION' } }));
+    await app.db.send(
+      new (await import('@aws-sdk/lib-dynamodb')).DeleteCommand({
+        TableName: app.tableName,
+        Key: { pk: `SESSION#${session.sid}`, sk: 'SESSION' },
+      }),
+    );
     await expectRefused(session.refresh);
   });
 

@@ -6,14 +6,20 @@ import { forge, login, refreshCookieOf, request } from '../support/http';
 let app: TestApp;
 beforeAll(async () => {
   app = await startApp();
-  for (const [username, password] of [['sam', 'pw-sam'], ['tina', 'pw-tina'], ['uma', 'pw-uma'], ['vic', 'pw-vic']]) {
+  for (const [username, password] of [
+    ['sam', 'pw-sam'],
+    ['tina', 'pw-tina'],
+    ['uma', 'pw-uma'],
+    ['vic', 'pw-vic'],
+  ]) {
     await app.addUser(username, password);
   }
 });
 afterAll(() => app.close());
 
 const CLEARED = 'refresh_token=; HttpOnly; Max-Age=0; Path=/auth; SameSite=Lax';
-const logoutAll = (options: { cookie?: string; bearer?: string }) => request(`${app.url}/auth/logout-all`, 'POST', options);
+const logoutAll = (options: { cookie?: string; bearer?: string }) =>
+  request(`${app.url}/auth/logout-all`, 'POST', options);
 const list = (bearer: string) => request(`${app.url}/auth/sessions`, 'GET', { bearer });
 const del = (bearer: string | undefined, id: string) => request(`${app.url}/auth/sessions/${id}`, 'DELETE', { bearer });
 const refresh = (cookie: string) => request(`${app.url}/auth/refresh`, 'POST', { cookie });
@@ -21,7 +27,11 @@ const me = (bearer: string) => request(`${app.url}/users/me`, 'GET', { bearer })
 
 describe('POST /auth/logout-all', () => {
   test('ends every session of the caller (refresh and access tokens alike), not other users', async () => {
-    const mine = await Promise.all([login(app.url, 'sam', 'pw-sam'), login(app.url, 'sam', 'pw-sam'), login(app.url, 'sam', 'pw-sam')]);
+    const mine = await Promise.all([
+      login(app.url, 'sam', 'pw-sam'),
+      login(app.url, 'sam', 'pw-sam'),
+      login(app.url, 'sam', 'pw-sam'),
+    ]);
     const other = await login(app.url, 'tina', 'pw-tina');
     const reply = await logoutAll({ bearer: mine[0].access });
     expect(reply.status).toBe(200);
@@ -72,7 +82,9 @@ describe('POST /auth/logout-all', () => {
     const none = await logoutAll({});
     expect(none.status).toBe(401);
     expect(none.body).toEqual({ detail: 'Not authenticated' });
-    const bad = await logoutAll({ bearer: await forge({ sub: 'tina', type: 'access', sid: s.sid, jti: newId() }, { key: 'x'.repeat(40) }) });
+    const bad = await logoutAll({
+      bearer: await forge({ sub: 'tina', type: 'access', sid: s.sid, jti: newId() }, { key: 'x'.repeat(40) }),
+    });
     expect(bad.status).toBe(401);
     expect(bad.body).toEqual({ detail: 'Could not validate credentials' });
     expect(bad.setCookies).toEqual([]);
@@ -92,7 +104,8 @@ describe('GET /auth/sessions', () => {
     expect(sessions.map((s) => s.id).sort()).toEqual([a.sid, b.sid].sort());
     for (const s of sessions) {
       expect(Object.keys(s).sort()).toEqual(['created_at', 'current', 'expires_at', 'id', 'last_used_at']);
-      for (const k of ['created_at', 'last_used_at', 'expires_at']) expect(s[k]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      for (const k of ['created_at', 'last_used_at', 'expires_at'])
+        expect(s[k]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(s.current).toBe(s.id === b.sid);
     }
   });
@@ -141,7 +154,11 @@ describe('DELETE /auth/sessions/{id}', () => {
     for (const id of ['short', 'x'.repeat(5000), '%00%01%02aaaaaaaaaaaaaaaaaaa', 'AAAAAAAAAAAAAAAAAAAAA%2F']) {
       const before = app.proxy.requests;
       const reply = await del(mine.access, id);
-      expect([id.slice(0, 10), reply.status, reply.body]).toEqual([id.slice(0, 10), 404, { detail: 'Session not found' }]);
+      expect([id.slice(0, 10), reply.status, reply.body]).toEqual([
+        id.slice(0, 10),
+        404,
+        { detail: 'Session not found' },
+      ]);
       expect(app.proxy.requests).toBe(before);
     }
   });
@@ -154,24 +171,28 @@ describe('DELETE /auth/sessions/{id}', () => {
 });
 
 describe('CSRF defence on the cookie routes', () => {
-  const post = (path: string, cookie: string, headers: Record<string, string>) => request(`${app.url}${path}`, 'POST', { cookie, headers });
+  const post = (path: string, cookie: string, headers: Record<string, string>) =>
+    request(`${app.url}${path}`, 'POST', { cookie, headers });
 
-  test.each(['/auth/refresh', '/auth/logout', '/auth/logout-all'])('%s refuses a foreign Origin with 403 and changes nothing', async (path) => {
-    const s = await login(app.url, 'sam', 'pw-sam');
-    const attempts: Record<string, string>[] = [
-      { origin: 'https://evil.example' },
-      { origin: 'null' },
-      { 'sec-fetch-site': 'cross-site' },
-      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
-    ];
-    for (const headers of attempts) {
-      const reply = await post(path, s.refresh, headers);
-      expect([headers, reply.status, reply.body]).toEqual([headers, 403, { detail: 'Origin not allowed' }]);
-      expect(reply.setCookies).toEqual([]);
-    }
-    expect((await app.session(s.sid))?.prevJti).toBeUndefined(); // not rotated, not deleted
-    expect((await refresh(s.refresh)).status).toBe(200);
-  });
+  test.each(['/auth/refresh', '/auth/logout', '/auth/logout-all'])(
+    '%s refuses a foreign Origin with 403 and changes nothing',
+    async (path) => {
+      const s = await login(app.url, 'sam', 'pw-sam');
+      const attempts: Record<string, string>[] = [
+        { origin: 'https://evil.example' },
+        { origin: 'null' },
+        { 'sec-fetch-site': 'cross-site' },
+        { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      ];
+      for (const headers of attempts) {
+        const reply = await post(path, s.refresh, headers);
+        expect([headers, reply.status, reply.body]).toEqual([headers, 403, { detail: 'Origin not allowed' }]);
+        expect(reply.setCookies).toEqual([]);
+      }
+      expect((await app.session(s.sid))?.prevJti).toBeUndefined(); // not rotated, not deleted
+      expect((await refresh(s.refresh)).status).toBe(200);
+    },
+  );
 
   test('allows the API own origin, same-site fetches and requests with no Origin', async () => {
     const s = await login(app.url, 'sam', 'pw-sam');
@@ -185,6 +206,9 @@ describe('CSRF defence on the cookie routes', () => {
 
   test('does not apply to Bearer routes, which a browser cannot call cross-site with credentials', async () => {
     const s = await login(app.url, 'sam', 'pw-sam');
-    expect((await request(`${app.url}/users/me`, 'GET', { bearer: s.access, headers: { origin: 'https://evil.example' } })).status).toBe(200);
+    expect(
+      (await request(`${app.url}/users/me`, 'GET', { bearer: s.access, headers: { origin: 'https://evil.example' } }))
+        .status,
+    ).toBe(200);
   });
 });

@@ -41,7 +41,13 @@ describe('signing key from Secrets Manager', () => {
     answer = { status: 200, body: { ARN, Name: 'SigningKey', SecretString: 'K'.repeat(64), VersionId: 'v1' } };
     const tokens = new TokenService(signingKeySource({ jwtSecretArn: ARN }), settings);
     expect(requests).toHaveLength(0);
-    const token = await tokens.sign({ type: 'access', sub: 'johndoe', sid: 'A'.repeat(22), jti: 'B'.repeat(22), issuedAt: Date.now() });
+    const token = await tokens.sign({
+      type: 'access',
+      sub: 'johndoe',
+      sid: 'A'.repeat(22),
+      jti: 'B'.repeat(22),
+      issuedAt: Date.now(),
+    });
     await tokens.verify(token, 'access');
     await tokens.verify(token, 'access');
     expect(requests).toEqual([{ target: 'secretsmanager.GetSecretValue', secretId: ARN }]);
@@ -49,17 +55,23 @@ describe('signing key from Secrets Manager', () => {
     expect((await sameKey.verify(token, 'access')).sub).toBe('johndoe');
   });
 
-  test('an unreachable or failing Secrets Manager is a ServiceUnavailableError (503), retried on the next request', async () => {
+  test('an unreachable or failing Secrets Manager is a ServiceUnavailableError (503), retried later', async () => {
     answer = { status: 500, body: { __type: 'InternalServiceError', message: 'boom' } };
     const tokens = new TokenService(signingKeySource({ jwtSecretArn: ARN }), settings);
-    await expect(tokens.sign({ type: 'access', sub: 'a', sid: 'A'.repeat(22), jti: 'B'.repeat(22), issuedAt: 0 })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(
+      tokens.sign({ type: 'access', sub: 'a', sid: 'A'.repeat(22), jti: 'B'.repeat(22), issuedAt: 0 }),
+    ).rejects.toBeInstanceOf(ServiceUnavailableError);
     answer = { status: 200, body: { ARN, SecretString: 'K'.repeat(64) } };
-    await expect(tokens.sign({ type: 'access', sub: 'a', sid: 'A'.repeat(22), jti: 'B'.repeat(22), issuedAt: 0 })).resolves.toMatch(/^eyJ/);
+    await expect(
+      tokens.sign({ type: 'access', sub: 'a', sid: 'A'.repeat(22), jti: 'B'.repeat(22), issuedAt: 0 }),
+    ).resolves.toMatch(/^eyJ/);
   });
 
   test('a secret shorter than 32 characters is refused', async () => {
     answer = { status: 200, body: { ARN, SecretString: 'short' } };
     const tokens = new TokenService(signingKeySource({ jwtSecretArn: ARN }), settings);
-    await expect(tokens.sign({ type: 'access', sub: 'a', sid: 'A'.repeat(22), jti: 'B'.repeat(22), issuedAt: 0 })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(
+      tokens.sign({ type: 'access', sub: 'a', sid: 'A'.repeat(22), jti: 'B'.repeat(22), issuedAt: 0 }),
+    ).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
 });

@@ -15,7 +15,10 @@ let app: TestApp;
 beforeAll(async () => {
   store = await stoppableDynalite();
   // Tight client limits so "slow" fails fast here; deployed values are in the stack (3 attempts, 1 s).
-  app = await startApp({ DYNAMODB_REQUEST_TIMEOUT_MS: '300', DYNAMODB_CONNECT_TIMEOUT_MS: '200', DYNAMODB_MAX_ATTEMPTS: '2' }, { storeEndpoint: store.endpoint });
+  app = await startApp(
+    { DYNAMODB_REQUEST_TIMEOUT_MS: '300', DYNAMODB_CONNECT_TIMEOUT_MS: '200', DYNAMODB_MAX_ATTEMPTS: '2' },
+    { storeEndpoint: store.endpoint },
+  );
 });
 afterAll(async () => {
   await app.close();
@@ -127,8 +130,14 @@ const SCENARIOS: { name: string; op: string; nth?: number; first?: boolean; prep
       };
     },
   })),
-  ...([['BatchGetItem', 1], ['Query', 1], ['BatchGetItem', 2]] as const).map(([op, nth]) => ({
-    name: `GET /auth/sessions ${op === 'Query' ? 'querying the index' : nth === 1 ? 'authenticating' : 'reading the sessions'}`,
+  ...(
+    [
+      ['BatchGetItem', 1],
+      ['Query', 1],
+      ['BatchGetItem', 2],
+    ] as const
+  ).map(([op, nth]) => ({
+    name: `GET /auth/sessions ${op === 'Query' ? 'querying the index' : nth === 1 ? 'authenticating' : 'reading them'}`,
     op,
     nth,
     first: nth === 1 && op === 'BatchGetItem',
@@ -137,7 +146,9 @@ const SCENARIOS: { name: string; op: string; nth?: number; first?: boolean; prep
       return {
         send: () => request(`${app.url}/auth/sessions`, 'GET', { bearer: s.access }),
         after: async () => {
-          expect((await request(`${app.url}/auth/sessions`, 'GET', { bearer: s.access })).body.sessions).toHaveLength(1);
+          expect((await request(`${app.url}/auth/sessions`, 'GET', { bearer: s.access })).body.sessions).toHaveLength(
+            1,
+          );
         },
       };
     },
@@ -170,33 +181,41 @@ const SCENARIOS: { name: string; op: string; nth?: number; first?: boolean; prep
 ];
 
 const MODES: (FaultMode | 'stopped')[] = ['refuse', 'slow', 'throttle', '5xx', 'stopped'];
-const cases = SCENARIOS.flatMap((s) => MODES.filter((m) => m !== 'stopped' || s.first).map((mode) => [s.name, s.op, s.nth ?? 1, mode, s] as const));
+const cases = SCENARIOS.flatMap((s) =>
+  MODES.filter((m) => m !== 'stopped' || s.first).map((mode) => [s.name, s.op, s.nth ?? 1, mode, s] as const),
+);
 
 describe('store faults', () => {
-  test.each(cases)('%s: %s #%d fails (%s) -> 503, nothing changed, then it works', async (_name, op, nth, mode, scenario) => {
-    const { send, after } = await scenario.prepare();
-    const logged = logs().length;
-    if (mode === 'stopped') await store.stop();
-    else app.proxy.inject({ op, nth, mode });
-    const started = Date.now();
-    let reply: Reply;
-    try {
-      reply = await send();
-    } finally {
-      if (mode === 'stopped') await store.start();
-      app.proxy.restore();
-    }
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(5000);
-    expect([reply.status, reply.body]).toEqual([503, { detail: 'Service unavailable' }]);
-    expect(reply.setCookies).toEqual([]);
-    const errors = logs().slice(logged).filter((l) => l.includes('dependency_unavailable')).map((l) => JSON.parse(l));
-    expect(errors.length).toBeGreaterThan(0);
-    expect(errors[0]).toMatchObject({ level: 'ERROR', dependency: 'store', errorName: expect.any(String) });
-    await after();
-  });
+  test.each(cases)(
+    '%s: %s #%d fails (%s) -> 503, nothing changed, then it works',
+    async (_name, op, nth, mode, scenario) => {
+      const { send, after } = await scenario.prepare();
+      const logged = logs().length;
+      if (mode === 'stopped') await store.stop();
+      else app.proxy.inject({ op, nth, mode });
+      const started = Date.now();
+      let reply: Reply;
+      try {
+        reply = await send();
+      } finally {
+        if (mode === 'stopped') await store.start();
+        app.proxy.restore();
+      }
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeLessThan(5000);
+      expect([reply.status, reply.body]).toEqual([503, { detail: 'Service unavailable' }]);
+      expect(reply.setCookies).toEqual([]);
+      const errors = logs()
+        .slice(logged)
+        .filter((l) => l.includes('dependency_unavailable'))
+        .map((l) => JSON.parse(l));
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors[0]).toMatchObject({ level: 'ERROR', dependency: 'store', errorName: expect.any(String) });
+      await after();
+    },
+  );
 
-  test('logout-all answers 200 when only the cleanup after its commit point fails; every session is ended anyway', async () => {
+  test('logout-all answers 200 when only the cleanup after its commit point fails; all sessions end', async () => {
     for (const op of ['Query', 'DeleteItem']) {
       const u = await freshUser();
       const [a, b] = [await login(app.url, u, 'pw-fault'), await login(app.url, u, 'pw-fault')];
@@ -231,7 +250,11 @@ describe('recovery', () => {
     for (let i = 0; i < 20; i++) {
       await new Promise<void>((resolve) => {
         const socket = createConnection(Number(port), '127.0.0.1', () => {
-          socket.write(i % 2 ? 'POST /auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nusername=' : `GET /users/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.access}\r\n\r\n`);
+          socket.write(
+            i % 2
+              ? 'POST /auth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nusername='
+              : `GET /users/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.access}\r\n\r\n`,
+          );
           socket.destroy();
           resolve();
         });

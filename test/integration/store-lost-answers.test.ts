@@ -16,7 +16,7 @@ const freshUser = () => app.freshUser('pw-fault');
 const refresh = (cookie: string) => request(`${app.url}/auth/refresh`, 'POST', { cookie });
 
 describe('writes whose answer was lost', () => {
-  test('a login whose session write landed but whose answer was lost still logs in once (the SDK retry finds its own item)', async () => {
+  test('a login whose write landed but whose answer was lost logs in once (the SDK retry finds its item)', async () => {
     const u = await freshUser();
     app.proxy.inject({ op: 'PutItem', mode: 'lose-response', times: 1 });
     const reply = await attemptLogin(app.url, u, 'pw-fault');
@@ -27,16 +27,19 @@ describe('writes whose answer was lost', () => {
     expect(sessions[0].pk).toBe(`SESSION#${claimsOf(refreshCookieOf(reply)!).sid}`);
   });
 
-  test('a rotation that landed but whose answer was lost answers the successor (retry meets the grace window)', async () => {
+  test('a rotation that landed but whose answer was lost answers the successor (retry meets grace)', async () => {
     const s = await login(app.url, await freshUser(), 'pw-fault');
     app.proxy.inject({ op: 'UpdateItem', mode: 'lose-response', times: 1 });
     const reply = await refresh(s.refresh);
     app.proxy.restore();
     expect(reply.status).toBe(200);
-    expect(await app.session(s.sid)).toMatchObject({ jti: claimsOf(refreshCookieOf(reply)!).jti, prevJti: claimsOf(s.refresh).jti });
+    expect(await app.session(s.sid)).toMatchObject({
+      jti: claimsOf(refreshCookieOf(reply)!).jti,
+      prevJti: claimsOf(s.refresh).jti,
+    });
   });
 
-  test('when every answer is lost the client gets 503, and its retry gets the successor the store already holds', async () => {
+  test('when every answer is lost the client gets 503, and its retry gets the successor the store holds', async () => {
     const s = await login(app.url, await freshUser(), 'pw-fault');
     app.proxy.inject({ op: 'UpdateItem', mode: 'lose-response' });
     const lost = await refresh(s.refresh);

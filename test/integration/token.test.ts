@@ -7,10 +7,11 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const post = (init: { headers?: Record<string, string>; body?: string }) => request(`${app.url}/auth/token`, 'POST', init);
+const post = (init: { headers?: Record<string, string>; body?: string }) =>
+  request(`${app.url}/auth/token`, 'POST', init);
 
 describe('POST /auth/token', () => {
-  test('logs in with a form body: bearer token, no-store, HttpOnly refresh cookie, and a session item with a TTL', async () => {
+  test('logs in with a form body: bearer token, no-store, HttpOnly refresh cookie, session item with TTL', async () => {
     const before = Math.floor(Date.now() / 1000);
     const reply = await post(form({ username: 'johndoe', password: 'secret' }));
 
@@ -26,7 +27,12 @@ describe('POST /auth/token', () => {
 
     const access = claimsOf(reply.body.access_token);
     const rt = claimsOf(refresh);
-    expect(access).toMatchObject({ sub: 'johndoe', type: 'access', iss: 'serverless-auth-api', aud: 'serverless-auth-api' });
+    expect(access).toMatchObject({
+      sub: 'johndoe',
+      type: 'access',
+      iss: 'serverless-auth-api',
+      aud: 'serverless-auth-api',
+    });
     expect(access.exp - access.iat).toBe(900);
     expect(rt).toMatchObject({ sub: 'johndoe', type: 'refresh', sid: access.sid });
     expect(rt.exp - rt.iat).toBe(604800);
@@ -40,7 +46,10 @@ describe('POST /auth/token', () => {
   });
 
   test('accepts a JSON body and grant_type=password', async () => {
-    const reply = await post({ headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ username: 'johndoe', password: 'secret', grant_type: 'password', scope: 'x' }) });
+    const reply = await post({
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ username: 'johndoe', password: 'secret', grant_type: 'password', scope: 'x' }),
+    });
     expect(reply.status).toBe(200);
     expect(reply.body.token_type).toBe('bearer');
   });
@@ -95,7 +104,12 @@ describe('POST /auth/token', () => {
     const reply = await post(form({ username: 'johndoe', password: 'secret', grant_type: 'client_credentials' }));
     expect(reply.status).toBe(422);
     expect(reply.body.detail).toEqual([
-      { type: 'string_pattern_mismatch', loc: ['body', 'grant_type'], msg: "String should match pattern '^password$'", ctx: { pattern: '^password$' } },
+      {
+        type: 'string_pattern_mismatch',
+        loc: ['body', 'grant_type'],
+        msg: "String should match pattern '^password$'",
+        ctx: { pattern: '^password$' },
+      },
     ]);
   });
 
@@ -103,7 +117,9 @@ describe('POST /auth/token', () => {
     const json = (body: string) => post({ headers: { 'content-type': 'application/json' }, body });
     const typed = await json(JSON.stringify({ username: 42, password: 'secret' }));
     expect(typed.status).toBe(422);
-    expect(typed.body.detail).toEqual([{ type: 'string_type', loc: ['body', 'username'], msg: 'Input should be a valid string' }]);
+    expect(typed.body.detail).toEqual([
+      { type: 'string_type', loc: ['body', 'username'], msg: 'Input should be a valid string' },
+    ]);
     const broken = await json('{"username": ');
     expect(broken.status).toBe(422);
     expect(broken.body.detail[0]).toMatchObject({ type: 'json_invalid', loc: ['body'] });
@@ -145,7 +161,10 @@ describe('POST /auth/token', () => {
 
   test('accepts a body of exactly 16 KiB', async () => {
     const base = new URLSearchParams({ username: 'johndoe', password: 'secret', pad: '' }).toString();
-    const reply = await post({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: base + 'x'.repeat(16 * 1024 - base.length) });
+    const reply = await post({
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: base + 'x'.repeat(16 * 1024 - base.length),
+    });
     expect(reply.status).toBe(200);
   });
 

@@ -14,7 +14,14 @@ function users(args: string[], stdin = ''): Promise<{ code: number; stdout: stri
     const child = execFile(
       process.execPath,
       ['--import', 'tsx', 'bin/users.ts', ...args],
-      { env: { ...process.env, TABLE_NAME: app.tableName, DYNAMODB_ENDPOINT: process.env.TEST_STORE_ENDPOINT, BCRYPT_COST: '4' } },
+      {
+        env: {
+          ...process.env,
+          TABLE_NAME: app.tableName,
+          DYNAMODB_ENDPOINT: process.env.TEST_STORE_ENDPOINT,
+          BCRYPT_COST: '4',
+        },
+      },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin!.end(stdin);
@@ -23,11 +30,19 @@ function users(args: string[], stdin = ''): Promise<{ code: number; stdout: stri
 
 describe('npm run users', () => {
   test('adds a user whose password comes from stdin, who can then log in', async () => {
-    const out = await users(['add', 'grace', '--email', 'grace@example.com', '--full-name', 'Grace Hopper'], 'correct horse battery staple\n');
+    const out = await users(
+      ['add', 'grace', '--email', 'grace@example.com', '--full-name', 'Grace Hopper'],
+      'correct horse battery staple\n',
+    );
     expect(out).toMatchObject({ code: 0, stdout: 'added grace\n' });
     const session = await login(app.url, 'grace', 'correct horse battery staple');
     const me = await request(`${app.url}/users/me`, 'GET', { bearer: session.access });
-    expect(me.body).toEqual({ username: 'grace', email: 'grace@example.com', full_name: 'Grace Hopper', disabled: false });
+    expect(me.body).toEqual({
+      username: 'grace',
+      email: 'grace@example.com',
+      full_name: 'Grace Hopper',
+      disabled: false,
+    });
   });
 
   test('lists users without hashes', async () => {
@@ -62,7 +77,10 @@ describe('npm run users', () => {
     expect(refused.stderr).toContain('--force');
     expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: session.refresh })).status).toBe(200);
 
-    const forced = await users(['add', 'johndoe', '--force', '--full-name', 'John Doe', '--email', 'johndoe@example.com'], 'secret\n');
+    const forced = await users(
+      ['add', 'johndoe', '--force', '--full-name', 'John Doe', '--email', 'johndoe@example.com'],
+      'secret\n',
+    );
     expect(forced.code).toBe(0);
     expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: session.refresh })).status).toBe(401);
     expect((await request(`${app.url}/users/me`, 'GET', { bearer: session.access })).status).toBe(401);
@@ -75,7 +93,14 @@ describe('npm run users', () => {
     expect(disabled).toMatchObject({ code: 0, stdout: 'disabled judy (1 session ended)\n' });
     expect(await app.session(session.sid)).toBeUndefined();
     expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: session.refresh })).status).toBe(401);
-    expect((await request(`${app.url}/auth/token`, 'POST', { headers: { 'content-type': 'application/json' }, body: '{"username":"judy","password":"pw-judy"}' })).status).toBe(401);
+    expect(
+      (
+        await request(`${app.url}/auth/token`, 'POST', {
+          headers: { 'content-type': 'application/json' },
+          body: '{"username":"judy","password":"pw-judy"}',
+        })
+      ).status,
+    ).toBe(401);
 
     expect((await users(['enable', 'judy'])).code).toBe(0);
     expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: session.refresh })).status).toBe(401);
@@ -95,8 +120,11 @@ describe('npm run users', () => {
     expect(help.code).toBe(2);
     expect(help.stdout).toContain('usage: npm run users');
     const out = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'bin/users.ts', 'list'], { env: { PATH: process.env.PATH } }, (err, _o, stderr) =>
-        resolve({ code: Number(err?.code ?? 0), stderr }),
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'bin/users.ts', 'list'],
+        { env: { PATH: process.env.PATH } },
+        (err, _o, stderr) => resolve({ code: Number(err?.code ?? 0), stderr }),
       );
     });
     expect(out.code).toBe(2);

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { hashPassword } from '../../functions/core/passwords';
 import { createDocumentClient, createDynamoClient } from '../../functions/store/client';
 import { DynamoStore } from '../../functions/store/dynamo-store';
@@ -36,9 +42,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string> = {}, options: { storeEndpoint?: string } = {}): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  options: { storeEndpoint?: string } = {},
+): Promise<TestApp> {
   const storeEndpoint = options.storeEndpoint ?? process.env.TEST_STORE_ENDPOINT;
-  if (!storeEndpoint) throw new Error('TEST_STORE_ENDPOINT is not set: run through jest (global setup starts the store)');
+  if (!storeEndpoint)
+    throw new Error('TEST_STORE_ENDPOINT is not set: run through jest (global setup starts the store)');
   const tableName = `auth-test-${randomBytes(6).toString('hex')}`;
   const proxy = new FaultProxy(storeEndpoint);
   const proxied = await proxy.start();
@@ -56,14 +66,21 @@ export async function startApp(env: Record<string, string> = {}, options: { stor
   });
 
   // Straight to the store, not through the proxy; generous timeouts: it arranges and inspects, it is not tested.
-  const direct = { DYNAMODB_ENDPOINT: storeEndpoint, DYNAMODB_CONNECT_TIMEOUT_MS: '5000', DYNAMODB_REQUEST_TIMEOUT_MS: '30000' };
+  const direct = {
+    DYNAMODB_ENDPOINT: storeEndpoint,
+    DYNAMODB_CONNECT_TIMEOUT_MS: '5000',
+    DYNAMODB_REQUEST_TIMEOUT_MS: '30000',
+  };
   const raw = createDynamoClient(direct);
   const db = createDocumentClient(direct, raw);
   await ensureTable(raw, tableName);
   const store = new DynamoStore(db, tableName);
   await seedDemoUsers(store, 4);
 
-  const server: Server = createLocalServer(await loadHandlers(), (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean));
+  const server: Server = createLocalServer(
+    await loadHandlers(),
+    (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let userCount = 0;
@@ -75,14 +92,21 @@ export async function startApp(env: Record<string, string> = {}, options: { stor
     db,
     store,
     addUser: async (username, password, extra = {}) => {
-      await store.putUser({ username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now(), ...extra }, { overwrite: true });
+      await store.putUser(
+        { username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now(), ...extra },
+        { overwrite: true },
+      );
     },
     freshUser: async (password) => {
       const username = `user-${++userCount}`;
-      await store.putUser({ username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now() }, { overwrite: true });
+      await store.putUser(
+        { username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now() },
+        { overwrite: true },
+      );
       return username;
     },
-    session: async (sid) => (await db.send(new GetCommand({ TableName: tableName, Key: sessionKey(sid), ConsistentRead: true }))).Item,
+    session: async (sid) =>
+      (await db.send(new GetCommand({ TableName: tableName, Key: sessionKey(sid), ConsistentRead: true }))).Item,
     sessionsOf: async (username) =>
       (
         await db.send(
@@ -108,7 +132,12 @@ export async function startApp(env: Record<string, string> = {}, options: { stor
   };
 }
 
-async function update(db: DynamoDBDocumentClient, tableName: string, key: Record<string, string>, values: Record<string, unknown>) {
+async function update(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  key: Record<string, string>,
+  values: Record<string, unknown>,
+) {
   const names = Object.keys(values);
   await db.send(
     new UpdateCommand({

@@ -29,6 +29,8 @@ export const SECRETS_NEVER_LOGGED: (string | RegExp)[] = [
 ];
 
 afterAll(() => {
-  const leaks = lines.filter((line) => SECRETS_NEVER_LOGGED.some((s) => (typeof s === 'string' ? line.includes(s) : s.test(line))));
+  const leaks = lines.filter((line) =>
+    SECRETS_NEVER_LOGGED.some((s) => (typeof s === 'string' ? line.includes(s) : s.test(line))),
+  );
   expect(leaks).toEqual([]);
 });

@@ -1,4 +1,11 @@
-import { Agent, createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as forward,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** How a DynamoDB call fails: the store unreachable, too slow, throttling, or answering 5xx. */
@@ -14,8 +21,14 @@ export interface FaultRule {
   times?: number;
 }
 
-const THROTTLE_BODY = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'injected' });
-const ERROR_BODY = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' });
+const THROTTLE_BODY = JSON.stringify({
+  __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+  message: 'injected',
+});
+const ERROR_BODY = JSON.stringify({
+  __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+  message: 'injected',
+});
 
 /**
  * An HTTP proxy between the handlers and the DynamoDB API server that injects faults per
@@ -71,13 +84,21 @@ export class FaultProxy {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const op = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+    const op =
+      String(req.headers['x-amz-target'] ?? '')
+        .split('.')
+        .pop() ?? '';
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       this.ops.push(op);
       if (this.down) return req.socket.destroy();
-      const rule = this.rules.find((r) => (r.op === undefined || r.op === op) && ++r.seen >= (r.nth ?? 1) && (r.times === undefined || r.failed < r.times));
+      const rule = this.rules.find(
+        (r) =>
+          (r.op === undefined || r.op === op) &&
+          ++r.seen >= (r.nth ?? 1) &&
+          (r.times === undefined || r.failed < r.times),
+      );
       if (rule) rule.failed++;
       switch (rule?.mode) {
         case 'refuse':
@@ -93,7 +114,14 @@ export class FaultProxy {
       }
       const upstream = new URL(this.target);
       const out = forward(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: this.agent },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent: this.agent,
+        },
         (answer) => {
           const body: Buffer[] = [];
           answer.on('data', (c: Buffer) => body.push(c));

@@ -4,7 +4,8 @@ import { TEST_SECRET } from './app';
 export interface Reply {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: reply bodies are arbitrary JSON; each test asserts the shape it expects
+  body: any;
   setCookies: string[];
 }
 
@@ -35,7 +36,8 @@ export const form = (fields: Record<string, string>) => ({
 });
 
 /** POST /auth/token with a form body, whatever the answer. */
-export const attemptLogin = (base: string, username: string, password: string) => request(`${base}/auth/token`, 'POST', form({ username, password }));
+export const attemptLogin = (base: string, username: string, password: string) =>
+  request(`${base}/auth/token`, 'POST', form({ username, password }));
 
 /** The refresh token a response set, if any. */
 export const refreshCookieOf = (reply: Reply): string | undefined =>
@@ -62,7 +64,13 @@ export async function forge(
   options: { key?: string; alg?: string; iat?: number; exp?: number } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const payload = { iss: 'serverless-auth-api', aud: 'serverless-auth-api', iat: options.iat ?? now, exp: options.exp ?? now + 600, ...claims };
+  const payload = {
+    iss: 'serverless-auth-api',
+    aud: 'serverless-auth-api',
+    iat: options.iat ?? now,
+    exp: options.exp ?? now + 600,
+    ...claims,
+  };
   return new SignJWT(payload)
     .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
     .sign(new TextEncoder().encode(options.key ?? TEST_SECRET));
@@ -72,7 +80,8 @@ export async function forge(
 export function unsigned(claims: Record<string, unknown>): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ iss: 'serverless-auth-api', aud: 'serverless-auth-api', iat: now, exp: now + 600, ...claims })}.`;
+  const payload = { iss: 'serverless-auth-api', aud: 'serverless-auth-api', iat: now, exp: now + 600, ...claims };
+  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc(payload)}.`;
 }
 
 /** The token with its payload replaced and the original signature kept. */
@@ -83,4 +92,5 @@ export function tamper(token: string, changes: Record<string, unknown>): string 
 }
 
 /** The claims of a token, unverified (tests only). */
-export const claimsOf = (token: string) => decodeJwt(token) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: tests read claims of any shape, forged ones included
+export const claimsOf = (token: string) => decodeJwt(token) as Record<string, any>;

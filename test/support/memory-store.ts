@@ -57,7 +57,8 @@ export class MemoryStore implements AuthStore, UserAdminStore {
   async setLock(subject: ThrottleSubject, { lockedUntil, expiresAt }: { lockedUntil: number; expiresAt: number }) {
     this.touch();
     const cur = this.throttles.get(throttleId(subject));
-    if (cur && cur.lockedUntil < lockedUntil) this.throttles.set(throttleId(subject), { ...cur, lockedUntil, expiresAt });
+    if (cur && cur.lockedUntil < lockedUntil)
+      this.throttles.set(throttleId(subject), { ...cur, lockedUntil, expiresAt });
   }
   async clearThrottle(subject: ThrottleSubject) {
     this.touch();
@@ -79,7 +80,14 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     this.touch();
     const s = this.sessions.get(sid);
     if (!s || s.jti !== r.prevJti) return false;
-    this.sessions.set(sid, { ...s, jti: r.jti, prevJti: r.prevJti, rotatedAt: r.rotatedAt, lastUsedAt: r.rotatedAt, expiresAt: r.expiresAt });
+    this.sessions.set(sid, {
+      ...s,
+      jti: r.jti,
+      prevJti: r.prevJti,
+      rotatedAt: r.rotatedAt,
+      lastUsedAt: r.rotatedAt,
+      expiresAt: r.expiresAt,
+    });
     return true;
   }
   async deleteSessions(sids: string[]) {
@@ -124,7 +132,11 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     this.touch();
     const user = this.users.get(username);
     if (!user) return false;
-    this.users.set(username, { ...user, disabled, ...(endSessionsAt === undefined ? {} : { sessionsValidAfter: endSessionsAt }) });
+    this.users.set(username, {
+      ...user,
+      disabled,
+      ...(endSessionsAt === undefined ? {} : { sessionsValidAfter: endSessionsAt }),
+    });
     return true;
   }
   async deleteUser(username: string) {

@@ -9,7 +9,12 @@ import { join } from 'node:path';
  * its data intact: an in-memory dynalite starts empty when it listens again, so this one keeps its
  * data in LevelDB files in a scratch folder.
  */
-export async function stoppableDynalite(): Promise<{ endpoint: string; stop: () => Promise<void>; start: () => Promise<void>; close: () => Promise<void> }> {
+export async function stoppableDynalite(): Promise<{
+  endpoint: string;
+  stop: () => Promise<void>;
+  start: () => Promise<void>;
+  close: () => Promise<void>;
+}> {
   const { default: dynalite } = await import('dynalite');
   const path = mkdtempSync(join(tmpdir(), 'auth-dynalite-'));
   const server: Server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

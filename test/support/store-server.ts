@@ -17,7 +17,8 @@ export async function startStoreServer(kind: string): Promise<{ endpoint: string
       await fetch(endpoint);
       break;
     } catch {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`DynamoDB Local did not start on ${endpoint} (is Java 17 installed?)`);
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`DynamoDB Local did not start on ${endpoint} (is Java 17 installed?)`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -20,8 +20,18 @@ async function setup() {
   const tokens = new TokenService(async () => KEY, settings);
   const events: { event: AuditEvent; fields: Record<string, unknown> }[] = [];
   let clock = Date.now();
-  const auth = new AuthService(store, tokens, new PasswordChecker(4), authSettings, (event, fields) => events.push({ event, fields: { ...fields } }), () => clock);
-  await store.putUser({ username: 'ann', passwordHash: await hashPassword('pw', 4), disabled: false, createdAt: 0 }, { overwrite: false });
+  const auth = new AuthService(
+    store,
+    tokens,
+    new PasswordChecker(4),
+    authSettings,
+    (event, fields) => events.push({ event, fields: { ...fields } }),
+    () => clock,
+  );
+  await store.putUser(
+    { username: 'ann', passwordHash: await hashPassword('pw', 4), disabled: false, createdAt: 0 },
+    { overwrite: false },
+  );
   return { store, tokens, auth, events, advance: (ms: number) => (clock += ms) };
 }
 
@@ -41,14 +51,22 @@ describe('AuthService', () => {
     const refresh = await tokens.verify(result.refreshToken, 'refresh');
     expect(access.sid).toBe(result.sid);
     expect(refresh.sid).toBe(result.sid);
-    expect(store.sessions.get(result.sid)).toMatchObject({ username: 'ann', jti: refresh.jti, expiresAt: refresh.exp * 1000, absoluteExpiresAt: (refresh.iat + 2592000) * 1000 });
+    expect(store.sessions.get(result.sid)).toMatchObject({
+      username: 'ann',
+      jti: refresh.jti,
+      expiresAt: refresh.exp * 1000,
+      absoluteExpiresAt: (refresh.iat + 2592000) * 1000,
+    });
     expect(result.refreshMaxAge).toBe(604800);
     expect(events).toEqual([{ event: 'login_succeeded', fields: { username: 'ann', sid: result.sid, ...meta } }]);
   });
 
   test('login failures are one 401 and write nothing; the audit says why', async () => {
     const { store, auth, events } = await setup();
-    await store.putUser({ username: 'bob', passwordHash: await hashPassword('pw', 4), disabled: true, createdAt: 0 }, { overwrite: false });
+    await store.putUser(
+      { username: 'bob', passwordHash: await hashPassword('pw', 4), disabled: true, createdAt: 0 },
+      { overwrite: false },
+    );
     expect(await status(auth.login('ann', 'nope', meta))).toBe('401 Incorrect username or password');
     expect(await status(auth.login('zed', 'pw', meta))).toBe('401 Incorrect username or password');
     expect(await status(auth.login('bob', 'pw', meta))).toBe('401 Incorrect username or password');
@@ -93,7 +111,9 @@ describe('AuthService', () => {
     const b = await auth.login('ann', 'pw', meta);
     await auth.logout({ refreshToken: 'junk', accessToken: b.accessToken }, meta);
     expect([...store.sessions.keys()]).toEqual([a.sid]);
-    expect(events.filter((e) => e.event === 'logout')).toEqual([{ event: 'logout', fields: { username: 'ann', sid: b.sid, ...meta } }]);
+    expect(events.filter((e) => e.event === 'logout')).toEqual([
+      { event: 'logout', fields: { username: 'ann', sid: b.sid, ...meta } },
+    ]);
   });
 
   test('logout with nothing genuine does not touch the store', async () => {

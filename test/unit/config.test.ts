@@ -31,7 +31,12 @@ describe('loadConfig', () => {
   });
 
   test('reads overrides and a comma-separated origin list', () => {
-    const config = loadConfig({ ...base, COOKIE_SAMESITE: 'None', COOKIE_PATH: '/', ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000' });
+    const config = loadConfig({
+      ...base,
+      COOKIE_SAMESITE: 'None',
+      COOKIE_PATH: '/',
+      ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000',
+    });
     expect(config.cookie).toEqual({ secure: true, path: '/', sameSite: 'None' });
     expect(config.allowedOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
   });

@@ -8,28 +8,56 @@ import { matchRoute } from '../../functions/routes';
 
 /** Property-based tests of the parsers and of token verification: any input is an answer or a 4xx, never a crash. */
 const KEY = new TextEncoder().encode('fuzz-key-fuzz-key-fuzz-key-fuzz-key!');
-const tokens = new TokenService(async () => KEY, { issuer: 'serverless-auth-api', audience: 'serverless-auth-api', accessTokenTtl: 900, refreshTokenTtl: 604800 });
+const tokens = new TokenService(async () => KEY, {
+  issuer: 'serverless-auth-api',
+  audience: 'serverless-auth-api',
+  accessTokenTtl: 900,
+  refreshTokenTtl: 604800,
+});
 const b64 = (s: string) => Buffer.from(s).toString('base64url');
 
 const contentType = fc.oneof(
-  fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'multipart/form-data', ''),
+  fc.constantFrom(
+    'application/x-www-form-urlencoded',
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    'multipart/form-data',
+    '',
+  ),
   fc.string({ maxLength: 40 }),
 );
 const formBody = fc.oneof(
   fc.string({ maxLength: 300 }),
-  fc.dictionary(fc.constantFrom('username', 'password', 'grant_type', 'scope', 'x'), fc.string({ unit: 'grapheme', maxLength: 150 })).map((d) => new URLSearchParams(d).toString()),
+  fc
+    .dictionary(
+      fc.constantFrom('username', 'password', 'grant_type', 'scope', 'x'),
+      fc.string({ unit: 'grapheme', maxLength: 150 }),
+    )
+    .map((d) => new URLSearchParams(d).toString()),
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-  fc.record({ username: fc.oneof(fc.string({ maxLength: 200 }), fc.integer(), fc.constant(null)), password: fc.oneof(fc.string({ maxLength: 100 }), fc.boolean()) }).map((v) => JSON.stringify(v)),
+  fc
+    .record({
+      username: fc.oneof(fc.string({ maxLength: 200 }), fc.integer(), fc.constant(null)),
+      password: fc.oneof(fc.string({ maxLength: 100 }), fc.boolean()),
+    })
+    .map((v) => JSON.stringify(v)),
   fc.string({ minLength: 16 * 1024 - 5, maxLength: 16 * 1024 + 5 }),
 );
-const loginEvent = fc.record({ type: fc.option(contentType, { nil: undefined }), body: fc.option(formBody, { nil: undefined }), base64: fc.boolean() }).map(
-  ({ type, body, base64 }) =>
-    ({
-      headers: type === undefined ? {} : { 'content-type': type },
-      body: body === undefined ? undefined : base64 ? Buffer.from(body).toString('base64') : body,
-      isBase64Encoded: base64,
-    }) as unknown as HttpEvent,
-);
+const loginEvent = fc
+  .record({
+    type: fc.option(contentType, { nil: undefined }),
+    body: fc.option(formBody, { nil: undefined }),
+    base64: fc.boolean(),
+  })
+  .map(
+    ({ type, body, base64 }) =>
+      ({
+        headers: type === undefined ? {} : { 'content-type': type },
+        body: body === undefined ? undefined : base64 ? Buffer.from(body).toString('base64') : body,
+        isBase64Encoded: base64,
+      }) as unknown as HttpEvent,
+  );
 
 describe('fuzz: request parsing', () => {
   test('the login parser answers fields or a 413/415/422, for any content type and body', () => {
@@ -52,23 +80,34 @@ describe('fuzz: request parsing', () => {
 
   test('cookie and Authorization parsing never throw', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 200 }), { maxLength: 5 }), fc.option(fc.string({ maxLength: 300 }), { nil: undefined }), (cookies, authorization) => {
-        const event = { cookies, headers: authorization === undefined ? {} : { authorization } } as unknown as HttpEvent;
-        const cookie = readCookie(event, 'refresh_token');
-        expect(cookie === undefined || (typeof cookie === 'string' && cookie.length > 0)).toBe(true);
-        const bearer = bearerToken(event);
-        expect(bearer === undefined || !/\s/.test(bearer)).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 200 }), { maxLength: 5 }),
+        fc.option(fc.string({ maxLength: 300 }), { nil: undefined }),
+        (cookies, authorization) => {
+          const event = {
+            cookies,
+            headers: authorization === undefined ? {} : { authorization },
+          } as unknown as HttpEvent;
+          const cookie = readCookie(event, 'refresh_token');
+          expect(cookie === undefined || (typeof cookie === 'string' && cookie.length > 0)).toBe(true);
+          const bearer = bearerToken(event);
+          expect(bearer === undefined || !/\s/.test(bearer)).toBe(true);
+        },
+      ),
       { numRuns: 1500 },
     );
   });
 
   test('route matching never throws, whatever the path', () => {
     fc.assert(
-      fc.property(fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'x'), fc.oneof(fc.string({ maxLength: 100 }), fc.webPath()), (method, path) => {
-        const { route, pathKnown } = matchRoute(method, path);
-        if (route) expect(pathKnown).toBe(true);
-      }),
+      fc.property(
+        fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'x'),
+        fc.oneof(fc.string({ maxLength: 100 }), fc.webPath()),
+        (method, path) => {
+          const { route, pathKnown } = matchRoute(method, path);
+          if (route) expect(pathKnown).toBe(true);
+        },
+      ),
       { numRuns: 1500 },
     );
   });
@@ -76,7 +115,10 @@ describe('fuzz: request parsing', () => {
 
 describe('fuzz: token verification', () => {
   const header = fc.oneof(
-    fc.record({ alg: fc.constantFrom('HS256', 'HS384', 'HS512', 'none', 'None', 'RS256', 'ES256', ''), typ: fc.option(fc.constantFrom('JWT', 'jwt', 'x'), { nil: undefined }) }),
+    fc.record({
+      alg: fc.constantFrom('HS256', 'HS384', 'HS512', 'none', 'None', 'RS256', 'ES256', ''),
+      typ: fc.option(fc.constantFrom('JWT', 'jwt', 'x'), { nil: undefined }),
+    }),
     fc.jsonValue({ maxDepth: 2 }),
   );
   const payload = fc.oneof(
@@ -93,37 +135,64 @@ describe('fuzz: token verification', () => {
     fc.jsonValue({ maxDepth: 3 }),
   );
   const forged = fc
-    .tuple(header, payload, fc.oneof(fc.string(), fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a).toString('base64url'))))
+    .tuple(
+      header,
+      payload,
+      fc.oneof(
+        fc.string(),
+        fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a).toString('base64url')),
+      ),
+    )
     .map(([h, p, s]) => `${b64(JSON.stringify(h))}.${b64(JSON.stringify(p))}.${s}`);
-  const anyText = fc.oneof(fc.string({ maxLength: 500 }), forged, fc.string({ unit: fc.constantFrom('.', 'e', 'y', 'J', '=', '-', '_') }));
+  const anyText = fc.oneof(
+    fc.string({ maxLength: 500 }),
+    forged,
+    fc.string({ unit: fc.constantFrom('.', 'e', 'y', 'J', '=', '-', '_') }),
+  );
 
   test('any string that is not a token we signed is refused with a TokenError, never anything else', async () => {
     await fc.assert(
-      fc.asyncProperty(anyText, fc.constantFrom('access', 'refresh') as fc.Arbitrary<'access' | 'refresh'>, fc.boolean(), async (token, type, allowExpired) => {
-        const outcome = await tokens.verify(token, type, { allowExpired }).then(
-          () => 'accepted',
-          (err: unknown) => (err instanceof TokenError ? 'refused' : `crashed: ${String(err)}`),
-        );
-        expect(outcome).toBe('refused');
-      }),
+      fc.asyncProperty(
+        anyText,
+        fc.constantFrom('access', 'refresh') as fc.Arbitrary<'access' | 'refresh'>,
+        fc.boolean(),
+        async (token, type, allowExpired) => {
+          const outcome = await tokens.verify(token, type, { allowExpired }).then(
+            () => 'accepted',
+            (err: unknown) => (err instanceof TokenError ? 'refused' : `crashed: ${String(err)}`),
+          );
+          expect(outcome).toBe('refused');
+        },
+      ),
       { numRuns: 2500 },
     );
   });
 
   test('a token we signed, with any single character changed, is refused', async () => {
-    const genuine = await tokens.sign({ type: 'access', sub: 'johndoe', sid: newId(), jti: newId(), issuedAt: Date.now() });
+    const genuine = await tokens.sign({
+      type: 'access',
+      sub: 'johndoe',
+      sid: newId(),
+      jti: newId(),
+      issuedAt: Date.now(),
+    });
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: genuine.length - 1 }), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.'), async (at, ch) => {
-        fc.pre(genuine[at] !== ch);
-        const changed = genuine.slice(0, at) + ch + genuine.slice(at + 1);
-        const outcome = await tokens.verify(changed, 'access').then(
-          (claims) => (claims.sub === 'johndoe' ? 'accepted' : 'accepted other'),
-          (err: unknown) => (err instanceof TokenError ? 'refused' : 'crashed'),
-        );
-        // The last character of a base64url signature carries 2 spare bits: changing only those still decodes to the same bytes.
-        if (outcome === 'accepted') expect(at).toBe(genuine.length - 1);
-        else expect(outcome).toBe('refused');
-      }),
+      fc.asyncProperty(
+        fc.nat({ max: genuine.length - 1 }),
+        fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.'),
+        async (at, ch) => {
+          fc.pre(genuine[at] !== ch);
+          const changed = genuine.slice(0, at) + ch + genuine.slice(at + 1);
+          const outcome = await tokens.verify(changed, 'access').then(
+            (claims) => (claims.sub === 'johndoe' ? 'accepted' : 'accepted other'),
+            (err: unknown) => (err instanceof TokenError ? 'refused' : 'crashed'),
+          );
+          // The last character of a base64url signature carries 2 spare bits: changing only those still decodes to the
+          // same bytes.
+          if (outcome === 'accepted') expect(at).toBe(genuine.length - 1);
+          else expect(outcome).toBe('refused');
+        },
+      ),
       { numRuns: 1000 },
     );
   });

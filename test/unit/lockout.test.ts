@@ -12,7 +12,9 @@ const record = (over: Partial<{ failures: number; lockedUntil: number; windowSta
 
 describe('lockout rules', () => {
   test('lock 1 s at the 5th failure, doubling each further one, capped at 15 minutes', () => {
-    expect([1, 4, 5, 6, 7, 14, 15, 40, 1000].map((f) => lockDuration(settings, f) / 1000)).toEqual([0, 0, 1, 2, 4, 512, 900, 900, 900]);
+    expect([1, 4, 5, 6, 7, 14, 15, 40, 1000].map((f) => lockDuration(settings, f) / 1000)).toEqual([
+      0, 0, 1, 2, 4, 512, 900, 900, 900,
+    ]);
   });
 
   test('retryAfterSeconds rounds the lock up and ignores expired records', () => {
@@ -24,6 +26,13 @@ describe('lockout rules', () => {
   test('the IP limit applies above the threshold until the window started by the first failure ends', () => {
     expect(retryAfterSeconds(settings, undefined, record({ failures: 100, windowStart: now - 60_000 }), now)).toBe(0);
     expect(retryAfterSeconds(settings, undefined, record({ failures: 101, windowStart: now - 60_000 }), now)).toBe(840);
-    expect(retryAfterSeconds(settings, record({ lockedUntil: now + 10_000 }), record({ failures: 101, windowStart: now - 899_000 }), now)).toBe(10);
+    expect(
+      retryAfterSeconds(
+        settings,
+        record({ lockedUntil: now + 10_000 }),
+        record({ failures: 101, windowStart: now - 899_000 }),
+        now,
+      ),
+    ).toBe(10);
   });
 });

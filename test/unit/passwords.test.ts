@@ -9,7 +9,7 @@ describe('passwords', () => {
     expect(await checker.check('wrong', hash)).toBe(false);
   });
 
-  test('check is false for an unknown user, yet spends one bcrypt compare at the configured cost, and no hashing', async () => {
+  test('check is false for an unknown user, yet spends one bcrypt compare at the set cost, no hashing', async () => {
     const checker = new PasswordChecker(12);
     const compare = jest.spyOn(bcrypt, 'compare');
     const hash = jest.spyOn(bcrypt, 'hash');

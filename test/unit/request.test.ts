@@ -16,7 +16,9 @@ const failure = (fn: () => unknown) => {
 describe('request parsing', () => {
   test('decodes a base64 form body as API Gateway sends it', () => {
     const body = Buffer.from('username=johndoe&password=s%26cret%3D').toString('base64');
-    const form = parseLoginForm(event({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, isBase64Encoded: true }));
+    const form = parseLoginForm(
+      event({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, isBase64Encoded: true }),
+    );
     expect(form).toEqual({ username: 'johndoe', password: 's&cret=' });
   });
 
@@ -34,7 +36,14 @@ describe('request parsing', () => {
 
   test('counts username length in characters, not UTF-16 units', () => {
     const ok = '😀'.repeat(128);
-    expect(parseLoginForm(event({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ok, password: 'p' }) })).username).toBe(ok);
+    expect(
+      parseLoginForm(
+        event({
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: ok, password: 'p' }),
+        }),
+      ).username,
+    ).toBe(ok);
   });
 
   test('bearerToken follows OAuth2PasswordBearer: scheme case-insensitive, anything else is no token', () => {
@@ -49,7 +58,9 @@ describe('request parsing', () => {
   test('readCookie finds the refresh token among other cookies and ignores look-alikes', () => {
     expect(readCookie(event({ cookies: ['a=1', 'refresh_token=tok', 'b=2'] }), 'refresh_token')).toBe('tok');
     expect(readCookie(event({ cookies: ['a=1; refresh_token=tok2'] }), 'refresh_token')).toBe('tok2');
-    expect(readCookie(event({ cookies: ['xrefresh_token=bad', 'refresh_token_old=bad'] }), 'refresh_token')).toBeUndefined();
+    expect(
+      readCookie(event({ cookies: ['xrefresh_token=bad', 'refresh_token_old=bad'] }), 'refresh_token'),
+    ).toBeUndefined();
     expect(readCookie(event({ cookies: ['refresh_token='] }), 'refresh_token')).toBeUndefined();
     expect(readCookie(event({}), 'refresh_token')).toBeUndefined();
   });

@@ -4,7 +4,8 @@ import { fallbackHandler, matchRoute, routes } from '../../functions/routes';
 
 describe('route table', () => {
   test('every row points at a handler file, and method+path pairs are unique', () => {
-    for (const name of [...routes.map((r) => r.handler), fallbackHandler]) expect(existsSync(join(__dirname, '../../functions', `${name}.ts`))).toBe(true);
+    for (const name of [...routes.map((r) => r.handler), fallbackHandler])
+      expect(existsSync(join(__dirname, '../../functions', `${name}.ts`))).toBe(true);
     const keys = routes.map((r) => `${r.method} ${r.path}`);
     expect(new Set(keys).size).toBe(keys.length);
   });

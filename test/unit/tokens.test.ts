@@ -8,7 +8,10 @@ const now = () => Math.floor(Date.now() / 1000);
 const service = () => new TokenService(async () => KEY, settings);
 
 async function rejection(p: Promise<unknown>): Promise<TokenError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(TokenError);
   return err as TokenError;
 }
@@ -27,7 +30,13 @@ describe('TokenService', () => {
 
   test('refuses a token of the other type', async () => {
     const tokens = service();
-    const access = await tokens.sign({ type: 'access', sub: 'johndoe', sid: newId(), jti: newId(), issuedAt: now() * 1000 });
+    const access = await tokens.sign({
+      type: 'access',
+      sub: 'johndoe',
+      sid: newId(),
+      jti: newId(),
+      issuedAt: now() * 1000,
+    });
     expect((await rejection(tokens.verify(access, 'refresh'))).reason).toBe('wrong type');
   });
 
@@ -39,7 +48,13 @@ describe('TokenService', () => {
     const none = `${enc({ alg: 'none' })}.${enc({ ...claims, iss: 'iss-test', aud: 'aud-test', iat, exp: iat + 60 })}.`;
     await rejection(tokens.verify(none, 'access'));
     const sign = (alg: string, key: Uint8Array, iss = 'iss-test', aud = 'aud-test') =>
-      new SignJWT(claims).setProtectedHeader({ alg }).setIssuer(iss).setAudience(aud).setIssuedAt(iat).setExpirationTime(iat + 60).sign(key);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg })
+        .setIssuer(iss)
+        .setAudience(aud)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 60)
+        .sign(key);
     expect((await tokens.verify(await sign('HS256', KEY), 'access')).sub).toBe('johndoe'); // control
     await rejection(tokens.verify(await sign('HS512', KEY), 'access'));
     await rejection(tokens.verify(await sign('HS256', new TextEncoder().encode('x'.repeat(40))), 'access'));
@@ -51,8 +66,17 @@ describe('TokenService', () => {
     const tokens = service();
     const iat = now();
     const sign = (claims: Record<string, unknown>) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('iss-test').setAudience('aud-test').setSubject('johndoe').setIssuedAt(iat).setExpirationTime(iat + 60).sign(KEY);
-    expect((await rejection(tokens.verify(await sign({ type: 'access', jti: newId() }), 'access'))).reason).toBe('bad claims');
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('iss-test')
+        .setAudience('aud-test')
+        .setSubject('johndoe')
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 60)
+        .sign(KEY);
+    expect((await rejection(tokens.verify(await sign({ type: 'access', jti: newId() }), 'access'))).reason).toBe(
+      'bad claims',
+    );
     await rejection(tokens.verify(await sign({ type: 'access', sid: newId() }), 'access'));
     await rejection(tokens.verify(await sign({ type: 'access', sid: 'x'.repeat(5000), jti: newId() }), 'access'));
   });
@@ -60,7 +84,14 @@ describe('TokenService', () => {
   test('refuses an expired token, unless allowExpired (logout) is asked for', async () => {
     const tokens = service();
     const past = now() - 1000;
-    const token = await tokens.sign({ type: 'refresh', sub: 'johndoe', sid: newId(), jti: newId(), issuedAt: past * 1000, expiresAt: (past + 10) * 1000 });
+    const token = await tokens.sign({
+      type: 'refresh',
+      sub: 'johndoe',
+      sid: newId(),
+      jti: newId(),
+      issuedAt: past * 1000,
+      expiresAt: (past + 10) * 1000,
+    });
     expect((await rejection(tokens.verify(token, 'refresh'))).reason).toBe('ERR_JWT_EXPIRED');
     expect((await tokens.verify(token, 'refresh', { allowExpired: true })).sub).toBe('johndoe');
   });
@@ -68,8 +99,18 @@ describe('TokenService', () => {
   test('allowExpired still refuses an expired token with a bad signature or the wrong type', async () => {
     const tokens = service();
     const past = now() - 1000;
-    const token = await tokens.sign({ type: 'refresh', sub: 'johndoe', sid: newId(), jti: newId(), issuedAt: past * 1000, expiresAt: (past + 10) * 1000 });
-    const other = new TokenService(async () => new TextEncoder().encode('another-key-another-key-another-key!'), settings);
+    const token = await tokens.sign({
+      type: 'refresh',
+      sub: 'johndoe',
+      sid: newId(),
+      jti: newId(),
+      issuedAt: past * 1000,
+      expiresAt: (past + 10) * 1000,
+    });
+    const other = new TokenService(
+      async () => new TextEncoder().encode('another-key-another-key-another-key!'),
+      settings,
+    );
     await rejection(other.verify(token, 'refresh', { allowExpired: true }));
     await rejection(tokens.verify(token, 'access', { allowExpired: true }));
   });
@@ -82,10 +123,15 @@ describe('TokenService', () => {
       if (fail) throw new Error('secrets manager down');
       return KEY;
     }, settings);
-    await expect(tokens.sign({ type: 'access', sub: 'a', sid: newId(), jti: newId(), issuedAt: now() * 1000 })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(
+      tokens.sign({ type: 'access', sub: 'a', sid: newId(), jti: newId(), issuedAt: now() * 1000 }),
+    ).rejects.toBeInstanceOf(ServiceUnavailableError);
     fail = false;
     await tokens.sign({ type: 'access', sub: 'a', sid: newId(), jti: newId(), issuedAt: now() * 1000 });
-    await tokens.verify(await tokens.sign({ type: 'access', sub: 'a', sid: newId(), jti: newId(), issuedAt: now() * 1000 }), 'access');
+    await tokens.verify(
+      await tokens.sign({ type: 'access', sub: 'a', sid: newId(), jti: newId(), issuedAt: now() * 1000 }),
+      'access',
+    );
     expect(calls).toBe(2);
   });
 
