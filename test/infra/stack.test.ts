@@ -36,6 +36,36 @@ function actionsOf(handler: string): string[] {
 }
 
 describe('AuthStack', () => {
+  test('keeps the logical ids of the resources a replacement would hurt (data, the API URL, the audit trail)', () => {
+    // Pinned as the first release deployed them: a changed id makes CloudFormation replace the
+    // resource, which would lose the table or the key (data), change the API's URL, or delete a log group.
+    const pinned = {
+      'AWS::DynamoDB::GlobalTable': ['TableCD117FA1'],
+      'AWS::SecretsManager::Secret': ['SigningKeyEEFC2790'],
+      'AWS::ApiGatewayV2::Api': ['HttpApiF5A9A8A7'],
+      'AWS::ApiGatewayV2::Stage': ['DefaultStageEE28A986'],
+      'AWS::Logs::LogGroup': [
+        'ApiAccessLogsE9DF007D',
+        'LogoutAllFunctionLogsAFD1AF77',
+        'LogoutFunctionLogs7C65F56C',
+        'MeFunctionLogs5E80E207',
+        'NotFoundFunctionLogs00A6CB4A',
+        'RefreshFunctionLogs1F7F664C',
+        'SessionDeleteFunctionLogs52E0F0E4',
+        'SessionsFunctionLogs7E9D525A',
+        'TokenFunctionLogsADD56B1D',
+      ],
+    };
+    for (const [type, ids] of Object.entries(pinned)) {
+      expect([
+        type,
+        ofType(type)
+          .map(([id]) => id)
+          .sort(),
+      ]).toEqual([type, ids]);
+    }
+  });
+
   test('makes one function per route plus the catch-all, each Node.js 24 on arm64, bundled and minified', () => {
     expect(ofType('AWS::Lambda::Function')).toHaveLength(handlers.length);
     for (const handler of handlers) {
