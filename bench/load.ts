@@ -62,6 +62,17 @@ async function main() {
       ?.slice('refresh_token='.length)
       .split(';')[0];
 
+  /** GET /users/me with the flow's current access token, counted under `step`. */
+  const whoAmI = (step: string) => ({
+    method: 'GET',
+    path: '/users/me',
+    setupRequest: (req: autocannon.Request, ctx: Ctx) => ({
+      ...req,
+      headers: { authorization: `Bearer ${ctx.access}` },
+    }),
+    onResponse: (status: number) => count(step, status),
+  });
+
   console.log(
     `load: ${CONNECTIONS} connections x ${DURATION} s, flow login -> me -> refresh -> me -> logout, ` +
       `${USERS} users, bcrypt cost 10`,
@@ -89,15 +100,7 @@ async function main() {
           }
         },
       },
-      {
-        method: 'GET',
-        path: '/users/me',
-        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({
-          ...req,
-          headers: { authorization: `Bearer ${ctx.access}` },
-        }),
-        onResponse: (status: number) => count('me', status),
-      },
+      whoAmI('me'),
       {
         method: 'POST',
         path: '/auth/refresh',
@@ -113,15 +116,7 @@ async function main() {
           }
         },
       },
-      {
-        method: 'GET',
-        path: '/users/me',
-        setupRequest: (req: autocannon.Request, ctx: Ctx) => ({
-          ...req,
-          headers: { authorization: `Bearer ${ctx.access}` },
-        }),
-        onResponse: (status: number) => count('me (after refresh)', status),
-      },
+      whoAmI('me (after refresh)'),
       {
         method: 'POST',
         path: '/auth/logout',
