@@ -44,7 +44,7 @@ const code = (p: Promise<unknown>) =>
   );
 
 describe('SessionService', () => {
-  test('lists the caller live sessions newest first, marks the current one, and leaves out ended and foreign ones', async () => {
+  test('lists the live sessions newest first, marks the current one, leaves out ended and foreign ones', async () => {
     const { store, sessions, login, advance } = await setup();
     const first = await login();
     const second = await login();
