@@ -5,7 +5,7 @@
  * target (machines are noisy), but says so.
  *
  * Cold start here is process start to the end of the first invocation on this machine. It cannot
- * include Lambda's own init or the Secrets Manager round trip (the key comes from JWT_SECRET).
+ * include Lambda's own init or the Secrets Manager round trips (the keys come from JWT_SECRET and SIGNING_KEYS).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +17,9 @@ import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
+import { newKeySet } from '../functions/core/keys';
 import { TokenService, newId } from '../functions/core/tokens';
+import { tokenKeys } from '../functions/store/keys';
 import { TABLE, sessionKey } from '../functions/store/schema';
 import { buildApp } from '../lib/app';
 import { functionId } from '../lib/route-function';
@@ -29,7 +31,8 @@ const { values: args } = parseArgs({
 const QUICK = args.quick === true;
 const ROUTES = ['token', 'refresh', 'logout', 'me'] as const;
 type RouteName = (typeof ROUTES)[number];
-const ISSUER = 'serverless-auth-api';
+const ISSUER = 'https://bench.example';
+const AUDIENCE = 'serverless-auth-api';
 const SECRET = randomBytes(32).toString('base64url');
 const TABLE_NAME = 'auth-bench';
 // AWS Lambda, arm64, US East (N. Virginia), first pricing tier: the public price list as read on 2026-11-29.
@@ -85,9 +88,11 @@ async function main() {
   const bundles = await synthBundles();
   const store = await startStore(TABLE_NAME);
   const { doc } = store;
-  const tokens = new TokenService(async () => new TextEncoder().encode(SECRET), {
+  const signingKeys = JSON.stringify(await newKeySet(Date.now()));
+  const tokens = new TokenService(tokenKeys({ jwtSecret: SECRET, signingKeys }), {
     issuer: ISSUER,
-    audience: ISSUER,
+    audience: AUDIENCE,
+    defaultClientId: 'web',
     accessTokenTtl: 900,
     refreshTokenTtl: 604800,
   });
@@ -138,8 +143,9 @@ async function main() {
     TABLE_NAME,
     DYNAMODB_ENDPOINT: store.endpoint,
     JWT_SECRET: SECRET,
+    SIGNING_KEYS: signingKeys,
     TOKEN_ISSUER: ISSUER,
-    TOKEN_AUDIENCE: ISSUER,
+    TOKEN_AUDIENCE: AUDIENCE,
     COOKIE_SECURE: 'true',
     NODE_OPTIONS: '--enable-source-maps', // as deployed
     POWERTOOLS_LOG_LEVEL: 'INFO', // as deployed: audit lines are part of the cost
@@ -154,7 +160,9 @@ async function main() {
         endpoint: store.endpoint,
         tableName: TABLE_NAME,
         secret: SECRET,
+        signingKeys,
         issuer: ISSUER,
+        audience: AUDIENCE,
         username,
         password,
         ...plan,
@@ -256,7 +264,7 @@ async function main() {
   }
 
   log('dev server under autocannon...');
-  const load = await devServerLoad(store.endpoint, sessions);
+  const load = await devServerLoad(store.endpoint, sessions, signingKeys);
   await store.stop();
 
   const report = {
@@ -284,12 +292,13 @@ type Sessions = (n: number) => Promise<{ sid: string; refresh: string; access: s
 /**
  * autocannon, 50 connections on loopback, against `npm start`'s server; refresh carries each rotated cookie forward.
  */
-async function devServerLoad(endpoint: string, sessions: Sessions) {
+async function devServerLoad(endpoint: string, sessions: Sessions, signingKeys: string) {
   const server = await startDevServer(endpoint, {
     TABLE_NAME,
     JWT_SECRET: SECRET,
+    SIGNING_KEYS: signingKeys,
     TOKEN_ISSUER: ISSUER,
-    TOKEN_AUDIENCE: ISSUER,
+    TOKEN_AUDIENCE: AUDIENCE,
   });
   const { url } = server;
   const duration = QUICK ? 2 : 10;

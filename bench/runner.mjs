@@ -77,7 +77,7 @@ subscribe('http.client.request.start', () => httpRequests++);
 const { handler } = require(bundlePath);
 
 // The essential work, done directly: same key, same SDK, same store, none of our code.
-const { jwtVerify, SignJWT } = await import('jose');
+const { jwtVerify, SignJWT, importJWK } = await import('jose');
 const bcrypt = (await import('bcryptjs')).default;
 const { DynamoDBClient, BatchGetItemCommand, PutItemCommand, UpdateItemCommand, DeleteItemCommand } = await import(
   '@aws-sdk/client-dynamodb'
@@ -98,15 +98,23 @@ const key = await crypto.subtle.importKey(
 const T = plan.tableName;
 const S = (v) => ({ S: v });
 const N = (v) => ({ N: String(v) });
-const verify = (t) => jwtVerify(t, key, { algorithms: ['HS256'], issuer: plan.issuer, audience: plan.issuer });
-const sign = (claims, exp) =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+// Access tokens: RS256 under the key set's current key (verified with its public half); refresh tokens: HS256.
+const current = JSON.parse(plan.signingKeys).keys.find((k) => k.label === 'current');
+const privateKey = await importJWK(current.jwk, 'RS256');
+const publicKey = await importJWK({ kty: 'RSA', n: current.jwk.n, e: current.jwk.e }, 'RS256');
+const checks = { issuer: plan.issuer, audience: plan.audience };
+const verify = (t) => jwtVerify(t, key, { algorithms: ['HS256'], ...checks });
+const verifyAccess = (t) => jwtVerify(t, publicKey, { algorithms: ['RS256'], typ: 'at+jwt', ...checks });
+const sign = (claims, exp) => {
+  const jwt = new SignJWT(claims)
     .setIssuedAt()
     .setExpirationTime(exp)
     .setIssuer(plan.issuer)
-    .setAudience(plan.issuer)
-    .sign(key);
+    .setAudience(plan.audience);
+  return claims.type === 'refresh'
+    ? jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key)
+    : jwt.setProtectedHeader({ alg: 'RS256', kid: current.kid, typ: 'at+jwt' }).sign(privateKey);
+};
 const batchGet = (keys) =>
   db.send(new BatchGetItemCommand({ RequestItems: { [T]: { Keys: keys, ConsistentRead: true } } }));
 const userKey = { pk: S(`USER#${plan.username}`), sk: S('PROFILE') };
@@ -137,7 +145,7 @@ const essential = {
       }),
     );
     await Promise.all([
-      sign({ sub: plan.username, type: 'access', sid, jti: 'a' }, '15m'),
+      sign({ sub: plan.username, sid, jti: 'a', client_id: 'web' }, '15m'),
       sign({ sub: plan.username, type: 'refresh', sid, jti: 'r' }, '7d'),
     ]);
   },
@@ -153,7 +161,7 @@ const essential = {
       }),
     );
     await Promise.all([
-      sign({ sub: plan.username, type: 'access', sid: plan.essentialSid, jti: 'a' }, '15m'),
+      sign({ sub: plan.username, sid: plan.essentialSid, jti: 'a', client_id: 'web' }, '15m'),
       sign({ sub: plan.username, type: 'refresh', sid: plan.essentialSid, jti: 'r' }, '7d'),
     ]);
   },
@@ -162,7 +170,7 @@ const essential = {
     await db.send(new DeleteItemCommand({ TableName: T, Key: sessionKey(`gone${essentialN++}`) }));
   },
   async me() {
-    await verify(plan.accessToken);
+    await verifyAccess(plan.accessToken);
     await batchGet([sessionKey(plan.essentialSid), userKey]);
   },
 }[route];

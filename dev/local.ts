@@ -30,8 +30,15 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
     stopStore = store.stop;
   }
   env.TABLE_NAME ||= 'auth-local';
-  // A fresh random key per start unless one is given: restarting logs everyone out, as it should locally.
+  // Fresh keys per start unless given: restarting logs everyone out, as it should locally.
   env.JWT_SECRET ||= randomBytes(32).toString('base64url');
+  if (!env.SIGNING_KEYS) {
+    const { newKeySet } = await import('../functions/core/keys');
+    env.SIGNING_KEYS = JSON.stringify(await newKeySet(Date.now()));
+  }
+  // Tokens name the server that issued them, so discovery and JWT verifiers find its keys.
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  env.TOKEN_ISSUER ||= url;
   // The dev server speaks plain HTTP on loopback, so the cookie cannot be Secure here (everywhere else it is).
   env.COOKIE_SECURE ||= 'false';
   env.POWERTOOLS_SERVICE_NAME ||= 'auth-api-local';
@@ -58,7 +65,7 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
   });
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     server,
     endpoint: env.DYNAMODB_ENDPOINT,
     tableName: config.tableName,

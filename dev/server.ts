@@ -1,19 +1,27 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
 import type { HttpEvent, HttpResult } from '../functions/http/types';
+import { protectedRoutes } from '../functions/protected-routes';
 import { fallbackHandler, matchRoute, routes } from '../functions/routes';
+import { localAuthorizers, matchProtected, type SessionAuthorizer } from './authorizers';
 import { applyCors } from './cors';
 import { MAX_REQUEST_BYTES, toContext, toEvent, writeResult } from './event';
 
 export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
-/** Imports each route's handler module, unchanged, as Lambda would (config is read at import). */
+/**
+ * Imports each route's handler module, unchanged, as Lambda would (config is read at import): the
+ * route table's, the catch-all, the protected routes' (keyed by their name) and the session authorizer.
+ */
 export async function loadHandlers(): Promise<Record<string, LambdaHandler>> {
-  const names = [...routes.map((r) => r.handler), fallbackHandler];
-  const modules = await Promise.all(
-    names.map((name) => import(`../functions/${name}.ts`) as Promise<{ handler: LambdaHandler }>),
-  );
-  return Object.fromEntries(names.map((name, i) => [name, modules[i].handler]));
+  const files: [string, string][] = [
+    ...[...routes.map((r) => r.handler), fallbackHandler, 'session-authorizer'].map(
+      (name) => [name, `../functions/${name}.ts`] as [string, string],
+    ),
+    ...protectedRoutes.map((r) => [r.name, `../${r.entry}`] as [string, string]),
+  ];
+  const modules = await Promise.all(files.map(([, file]) => import(file) as Promise<{ handler: LambdaHandler }>));
+  return Object.fromEntries(files.map(([name], i) => [name, modules[i].handler]));
 }
 
 const plain = (res: ServerResponse, status: number, body: unknown) => {
@@ -48,6 +56,8 @@ export function createLocalServer(
   handlers: Record<string, LambdaHandler>,
   allowedOrigins: readonly string[] = [],
 ): Server {
+  // Lazily: the handlers (and the environment the authorizers read) may be filled in after creation.
+  let authorize: ReturnType<typeof localAuthorizers> | undefined;
   return createServer(async (req, res) => {
     try {
       if (applyCors(req, res, allowedOrigins) === 'preflight') return;
@@ -58,7 +68,19 @@ export function createLocalServer(
         return plain(res, 200, {
           service: 'auth-api (local)',
           routes: routes.map((r) => ({ method: r.method, path: r.path, description: r.description })),
+          protected_routes: protectedRoutes.map((r) => ({ method: r.method, path: r.path, authorizer: r.authorizer })),
         });
+      }
+      const own = matchProtected(protectedRoutes, req.method ?? 'GET', path);
+      if (own) {
+        const session = handlers['session-authorizer'] as unknown as SessionAuthorizer;
+        authorize ??= localAuthorizers(process.env, session);
+        const authorized = await authorize(
+          own,
+          toEvent(req, body, { routeKey: `${own.method} ${own.path}`, params: {} }),
+        );
+        if ('status' in authorized) return plain(res, authorized.status, authorized.body);
+        return writeResult(res, await handlers[own.name](authorized, toContext(own.name)));
       }
       const { route, params } = matchRoute(req.method ?? 'GET', path);
       const name = route?.handler ?? fallbackHandler;

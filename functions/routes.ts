@@ -13,9 +13,15 @@ export interface Route {
    * on the index only.
    */
   tableActions: readonly string[];
-  /** Whether the function signs or verifies tokens, and so may read the signing-key secret. */
-  usesSigningKey: boolean;
+  /**
+   * The key material the function may read (least privilege, read by the stack): `refresh`, the
+   * refresh-token secret; `signing`, the private key set that signs access tokens; `public`, the
+   * published key set that verifies them.
+   */
+  keys: readonly KeyAccess[];
 }
+
+export type KeyAccess = 'refresh' | 'signing' | 'public';
 
 export const routes: readonly Route[] = [
   {
@@ -24,7 +30,7 @@ export const routes: readonly Route[] = [
     handler: 'token',
     description: 'Log in with username and password',
     tableActions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-    usesSigningKey: true,
+    keys: ['refresh', 'signing'],
   },
   {
     method: 'POST',
@@ -32,7 +38,7 @@ export const routes: readonly Route[] = [
     handler: 'refresh',
     description: 'New access token and rotated refresh cookie',
     tableActions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-    usesSigningKey: true,
+    keys: ['refresh', 'signing'],
   },
   {
     method: 'POST',
@@ -40,7 +46,7 @@ export const routes: readonly Route[] = [
     handler: 'logout',
     description: 'End this session and clear the cookie',
     tableActions: ['dynamodb:DeleteItem'],
-    usesSigningKey: true,
+    keys: ['refresh', 'public'],
   },
   {
     method: 'POST',
@@ -48,7 +54,7 @@ export const routes: readonly Route[] = [
     handler: 'logout-all',
     description: 'End every session of the user',
     tableActions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
-    usesSigningKey: true,
+    keys: ['refresh', 'public'],
   },
   {
     method: 'GET',
@@ -56,15 +62,15 @@ export const routes: readonly Route[] = [
     handler: 'sessions',
     description: "The user's live sessions",
     tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'],
-    usesSigningKey: true,
+    keys: ['public'],
   },
   {
     method: 'DELETE',
     path: '/auth/sessions/{id}',
     handler: 'session-delete',
-    description: 'End one of the user own sessions',
+    description: "End one of the user's own sessions",
     tableActions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
-    usesSigningKey: true,
+    keys: ['public'],
   },
   {
     method: 'GET',
@@ -72,9 +78,45 @@ export const routes: readonly Route[] = [
     handler: 'me',
     description: 'The current user',
     tableActions: ['dynamodb:BatchGetItem'],
-    usesSigningKey: true,
+    keys: ['public'],
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    handler: 'openid-configuration',
+    description: 'OpenID Connect discovery: the issuer and where its keys are',
+    tableActions: [],
+    keys: [],
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/jwks.json',
+    handler: 'jwks',
+    description: 'The public keys that verify access tokens',
+    tableActions: [],
+    keys: ['public'],
   },
 ];
+
+/**
+ * A route of a team's own, behind one of this API's authorizers (docs/http-contract.md "Protecting
+ * your own routes"). The stack deploys it behind API Gateway's authorizer; the dev server serves
+ * it behind a local stand-in that behaves the same.
+ */
+export interface ProtectedRoute {
+  /** A short unique name: the function's id is made from it (`examples-jwt` -> `ExamplesJwtFunction`). */
+  name: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  /** The handler's file from the project root, exporting `handler`. */
+  entry: string;
+  /**
+   * `jwt`: API Gateway's JWT authorizer (no code, no table read, but a revoked session's access
+   * tokens work until they expire). `session`: our Lambda authorizer, which checks the session like
+   * /users/me does (a revocation takes effect at once, for one DynamoDB read per request).
+   */
+  authorizer: 'jwt' | 'session';
+}
 
 /** Answers every request no route matches: 404, or 405 when the path exists with another method. */
 export const fallbackHandler = 'not-found';

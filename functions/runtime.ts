@@ -5,16 +5,17 @@ import { SessionService } from './core/sessions';
 import { TokenService } from './core/tokens';
 import { createDocumentClient } from './store/client';
 import { DynamoStore } from './store/dynamo-store';
-import { signingKeySource } from './store/signing-key';
+import { tokenKeys } from './store/keys';
 import { audit, logger } from './http/logger';
 
 /**
- * Built once per process (Lambda init): config validated, one DynamoDB client, one key cache.
+ * The composition root of the session routes, built once per process (Lambda init): config
+ * validated, one DynamoDB client, one key cache.
  * A missing or bad variable fails the init with a message naming it.
  */
 export const config = loadConfig();
 const store = new DynamoStore(createDocumentClient(), config.tableName);
-const tokens = new TokenService(signingKeySource(config), config);
+const tokens = new TokenService(tokenKeys(config), config);
 export const auth = new AuthService(store, tokens, new PasswordChecker(config.bcryptCost), config, audit);
 export const sessions = new SessionService(store, auth, audit, Date.now, (err) =>
   logger.warn('session_cleanup_failed', {

@@ -38,6 +38,9 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     throttle:
       rate !== undefined || burst !== undefined ? { rateLimit: rate ?? 100, burstLimit: burst ?? 200 } : undefined,
     removalPolicy: ctx('destroyOnRemoval') === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    signingKeyRotationDays: num('signingKeyRotationDays'),
+    defaultClientId: ctx('defaultClientId'),
+    samLocal: ctx('samLocal') === 'true',
   };
 }
 

@@ -1,13 +1,25 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  CfnAuthorizer,
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  type HttpRoute,
+  HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { loadConfig } from '../functions/core/config';
-import { fallbackHandler, type Route, routes } from '../functions/routes';
+import { audienceFrom, loadConfig } from '../functions/core/config';
+import { type KeyAccess, type ProtectedRoute, type Route, fallbackHandler, routes } from '../functions/routes';
 import { TABLE } from '../functions/store/schema';
 import { RouteFunction, functionId } from './route-function';
 
@@ -37,6 +49,19 @@ export interface AuthApiProps {
   throttle?: { rateLimit: number; burstLimit: number };
   /** RETAIN (default) keeps the table and key when the stack is deleted; DESTROY is for throwaway stacks. */
   removalPolicy?: RemovalPolicy;
+  /** Days between rotations of the access-token signing keys (default 30; see README "Runbook"). */
+  signingKeyRotationDays?: number;
+  /** The `client_id` of access tokens when a login names none (default `web`). */
+  defaultClientId?: string;
+  /**
+   * Declare the local override variables (DYNAMODB_ENDPOINT, JWT_SECRET, SIGNING_KEYS) so that
+   * `sam local invoke --env-vars` can set them. Only for `npx cdk synth -c samLocal=true`.
+   */
+  samLocal?: boolean;
+  /** Routes of your own behind this API's authorizers (README "Protect your own API"). Default none. */
+  protectedRoutes?: readonly ProtectedRoute[];
+  /** Seconds API Gateway caches the session authorizer's answer per token (default 0: every request is checked). */
+  sessionAuthorizerCacheSeconds?: number;
 }
 
 /**
@@ -48,8 +73,11 @@ export interface AuthApiProps {
 const SIZING: Record<string, { memorySize: number; timeoutSeconds: number }> = {
   token: { memorySize: 1769, timeoutSeconds: 15 },
   [fallbackHandler]: { memorySize: 256, timeoutSeconds: 3 },
+  // Generates RSA keys (CPU-bound) for the custom resource and each rotation.
+  'signing-keys': { memorySize: 1024, timeoutSeconds: 60 },
 };
 const DEFAULT_SIZING = { memorySize: 512, timeoutSeconds: 10 };
+const COMMON_ENVIRONMENT = { POWERTOOLS_SERVICE_NAME: 'auth-api', NODE_OPTIONS: '--enable-source-maps' };
 
 /**
  * The whole auth API as one construct: the table, the signing secret, one function per route of
@@ -59,11 +87,28 @@ const DEFAULT_SIZING = { memorySize: 512, timeoutSeconds: 10 };
  */
 export class AuthApi extends Construct {
   readonly table: TableV2;
+  /** The refresh-token secret (HS256, never published). Its id dates from when it signed every token. */
   readonly signingKey: Secret;
+  /** The private key set that signs access tokens: only the login and refresh functions may read it. */
+  readonly accessTokenKeys: Secret;
+  /** The published copy of the key set (a JWKS document): what every verifying function reads. */
+  readonly publicKeys: Secret;
+  /** The custom resource that makes the first key set: whatever needs the keys at deploy time depends on it. */
+  readonly initialKeys: CustomResource;
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  /** Each route's function, by handler name (`token`, `me`, ..., and `not-found`). */
+  /** Each function, by handler name (`token`, `me`, ..., `not-found`, `signing-keys`, `session-authorizer`). */
   readonly functions: Record<string, RouteFunction> = {};
+  /** The API Gateway route of each row of the route table, by handler name. */
+  readonly routes: Record<string, HttpRoute> = {};
+  /**
+   * API Gateway's JWT authorizer for this API's access tokens (issuer: this API; audience:
+   * TOKEN_AUDIENCE). No code and no table read: a revoked session's tokens pass until they expire.
+   */
+  readonly jwtAuthorizer: CfnAuthorizer;
+  /** The session authorizer: a Lambda that checks the token's session like /users/me (revocation is immediate). */
+  readonly sessionAuthorizer: HttpLambdaAuthorizer;
+  private readonly functionDefaults: { logRetention: RetentionDays; logLevel: NonNullable<AuthApiProps['logLevel']> };
 
   constructor(scope: Construct, id: string, props: AuthApiProps = {}) {
     super(scope, id);
@@ -90,30 +135,27 @@ export class AuthApi extends Construct {
 
     // 64 characters from 62 symbols: ~381 random bits, generated by CloudFormation at deploy time.
     this.signingKey = new Secret(this, 'SigningKey', {
-      description: 'HS256 key that signs and verifies the auth API JWTs',
+      description: 'HS256 key that signs and verifies the auth API refresh tokens',
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy,
     });
     Validations.of(this.signingKey).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Rotating the signing key invalidates every live token at once (a global logout); it is rotated on purpose ' +
-        'with `npx cdk deploy` after replacing the secret, not on a schedule. See README "Security model".',
+        'Rotating the refresh-token secret ends every session at once (a global logout); it is replaced on purpose ' +
+        '(README "Runbook"), not on a schedule. The access-token keys are rotated on a schedule.',
     });
 
-    const environment = this.environment(props);
     const logLevel = props.logLevel ?? 'INFO';
-    const makeFunction = (handler: string, description: string) => {
+    this.functionDefaults = { logRetention, logLevel };
+    const makeFunction = (handler: string, description: string, environment: Record<string, string>) => {
       const sizing = SIZING[handler] ?? DEFAULT_SIZING;
-      const catchAll = handler === fallbackHandler;
       const fn = new RouteFunction(this, functionId(handler), {
         handler,
         description,
         memorySize: sizing.memorySize,
         timeout: Duration.seconds(sizing.timeoutSeconds),
-        environment: catchAll
-          ? { POWERTOOLS_SERVICE_NAME: 'auth-api', NODE_OPTIONS: '--enable-source-maps' }
-          : environment,
+        environment,
         logRetention,
         logLevel,
       });
@@ -126,7 +168,7 @@ export class AuthApi extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const origins = props.allowedOrigins ?? [];
-    const fallback = makeFunction(fallbackHandler, '404 / 405 for every unmatched request');
+    const fallback = makeFunction(fallbackHandler, '404 / 405 for every unmatched request', COMMON_ENVIRONMENT);
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Password login, refresh-token sessions and logout',
       createDefaultStage: false,
@@ -144,7 +186,20 @@ export class AuthApi extends Construct {
           }
         : {}),
     });
-    for (const route of routes) this.addRoute(route, makeFunction(route.handler, `${route.method} ${route.path}`));
+    const keys = this.keySet(props, makeFunction);
+    this.accessTokenKeys = keys.accessTokenKeys;
+    this.publicKeys = keys.publicKeys;
+    this.initialKeys = keys.initial;
+    const environment = this.environment(props);
+    for (const route of routes) {
+      // The discovery routes need no table and no configuration but the issuer.
+      const base = route.tableActions.length > 0 ? environment : { ...COMMON_ENVIRONMENT, TOKEN_ISSUER: this.issuer() };
+      const fn = makeFunction(route.handler, `${route.method} ${route.path}`, {
+        ...base,
+        ...this.keyEnvironment(route.keys, props),
+      });
+      this.addRoute(route, fn);
+    }
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -180,21 +235,175 @@ export class AuthApi extends Construct {
         ),
       },
     });
+
+    // Authorizers for a team's own routes.
+    const authorizerFn = makeFunction('session-authorizer', 'Session authorizer for protected routes', {
+      ...environment,
+      ...this.keyEnvironment(['public'], props),
+    });
+    authorizerFn.grantTableActions(this.table, ['dynamodb:BatchGetItem']);
+    authorizerFn.grantSecretValue(this.publicKeys);
+    this.sessionAuthorizer = new HttpLambdaAuthorizer('SessionAuthorizer', authorizerFn, {
+      authorizerName: 'session',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      // CDK's default is 5 minutes, which would let a logged-out token through for that long.
+      resultsCacheTtl: Duration.seconds(props.sessionAuthorizerCacheSeconds ?? 0),
+    });
+    this.jwtAuthorizer = this.makeJwtAuthorizer();
+    for (const route of props.protectedRoutes ?? []) this.addProtectedRoute(route);
   }
 
   /** Routes one row of the route table to its function, with exactly the grants the row names. */
   private addRoute(route: Route, fn: RouteFunction): void {
     fn.grantTableActions(this.table, route.tableActions);
-    if (route.usesSigningKey) fn.grantSecretValue(this.signingKey);
+    if (route.keys.includes('refresh')) fn.grantSecretValue(this.signingKey);
+    if (route.keys.includes('signing')) fn.grantSecretValue(this.accessTokenKeys);
+    if (route.keys.includes('public')) fn.grantSecretValue(this.publicKeys);
     const integration = new HttpLambdaIntegration(`${functionId(route.handler)}Integration`, fn);
-    this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+    [this.routes[route.handler]] = this.api.addRoutes({
+      path: route.path,
+      methods: [HttpMethod[route.method]],
+      integration,
+    });
   }
 
-  /** The handlers' environment (their configuration, read and validated at init: functions/core/config.ts). */
+  /**
+   * A route of your own behind one of the two authorizers, served by its own function (bundled from
+   * `route.entry`, with a role that may do nothing but write its logs: grant it what it needs).
+   */
+  addProtectedRoute(route: ProtectedRoute): RouteFunction {
+    const fn = new RouteFunction(this, functionId(route.name), {
+      handler: route.name,
+      entry: route.entry,
+      description: `${route.method} ${route.path} (${route.authorizer} authorizer)`,
+      memorySize: DEFAULT_SIZING.memorySize,
+      timeout: Duration.seconds(DEFAULT_SIZING.timeoutSeconds),
+      environment: COMMON_ENVIRONMENT,
+      ...this.functionDefaults,
+    });
+    this.functions[route.name] = fn;
+    const jwt: IHttpRouteAuthorizer = {
+      bind: () => ({ authorizationType: 'JWT', authorizerId: this.jwtAuthorizer.ref }),
+    };
+    this.api.addRoutes({
+      path: route.path,
+      methods: [HttpMethod[route.method]],
+      integration: new HttpLambdaIntegration(`${functionId(route.name)}Integration`, fn),
+      authorizer: route.authorizer === 'jwt' ? jwt : this.sessionAuthorizer,
+    });
+    return fn;
+  }
+
+  /**
+   * API Gateway fetches the issuer's discovery document when it creates a JWT authorizer
+   * (aws/aws-cdk#28061), and this API is its own issuer: so the authorizer is an L1 resource that
+   * depends on the stage, both discovery routes (their integrations and invoke permissions come
+   * with the routes and functions) and the first key set.
+   */
+  private makeJwtAuthorizer(): CfnAuthorizer {
+    const authorizer = new CfnAuthorizer(this, 'JwtAuthorizer', {
+      apiId: this.api.apiId,
+      authorizerType: 'JWT',
+      name: 'jwt',
+      identitySource: ['$request.header.Authorization'],
+      jwtConfiguration: { issuer: this.issuer(), audience: [audienceFrom({})] },
+    });
+    authorizer.node.addDependency(
+      this.stage,
+      this.routes['openid-configuration'],
+      this.routes.jwks,
+      this.functions['openid-configuration'],
+      this.functions.jwks,
+      this.initialKeys,
+    );
+    return authorizer;
+  }
+
+  /**
+   * The key set's two secrets, and the function that makes the first set at deploy time (a custom
+   * resource: Secrets Manager's own first rotation is asynchronous, so a stack could finish before
+   * its keys exist) and rotates it on schedule afterwards.
+   */
+  private keySet(
+    props: AuthApiProps,
+    makeFunction: (handler: string, description: string, env: Record<string, string>) => RouteFunction,
+  ): { accessTokenKeys: Secret; publicKeys: Secret; initial: CustomResource } {
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    // Both start as a random placeholder, which is no key set: the custom resource replaces it.
+    const accessTokenKeys = new Secret(this, 'AccessTokenKeys', {
+      description: 'Private RSA keys (previous, current, next) that sign the auth API access tokens',
+      removalPolicy,
+    });
+    const publicKeys = new Secret(this, 'PublicKeys', {
+      description: 'The published halves of the access-token signing keys (JWKS), written before each rotation',
+      removalPolicy,
+    });
+    Validations.of(publicKeys).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Not a secret of its own: the public copy of AccessTokenKeys (a JWKS document), rewritten by that ' +
+        "secret's rotation function before every rotation. Rotating it separately would unpublish live keys.",
+    });
+    const fn = makeFunction('signing-keys', 'Makes and rotates the access-token signing keys', {
+      ...COMMON_ENVIRONMENT,
+      SIGNING_KEYS_ARN: accessTokenKeys.secretArn,
+      PUBLIC_KEYS_ARN: publicKeys.secretArn,
+    });
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [publicKeys.secretArn] }),
+    );
+    accessTokenKeys.addRotationSchedule('Rotation', {
+      rotationLambda: fn,
+      automaticallyAfter: Duration.days(props.signingKeyRotationDays ?? 30),
+      // The custom resource makes the first set synchronously; an immediate rotation would race it.
+      rotateImmediatelyOnUpdate: false,
+    });
+    // RotationSchedule lets Secrets Manager invoke the function for any secret; only ours may (a plain Ref,
+    // which AWS Control Tower's CT.LAMBDA.PR.2 accepts).
+    for (const child of fn.node.children) {
+      if (child instanceof CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
+        child.sourceArn = accessTokenKeys.secretArn;
+      }
+    }
+    Validations.of(fn.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "CDK's RotationSchedule grants secretsmanager:GetRandomPassword, which has no resource-level form (it " +
+        'must be "*" and reads no secret); every other action of this role names its two secrets.',
+    });
+    const initial = new CustomResource(this, 'InitialSigningKeys', {
+      serviceToken: fn.functionArn,
+      resourceType: 'Custom::SigningKeySet',
+      properties: { AccessTokenKeys: accessTokenKeys.secretArn, PublicKeys: publicKeys.secretArn },
+    });
+    // Its grants must exist before CloudFormation runs it.
+    initial.node.addDependency(fn.role!);
+    return { accessTokenKeys, publicKeys, initial };
+  }
+
+  /** The issuer of every token: the API's own endpoint (lazily: the API is made after the functions). */
+  private issuer(): string {
+    return Lazy.string({ produce: () => this.api.apiEndpoint });
+  }
+
+  /** Where a function finds the keys it may read (and, for sam local, the variables that stand in for them). */
+  private keyEnvironment(keys: readonly KeyAccess[], props: AuthApiProps): Record<string, string> {
+    const env: Record<string, string> = {};
+    if (keys.includes('refresh')) env.JWT_SECRET_ARN = this.signingKey.secretArn;
+    if (keys.includes('signing')) env.SIGNING_KEYS_ARN = this.accessTokenKeys.secretArn;
+    if (keys.includes('public')) env.PUBLIC_KEYS_ARN = this.publicKeys.secretArn;
+    if (props.samLocal && keys.includes('refresh')) env.JWT_SECRET = '';
+    if (props.samLocal && (keys.includes('signing') || keys.includes('public'))) env.SIGNING_KEYS = '';
+    return env;
+  }
+
+  /** The session routes' environment (their configuration, read and validated at init: functions/core/config.ts). */
   private environment(props: AuthApiProps): Record<string, string> {
     const environment: Record<string, string> = {
       TABLE_NAME: this.table.tableName,
-      JWT_SECRET_ARN: this.signingKey.secretArn,
+      TOKEN_ISSUER: this.issuer(),
+      DEFAULT_CLIENT_ID: props.defaultClientId ?? 'web',
       ACCESS_TOKEN_TTL_SECONDS: String(props.accessTokenTtlSeconds ?? 900),
       REFRESH_TOKEN_TTL_SECONDS: String(props.refreshTokenTtlSeconds ?? 604800),
       SESSION_MAX_SECONDS: String(props.sessionMaxSeconds ?? 2592000),
@@ -209,20 +418,18 @@ export class AuthApi extends Construct {
       LOGIN_LOCK_MAX_SECONDS: String(props.loginLockMaxSeconds ?? 900),
       LOGIN_FAILURE_WINDOW_SECONDS: String(props.loginFailureWindowSeconds ?? 900),
       LOGIN_IP_MAX_FAILURES: String(props.loginIpMaxFailures ?? 100),
-      POWERTOOLS_SERVICE_NAME: 'auth-api',
       // Stack traces of 500s point at the TypeScript source, not the minified bundle.
-      NODE_OPTIONS: '--enable-source-maps',
-      // Empty in AWS. Declared so `sam local invoke --env-vars test/events/env.json` can point a
-      // function at a local store and key: SAM only overrides variables the template declares.
-      DYNAMODB_ENDPOINT: '',
-      JWT_SECRET: '',
+      ...COMMON_ENVIRONMENT,
+      // Declared only for `sam local invoke --env-vars`, which overrides only variables a template
+      // declares; a deployed template has none (and functions/core/config.ts refuses them there).
+      ...(props.samLocal ? { DYNAMODB_ENDPOINT: '' } : {}),
       // Bounded so a store outage becomes a 503 well inside the function timeout.
       DYNAMODB_MAX_ATTEMPTS: '3',
       DYNAMODB_CONNECT_TIMEOUT_MS: '500',
       DYNAMODB_REQUEST_TIMEOUT_MS: '1000',
     };
     // The handlers validate this at init; doing it at synth too turns a typo into a failed synth, not a failed deploy.
-    loadConfig({ ...environment, TABLE_NAME: 'synth-check', JWT_SECRET_ARN: 'synth-check' });
+    loadConfig({ ...environment, TABLE_NAME: 'synth-check', JWT_SECRET_ARN: 'synth-check', TOKEN_ISSUER: 'x' });
     return environment;
   }
 }

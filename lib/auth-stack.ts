@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { protectedRoutes } from '../functions/protected-routes';
 import { AuthApi, type AuthApiProps } from './auth-api';
 
 export type AuthStackProps = StackProps & AuthApiProps;
@@ -12,7 +13,7 @@ export class AuthStack extends Stack {
     super(scope, id, props);
     // 'Default' is the id CDK leaves out of logical ids: the resources keep the ids they had when
     // they sat directly in the stack, so upgrading a deployed stack replaces nothing.
-    this.authApi = new AuthApi(this, 'Default', props);
+    this.authApi = new AuthApi(this, 'Default', { protectedRoutes, ...props });
     const { stage, table } = this.authApi;
     new CfnOutput(this, 'ApiUrl', { value: stage.url, description: 'Base URL of the auth API' });
     new CfnOutput(this, 'TableName', {

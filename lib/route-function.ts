@@ -15,8 +15,10 @@ const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_m, _d, c: string) 
 export const functionId = (handler: string) => `${pascal(handler)}Function`;
 
 export interface RouteFunctionProps {
-  /** File under functions/ (without .ts) exporting `handler`. */
+  /** File under functions/ (without .ts) exporting `handler`; its name is also the function's. */
   handler: string;
+  /** Another handler file, from the project root (a team's own protected route). */
+  entry?: string;
   description: string;
   memorySize: number;
   timeout: Duration;
@@ -26,10 +28,11 @@ export interface RouteFunctionProps {
 }
 
 /**
- * One route's Lambda function: Node.js 24 on arm64, bundled by esbuild, with a role and a log group
- * of its own. The role starts with nothing but writing to that log group; the grant methods add
- * exactly what the route needs. The log group and role are created beside the function (not
- * inside it) so their logical ids stay those of the stack's first release.
+ * One Lambda function of the API (a route's, an authorizer's, the signing keys'): Node.js 24 on
+ * arm64, bundled by esbuild, with a role and a log group of its own. The role starts with nothing
+ * but writing to that log group; the grant methods add exactly what the function needs. The log
+ * group and role are created beside the function (not inside it) so their logical ids stay those of
+ * the stack's first release.
  */
 export class RouteFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: RouteFunctionProps) {
@@ -50,7 +53,7 @@ export class RouteFunction extends NodejsFunction {
     );
     super(scope, id, {
       // cdk (and jest) run from the project root, where cdk.json is; __dirname does not exist in ESM.
-      entry: join(process.cwd(), 'functions', `${props.handler}.ts`),
+      entry: join(process.cwd(), props.entry ?? `functions/${props.handler}.ts`),
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,

@@ -15,9 +15,17 @@ export interface Config {
   lockout: LockoutSettings;
   cookie: { secure: boolean; path: string; sameSite: SameSite };
   allowedOrigins: string[];
-  /** Local: the raw signing key. Deployed: unset, and `jwtSecretArn` names the Secrets Manager secret. */
+  /** The `client_id` of access tokens when a login names none (RFC 9068). */
+  defaultClientId: string;
+  /**
+   * Keys (functions/store/keys.ts). Local: the refresh secret and the private key set themselves.
+   * Deployed: the ARNs of the secrets this function may read, and only those.
+   */
   jwtSecret?: string;
   jwtSecretArn?: string;
+  signingKeys?: string;
+  signingKeysArn?: string;
+  publicKeysArn?: string;
 }
 
 /** Brute-force limits (docs/http-contract.md "Brute force"). */
@@ -55,6 +63,12 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 /** BCRYPT_COST (4 to 15, default 10): the functions and the users CLI hash at the same cost. */
 export const bcryptCostFrom = (env: Env = process.env): number => integer(env, 'BCRYPT_COST', 10, 4, 15);
 
+/** TOKEN_ISSUER: the `iss` of every token (deployed: the API's URL, set by the stack; local: the dev server's URL). */
+export const issuerFrom = (env: Env = process.env): string => env.TOKEN_ISSUER || 'serverless-auth-api';
+
+/** TOKEN_AUDIENCE: the `aud` of every token, and what the JWT authorizer requires. */
+export const audienceFrom = (env: Env = process.env): string => env.TOKEN_AUDIENCE || 'serverless-auth-api';
+
 /** Reads and validates the configuration; throws ConfigError naming the variable at fault. */
 export function loadConfig(env: Env = process.env): Config {
   const tableName = env.TABLE_NAME;
@@ -62,7 +76,26 @@ export function loadConfig(env: Env = process.env): Config {
 
   const jwtSecret = env.JWT_SECRET || undefined;
   const jwtSecretArn = env.JWT_SECRET_ARN || undefined;
-  if (!jwtSecret && !jwtSecretArn) throw new ConfigError('set JWT_SECRET (local) or JWT_SECRET_ARN (deployed)');
+  const signingKeys = env.SIGNING_KEYS || undefined;
+  const signingKeysArn = env.SIGNING_KEYS_ARN || undefined;
+  const publicKeysArn = env.PUBLIC_KEYS_ARN || undefined;
+  // Accident guard: keys or a store given by environment next to the deployed secrets means a
+  // deployed function was edited by hand. Only `sam local invoke` (AWS_SAM_LOCAL) may do that.
+  const overrides = [
+    jwtSecret && 'JWT_SECRET',
+    signingKeys && 'SIGNING_KEYS',
+    env.DYNAMODB_ENDPOINT && 'DYNAMODB_ENDPOINT',
+  ];
+  const deployed = jwtSecretArn || signingKeysArn || publicKeysArn;
+  if (deployed && overrides.some(Boolean) && env.AWS_SAM_LOCAL !== 'true') {
+    throw new ConfigError(`${overrides.filter(Boolean).join(', ')} must not be set in a deployed function`);
+  }
+  if (!jwtSecret && !jwtSecretArn && !signingKeys && !signingKeysArn && !publicKeysArn) {
+    throw new ConfigError(
+      'no keys: set JWT_SECRET and SIGNING_KEYS (local), ' +
+        'or JWT_SECRET_ARN, SIGNING_KEYS_ARN, PUBLIC_KEYS_ARN (deployed)',
+    );
+  }
   // RFC 8725 / RFC 7518 §3.2: an HS256 key needs at least 256 bits.
   if (jwtSecret && Buffer.byteLength(jwtSecret, 'utf8') < 32)
     throw new ConfigError('JWT_SECRET must be at least 32 bytes');
@@ -88,8 +121,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     tableName,
-    issuer: env.TOKEN_ISSUER || 'serverless-auth-api',
-    audience: env.TOKEN_AUDIENCE || 'serverless-auth-api',
+    issuer: issuerFrom(env),
+    audience: audienceFrom(env),
     accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
     refreshTokenTtl: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 604_800, 300, 31_536_000),
     sessionMaxSeconds: integer(env, 'SESSION_MAX_SECONDS', 2_592_000, 300, 31_536_000),
@@ -104,7 +137,11 @@ export function loadConfig(env: Env = process.env): Config {
     },
     cookie: { secure, path, sameSite },
     allowedOrigins,
+    defaultClientId: env.DEFAULT_CLIENT_ID || 'web',
     jwtSecret,
     jwtSecretArn,
+    signingKeys,
+    signingKeysArn,
+    publicKeysArn,
   };
 }

@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
+import {
+  type CryptoKey,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  SignJWT,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
 import { ServiceUnavailableError } from './errors';
+import { ACCESS_TOKEN_ALG } from './keys';
 
 export type TokenType = 'access' | 'refresh';
 
 /**
- * The claims every token of ours carries (docs/http-contract.md "Tokens"). `iat` and `exp` are
- * JWT NumericDates (epoch seconds), as on the wire; the domain reads instants from the session.
+ * The claims of a verified token (docs/http-contract.md "Tokens"). `iat` and `exp` are JWT
+ * NumericDates (epoch seconds), as on the wire; the domain reads instants from the session.
  */
 export interface TokenClaims {
   sub: string;
@@ -15,6 +23,8 @@ export interface TokenClaims {
   jti: string;
   iat: number;
   exp: number;
+  /** Access tokens only (RFC 9068): the client the session was opened for. */
+  client_id?: string;
 }
 
 /** Why a token was refused; callers turn every reason into the same 401 for their route. */
@@ -25,8 +35,19 @@ export class TokenError extends Error {
   }
 }
 
-/** Where the raw HMAC key comes from: an env variable locally, Secrets Manager when deployed. */
-export type KeySource = () => Promise<Uint8Array>;
+/**
+ * The keys tokens are signed and verified with, implemented by functions/store/keys.ts (fetched
+ * from Secrets Manager or the environment, cached, imported once). Any of them may throw
+ * ServiceUnavailableError when its source cannot be read or holds no usable key.
+ */
+export interface TokenKeys {
+  /** The HS256 key of refresh tokens (never published). */
+  refreshKey(): Promise<CryptoKey>;
+  /** The private key that signs access tokens now, with its `kid`. */
+  signingKey(): Promise<{ kid: string; key: CryptoKey }>;
+  /** The published public key with this `kid`, or undefined when no such key is published. */
+  verificationKey(kid: string): Promise<CryptoKey | undefined>;
+}
 
 /** What a new token says. Instants are epoch ms (cut to whole seconds in the token). */
 export interface TokenToSign {
@@ -38,6 +59,8 @@ export interface TokenToSign {
   issuedAt: number;
   /** Defaults to `issuedAt` plus the type's configured lifetime. */
   expiresAt?: number;
+  /** Access tokens: the `client_id` claim (default `defaultClientId`). */
+  clientId?: string;
 }
 
 export interface TokenSettings {
@@ -45,11 +68,12 @@ export interface TokenSettings {
   audience: string;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  defaultClientId: string;
 }
 
-const ALG = 'HS256';
-
-type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const REFRESH_ALG = 'HS256';
+/** Header parameters that would let a token name its own key: never honoured, so refused outright. */
+const KEY_BEARING_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'] as const;
 
 /** 128 random bits, URL-safe: token ids (`jti`) and session ids (`sid`). */
 export const newId = (): string => randomBytes(16).toString('base64url');
@@ -58,83 +82,89 @@ export const newId = (): string => randomBytes(16).toString('base64url');
 export const isId = (value: unknown): value is string => typeof value === 'string' && /^[A-Za-z0-9_-]{22}$/.test(value);
 
 /**
- * Signs and verifies our JWTs. The key is fetched and imported as a CryptoKey once per process on
- * first use (so a Secrets Manager outage is a 503, not a crashed init), and fetched again only
- * if that attempt failed.
+ * Signs and verifies our JWTs. Access tokens are RS256 with a `kid` and `typ: at+jwt` (RFC 9068),
+ * verifiable by anyone from the published key set; refresh tokens are HS256 under a secret only
+ * this API holds. Each kind pins its algorithm, so neither can pass for the other, and a public key
+ * can never be used as an HMAC secret.
  */
 export class TokenService {
-  private key?: Promise<HmacKey>;
-
   constructor(
-    private readonly source: KeySource,
+    private readonly keys: TokenKeys,
     private readonly settings: TokenSettings,
   ) {}
 
-  private cryptoKey(): Promise<HmacKey> {
-    if (!this.key) {
-      this.key = this.source()
-        .catch((cause: unknown) => {
-          throw cause instanceof ServiceUnavailableError ? cause : new ServiceUnavailableError('secret', { cause });
-        })
-        .then((raw) =>
-          crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
-        );
-      this.key.catch(() => (this.key = undefined));
-    }
-    return this.key;
-  }
-
   /** Signs a token of the given type. */
-  async sign({ type, sub, sid, jti, issuedAt, expiresAt }: TokenToSign): Promise<string> {
+  async sign({ type, sub, sid, jti, issuedAt, expiresAt, clientId }: TokenToSign): Promise<string> {
     const ttl = type === 'access' ? this.settings.accessTokenTtl : this.settings.refreshTokenTtl;
     const iat = Math.floor(issuedAt / 1000);
     const exp = expiresAt === undefined ? iat + ttl : Math.floor(expiresAt / 1000);
-    return new SignJWT({ type, sid })
-      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+    const claims =
+      type === 'access' ? { sid, client_id: clientId ?? this.settings.defaultClientId } : { type: 'refresh', sid };
+    const jwt = new SignJWT(claims)
       .setSubject(sub)
       .setJti(jti)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .setIssuer(this.settings.issuer)
-      .setAudience(this.settings.audience)
-      .sign(await this.cryptoKey());
+      .setAudience(this.settings.audience);
+    if (type === 'refresh')
+      return jwt.setProtectedHeader({ alg: REFRESH_ALG, typ: 'JWT' }).sign(await this.keys.refreshKey());
+    const { kid, key } = await this.keys.signingKey();
+    return jwt.setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: 'at+jwt' }).sign(key);
   }
 
   /**
-   * Verifies signature (HS256 only), iss, aud, exp and type. With `allowExpired` an expired but
-   * authentic token is accepted (logout uses this to end the session it names).
+   * Verifies signature (the type's one algorithm; for access tokens a published `kid`), `typ`,
+   * iss, aud, exp and the claims. With `allowExpired` an expired but authentic token is accepted
+   * (logout uses this to end the session it names).
    */
   async verify(token: string, type: TokenType, options: { allowExpired?: boolean } = {}): Promise<TokenClaims> {
-    const key = await this.cryptoKey();
+    const checks = {
+      issuer: this.settings.issuer,
+      audience: this.settings.audience,
+      requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+    };
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key, {
-        algorithms: [ALG],
-        issuer: this.settings.issuer,
-        audience: this.settings.audience,
-        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
-      }));
+      ({ payload } =
+        type === 'access'
+          ? await jwtVerify(token, (header) => this.accessKey(header), {
+              ...checks,
+              algorithms: [ACCESS_TOKEN_ALG],
+              typ: 'at+jwt',
+            })
+          : await jwtVerify(token, await this.keys.refreshKey(), { ...checks, algorithms: [REFRESH_ALG] }));
     } catch (err) {
       // jose checks the signature, then presence, iss and aud, and only then exp: an expired
       // token's payload is authentic and already passed those checks.
       if (options.allowExpired && err instanceof joseErrors.JWTExpired && err.claim === 'exp') payload = err.payload;
-      else throw new TokenError(err instanceof joseErrors.JOSEError ? err.code : 'malformed');
+      else if (err instanceof TokenError) throw err;
+      else if (err instanceof joseErrors.JOSEError) throw new TokenError(err.code);
+      else if (err instanceof ServiceUnavailableError) throw err;
+      else throw new TokenError('malformed');
     }
-    if (payload.type !== type) throw new TokenError('wrong type');
+    if (type === 'refresh' ? payload.type !== 'refresh' : payload.type !== undefined)
+      throw new TokenError('wrong type');
     if (!isId(payload.sid) || !isId(payload.jti) || typeof payload.sub !== 'string') throw new TokenError('bad claims');
-    return payload as unknown as TokenClaims;
+    return { ...(payload as unknown as TokenClaims), type };
+  }
+
+  /** The published key a token's header names; refuses headers that try to bring their own key. */
+  private async accessKey(header: JWTHeaderParameters): Promise<CryptoKey> {
+    if (KEY_BEARING_HEADERS.some((name) => name in header)) throw new TokenError('key-bearing header');
+    if (header.alg !== ACCESS_TOKEN_ALG || typeof header.kid !== 'string') throw new TokenError('bad header');
+    const key = await this.keys.verificationKey(header.kid);
+    if (!key) throw new TokenError('unknown kid');
+    return key;
   }
 
   /**
-   * HMAC(key, sid ‖ jti) cut to 128 bits: the successor id of a rotated refresh token, reproducible without storing
+   * HMAC(refresh key, sid ‖ jti) cut to 128 bits: a rotated refresh token's successor id, reproducible without storing
    * it.
    */
   async deriveJti(sid: string, jti: string): Promise<string> {
-    const mac = await crypto.subtle.sign(
-      'HMAC',
-      await this.cryptoKey(),
-      new TextEncoder().encode(`rotate:${sid}:${jti}`),
-    );
+    const key = await this.keys.refreshKey();
+    const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`rotate:${sid}:${jti}`));
     return Buffer.from(mac.slice(0, 16)).toString('base64url');
   }
 }

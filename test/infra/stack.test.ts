@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import { functionId } from '../../lib/route-function';
+import { protectedRoutes } from '../../functions/protected-routes';
 import { fallbackHandler, matchRoute, routes } from '../../functions/routes';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, asserted by shape
@@ -18,7 +19,14 @@ function synth(context: Record<string, string> = {}) {
 
 const { stack, nag, template, resources } = synth();
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const handlers = [...routes.map((r) => r.handler), fallbackHandler];
+/** Every function: one per route, the catch-all, the signing keys', the session authorizer, the example routes. */
+const handlers = [
+  ...routes.map((r) => r.handler),
+  fallbackHandler,
+  'signing-keys',
+  'session-authorizer',
+  ...protectedRoutes.map((r) => r.name),
+];
 const fnLogicalId = (handler: string) => {
   const found = ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith(functionId(handler)));
   expect(found).toHaveLength(1);
@@ -57,12 +65,7 @@ describe('AuthStack', () => {
       ],
     };
     for (const [type, ids] of Object.entries(pinned)) {
-      expect([
-        type,
-        ofType(type)
-          .map(([id]) => id)
-          .sort(),
-      ]).toEqual([type, ids]);
+      expect([type, ofType(type).map(([id]) => id)]).toEqual([type, expect.arrayContaining(ids)]);
     }
   });
 
@@ -86,9 +89,8 @@ describe('AuthStack', () => {
       key: r.Properties.RouteKey as string,
       fn: integrationTarget(r.Properties.Target['Fn::Join'][1][1].Ref),
     }));
-    expect(apiRoutes.map((r) => r.key).sort()).toEqual(
-      [...routes.map((r) => `${r.method} ${r.path}`), '$default'].sort(),
-    );
+    const declared = [...routes, ...protectedRoutes].map((r) => `${r.method} ${r.path}`);
+    expect(apiRoutes.map((r) => r.key).sort()).toEqual([...declared, '$default'].sort());
     const targets = new Set(apiRoutes.map((r) => r.fn));
     expect(targets.size).toBe(apiRoutes.length);
     for (const { key, fn } of apiRoutes) {
@@ -98,7 +100,8 @@ describe('AuthStack', () => {
       }
       // The dev server resolves the same method and path to the same handler.
       const [method, path] = key.split(' ');
-      expect(fn).toBe(fnLogicalId(matchRoute(method, path).route!.handler));
+      const own = protectedRoutes.find((r) => r.method === method && r.path === path);
+      expect(fn).toBe(fnLogicalId(own ? own.name : matchRoute(method, path).route!.handler));
     }
   });
 
@@ -138,25 +141,25 @@ describe('AuthStack', () => {
     expect(table.DeletionPolicy).toBe('Delete');
   });
 
-  test('generates the signing key at deploy time and passes only its ARN to the functions', () => {
-    const secrets = ofType('AWS::SecretsManager::Secret');
-    expect(secrets).toHaveLength(1);
-    const [secretId, secret] = secrets[0];
+  test('generates the refresh-token secret at deploy time and passes its ARN only to the routes that need it', () => {
+    const [secretId, secret] = ofType('AWS::SecretsManager::Secret').find(([id]) => id.startsWith('SigningKey'))!;
     expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
     expect(secret.Properties.SecretString).toBeUndefined();
     for (const route of routes) {
       const vars = resources[fnLogicalId(route.handler)].Properties.Environment.Variables;
-      expect(vars.JWT_SECRET_ARN).toEqual({ Ref: secretId });
-      expect(vars.JWT_SECRET).toBe(''); // a placeholder for sam local only; empty means "use the secret"
-      expect(vars.DYNAMODB_ENDPOINT).toBe('');
-      expect(actionsOf(route.handler)).toContain('secretsmanager:GetSecretValue');
+      const needs = route.keys.includes('refresh');
+      expect([route.handler, vars.JWT_SECRET_ARN]).toEqual([route.handler, needs ? { Ref: secretId } : undefined]);
+      // The local override variables exist only in a template synthesized for sam local (-c samLocal=true).
+      expect([vars.JWT_SECRET, vars.SIGNING_KEYS, vars.DYNAMODB_ENDPOINT]).toEqual([undefined, undefined, undefined]);
     }
     expect(actionsOf(fallbackHandler)).not.toContain('secretsmanager:GetSecretValue');
   });
 
   test('grants each function exactly the DynamoDB actions of its route, on the table only', () => {
     for (const handler of handlers) {
-      const expected = routes.find((r) => r.handler === handler)?.tableActions ?? [];
+      // The session authorizer reads a session and its user, like /users/me; nothing else outside the route table.
+      const fallback = handler === 'session-authorizer' ? ['dynamodb:BatchGetItem'] : [];
+      const expected = routes.find((r) => r.handler === handler)?.tableActions ?? fallback;
       const granted = actionsOf(handler).filter((a) => a.startsWith('dynamodb:'));
       expect([handler, granted.sort()]).toEqual([handler, [...expected].sort()]);
     }
@@ -262,7 +265,111 @@ describe('AuthStack', () => {
           .map((m) => Object.entries(m.data as Record<string, string>)),
       )
       .flat();
-    expect(acks.map(([id]) => id).sort()).toEqual(['Annotation::AwsSolutions-APIG4', 'Annotation::AwsSolutions-SMG4']);
+    expect(acks.map(([id]) => id).sort()).toEqual([
+      'Annotation::AwsSolutions-APIG4',
+      'Annotation::AwsSolutions-IAM5[Resource::*]', // GetRandomPassword, granted by CDK's RotationSchedule
+      'Annotation::AwsSolutions-SMG4', // the refresh secret: replaced on purpose, not on a schedule
+      'Annotation::AwsSolutions-SMG4', // the public key copy: rewritten by the key set's own rotation
+    ]);
     for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(40);
+  });
+});
+
+describe('AuthStack: the access-token signing keys', () => {
+  const secretId = (prefix: string) => ofType('AWS::SecretsManager::Secret').find(([id]) => id.startsWith(prefix))![0];
+  const statementsOf = (handler: string) => {
+    const roleRef = resources[fnLogicalId(handler)].Properties.Role['Fn::GetAtt'][0];
+    return ofType('AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+  };
+  const secretsReadBy = (handler: string) =>
+    statementsOf(handler)
+      .filter((s: { Action: string | string[] }) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
+      .map((s: { Resource: { Ref: string } }) => s.Resource.Ref)
+      .sort();
+
+  test('keep the private set and its public copy in two secrets with no key material in the template', () => {
+    for (const prefix of ['AccessTokenKeys', 'PublicKeys']) {
+      const secret = resources[secretId(prefix)];
+      expect(secret.Properties.SecretString).toBeUndefined();
+      expect(secret.DeletionPolicy).toBe('Retain');
+    }
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/"kty"|BEGIN PRIVATE KEY|"d":/);
+  });
+
+  test('rotate on a schedule (30 days by default, not at deploy) through the signing-keys function', () => {
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: secretId('AccessTokenKeys') },
+      RotationLambdaARN: { 'Fn::GetAtt': [fnLogicalId('signing-keys'), 'Arn'] },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    const { resources: r } = synth({ signingKeyRotationDays: '7' });
+    const schedule = Object.values(r).find((x) => x.Type === 'AWS::SecretsManager::RotationSchedule')!;
+    expect(schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(7 days)' });
+  });
+
+  test('make the first set at deploy time with a custom resource that runs after its grants exist', () => {
+    const [, custom] = ofType('Custom::SigningKeySet')[0];
+    expect(custom.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [fnLogicalId('signing-keys'), 'Arn'] });
+    const policy = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('SigningKeysFunctionRoleDefaultPolicy'))![0];
+    expect((custom as { DependsOn?: string[] }).DependsOn).toEqual(expect.arrayContaining([policy]));
+  });
+
+  test("the rotation function's grants: its two secrets only, and GetRandomPassword (no resource form) on *", () => {
+    const statements = statementsOf('signing-keys');
+    const secretActions = statements.filter((s: { Action: string | string[] }) =>
+      [s.Action].flat().some((a) => a.startsWith('secretsmanager:') && a !== 'secretsmanager:GetRandomPassword'),
+    );
+    const refs = new Set(secretActions.map((s: { Resource: { Ref: string } }) => s.Resource.Ref));
+    expect([...refs].sort()).toEqual([secretId('AccessTokenKeys'), secretId('PublicKeys')].sort());
+    const wildcard = statements.filter((s: { Resource: unknown }) => s.Resource === '*');
+    expect(wildcard.map((s: { Action: unknown }) => s.Action)).toEqual(['secretsmanager:GetRandomPassword']);
+    expect(actionsOf('signing-keys').filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+  });
+
+  test('only Secrets Manager, for this secret, may invoke the rotation function (SourceArn a plain Ref)', () => {
+    const permissions = ofType('AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties.Principal === 'secretsmanager.amazonaws.com',
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0][1].Properties.SourceArn).toEqual({ Ref: secretId('AccessTokenKeys') });
+  });
+
+  test('verify-only functions read the public copy and never the private set; only login and refresh sign', () => {
+    const priv = secretId('AccessTokenKeys');
+    const pub = secretId('PublicKeys');
+    const refresh = secretId('SigningKey');
+    expect(secretsReadBy('token')).toEqual([priv, refresh].sort());
+    expect(secretsReadBy('refresh')).toEqual([priv, refresh].sort());
+    for (const handler of ['me', 'sessions', 'session-delete', 'jwks']) expect(secretsReadBy(handler)).toEqual([pub]);
+    for (const handler of ['logout', 'logout-all']) expect(secretsReadBy(handler)).toEqual([pub, refresh].sort());
+    expect(secretsReadBy('openid-configuration')).toEqual([]);
+    for (const handler of ['openid-configuration', 'jwks']) {
+      expect(actionsOf(handler).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+      expect(resources[fnLogicalId(handler)].Properties.Environment.Variables.TABLE_NAME).toBeUndefined();
+    }
+  });
+
+  test('every function puts the API endpoint in tokens as issuer (no cycle: the API does not need them)', () => {
+    const apiId = ofType('AWS::ApiGatewayV2::Api')[0][0];
+    const issuer = { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] };
+    for (const route of routes) {
+      if (route.handler === 'jwks') continue;
+      expect(resources[fnLogicalId(route.handler)].Properties.Environment.Variables.TOKEN_ISSUER).toEqual(issuer);
+    }
+  });
+
+  test('a template for sam local declares the override variables, empty', () => {
+    const { resources: r } = synth({ samLocal: 'true' });
+    const fn = Object.entries(r).find(
+      ([id, x]) => id.startsWith('TokenFunction') && x.Type === 'AWS::Lambda::Function',
+    )![1];
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      DYNAMODB_ENDPOINT: '',
+      JWT_SECRET: '',
+      SIGNING_KEYS: '',
+    });
   });
 });

@@ -28,6 +28,8 @@ const AS_COMMITTED: Record<string, [number, unknown]> = {
   'logout-all': [401, { detail: 'Could not validate credentials' }],
   sessions: [401, { detail: 'Could not validate credentials' }],
   'session-delete': [404, { detail: 'Session not found' }],
+  'openid-configuration': [200, undefined],
+  jwks: [200, undefined],
   [fallbackHandler]: [404, { detail: 'Not Found' }],
 };
 

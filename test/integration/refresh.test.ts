@@ -29,7 +29,7 @@ describe('POST /auth/refresh', () => {
     expect(Object.keys(reply.body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
     expect(reply.body).toMatchObject({ token_type: 'bearer', expires_in: 900 });
     const claims = claimsOf(reply.body.access_token);
-    expect(claims).toMatchObject({ sub: 'johndoe', type: 'access', sid: session.sid });
+    expect(claims).toMatchObject({ sub: 'johndoe', sid: session.sid, client_id: 'web' });
     expect(claims.jti).not.toBe(claimsOf(session.access).jti);
     expect((await me(reply.body.access_token)).status).toBe(200);
   });

@@ -27,11 +27,12 @@ describe('POST /auth/token', () => {
 
     const access = claimsOf(reply.body.access_token);
     const rt = claimsOf(refresh);
-    expect(access).toMatchObject({
-      sub: 'johndoe',
-      type: 'access',
-      iss: 'serverless-auth-api',
-      aud: 'serverless-auth-api',
+    // Access tokens are RFC 9068 JWTs (typ at+jwt, no `type` claim) issued by this server's URL.
+    expect(access).toMatchObject({ sub: 'johndoe', iss: app.url, aud: 'serverless-auth-api', client_id: 'web' });
+    expect(access.type).toBeUndefined();
+    expect(JSON.parse(Buffer.from(reply.body.access_token.split('.')[0], 'base64url').toString())).toMatchObject({
+      alg: 'RS256',
+      typ: 'at+jwt',
     });
     expect(access.exp - access.iat).toBe(900);
     expect(rt).toMatchObject({ sub: 'johndoe', type: 'refresh', sid: access.sid });

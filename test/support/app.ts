@@ -13,9 +13,10 @@ import { createDocumentClient, createDynamoClient } from '../../functions/store/
 import { DynamoStore } from '../../functions/store/dynamo-store';
 import { TABLE, sessionKey, userKey } from '../../functions/store/schema';
 import { seedDemoUsers } from '../../dev/demo-users';
-import { createLocalServer, loadHandlers } from '../../dev/server';
+import { type LambdaHandler, createLocalServer, loadHandlers } from '../../dev/server';
 import { ensureTable } from '../../dev/table';
 import { FaultProxy } from './fault-proxy';
+import { testKeySet } from './keys';
 
 export const TEST_SECRET = 'test-signing-key-0123456789abcdef-0123456789';
 
@@ -57,6 +58,7 @@ export async function startApp(
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: proxied,
     JWT_SECRET: TEST_SECRET,
+    SIGNING_KEYS: JSON.stringify(await testKeySet()),
     COOKIE_SECURE: 'false',
     BCRYPT_COST: '4',
     DYNAMODB_MAX_ATTEMPTS: '2',
@@ -77,12 +79,14 @@ export async function startApp(
   const store = new DynamoStore(db, tableName);
   await seedDemoUsers(store, 4);
 
-  const server: Server = createLocalServer(
-    await loadHandlers(),
-    (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
-  );
+  // Listening first, so that the issuer can be the server's URL (as `npm start` makes it) before the
+  // handlers read their configuration. Handlers load once per test file: the first app's issuer stays.
+  const handlers: Record<string, LambdaHandler> = {};
+  const server: Server = createLocalServer(handlers, (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  process.env.TOKEN_ISSUER = env.TOKEN_ISSUER ?? process.env.TOKEN_ISSUER ?? url;
+  Object.assign(handlers, await loadHandlers());
   let userCount = 0;
 
   return {

@@ -1,4 +1,7 @@
-import { SignJWT, decodeJwt } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import { SignJWT, decodeJwt, importJWK } from 'jose';
+import { keyOf } from '../../functions/core/keys';
+import { attackerKeySet, testKeySet } from './keys';
 import { TEST_SECRET } from './app';
 
 export interface Reply {
@@ -58,30 +61,54 @@ export async function login(base: string, username = 'johndoe', password = 'secr
   return { reply, access: reply.body.access_token, refresh, sid: String(decodeJwt(refresh).sid) };
 }
 
-/** Signs arbitrary claims, by default with the test key and every claim of a valid token. */
+/** The issuer of the app under test (startApp sets it: the server's URL, as the dev server does). */
+const issuer = () => process.env.TOKEN_ISSUER ?? 'serverless-auth-api';
+
+/**
+ * Signs arbitrary claims as a token of ours would be, by default with every claim of a valid one.
+ * `type: 'access'` makes an access token (RS256 under the app's current `kid`, `typ: at+jwt`, no
+ * `type` claim): with `key`, signed by an attacker's RSA key instead; with an HMAC `alg`, signed
+ * with the published public key as the HMAC secret (the RS/HS confusion attack). Anything else is
+ * a refresh-style HS256 token under `key` (default: the app's refresh secret).
+ */
 export async function forge(
   claims: Record<string, unknown>,
   options: { key?: string; alg?: string; iat?: number; exp?: number } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const payload = {
-    iss: 'serverless-auth-api',
+    iss: issuer(),
     aud: 'serverless-auth-api',
     iat: options.iat ?? now,
     exp: options.exp ?? now + 600,
     ...claims,
   };
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(options.key ?? TEST_SECRET));
+  if (claims.type !== 'access') {
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
+      .sign(new TextEncoder().encode(options.key ?? TEST_SECRET));
+  }
+  const { type: _type, ...accessClaims } = payload as Record<string, unknown>;
+  const { kid, jwk } = keyOf(await testKeySet(), 'current');
+  const alg = options.alg ?? 'RS256';
+  if (alg.startsWith('HS')) {
+    const pem = createPublicKey({ key: { kty: 'RSA', n: String(jwk.n), e: String(jwk.e) }, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    return new SignJWT(accessClaims)
+      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
+      .sign(new TextEncoder().encode(pem));
+  }
+  const signer = options.key ? keyOf(await attackerKeySet(), 'current').jwk : jwk;
+  return new SignJWT(accessClaims).setProtectedHeader({ alg, kid, typ: 'at+jwt' }).sign(await importJWK(signer, alg));
 }
 
 /** An unsigned token (`alg: none`) carrying the given claims. */
 export function unsigned(claims: Record<string, unknown>): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const payload = { iss: 'serverless-auth-api', aud: 'serverless-auth-api', iat: now, exp: now + 600, ...claims };
-  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc(payload)}.`;
+  const payload = { iss: issuer(), aud: 'serverless-auth-api', iat: now, exp: now + 600, ...claims };
+  return `${enc({ alg: 'none', typ: claims.type === 'access' ? 'at+jwt' : 'JWT' })}.${enc(payload)}.`;
 }
 
 /** The token with its payload replaced and the original signature kept. */

@@ -3,10 +3,10 @@ import { DomainError } from '../../functions/core/errors';
 import { errorResponse } from '../../functions/http/errors';
 import { PasswordChecker, hashPassword } from '../../functions/core/passwords';
 import { TokenService } from '../../functions/core/tokens';
+import { testTokenKeys } from '../support/keys';
 import { MemoryStore } from '../support/memory-store';
 
-const KEY = new TextEncoder().encode('unit-test-key-unit-test-key-unit-test-key');
-const settings = { issuer: 'i', audience: 'a', accessTokenTtl: 900, refreshTokenTtl: 604800 };
+const settings = { issuer: 'i', audience: 'a', accessTokenTtl: 900, refreshTokenTtl: 604800, defaultClientId: 'web' };
 const authSettings = {
   ...settings,
   sessionMaxSeconds: 2592000,
@@ -17,7 +17,7 @@ const meta = { sourceIp: '198.51.100.7', userAgent: 'jest' };
 
 async function setup() {
   const store = new MemoryStore();
-  const tokens = new TokenService(async () => KEY, settings);
+  const tokens = new TokenService(await testTokenKeys(), settings);
   const events: { event: AuditEvent; fields: Record<string, unknown> }[] = [];
   let clock = Date.now();
   const auth = new AuthService(

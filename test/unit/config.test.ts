@@ -26,8 +26,16 @@ describe('loadConfig', () => {
     [{ ...base, COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'false' }, /needs COOKIE_SECURE=true/],
     [{ ...base, COOKIE_PATH: 'auth' }, /COOKIE_PATH/],
     [{ ...base, ALLOWED_ORIGINS: 'https://ok.example, not a url' }, /ALLOWED_ORIGINS/],
+    [{ ...base, JWT_SECRET_ARN: 'arn:secret' }, /JWT_SECRET must not be set in a deployed function/],
+    [{ TABLE_NAME: 't', PUBLIC_KEYS_ARN: 'arn', SIGNING_KEYS: '{}' }, /SIGNING_KEYS must not be set/],
+    [{ TABLE_NAME: 't', SIGNING_KEYS_ARN: 'arn', DYNAMODB_ENDPOINT: 'http://x' }, /DYNAMODB_ENDPOINT must not be set/],
   ])('fails at init with a message naming the variable (%#)', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  test('lets sam local invoke (AWS_SAM_LOCAL=true) override the deployed keys and store', () => {
+    const env = { ...base, JWT_SECRET_ARN: 'arn', DYNAMODB_ENDPOINT: 'http://x', AWS_SAM_LOCAL: 'true' };
+    expect(loadConfig(env).jwtSecret).toBe(base.JWT_SECRET);
   });
 
   test('reads overrides and a comma-separated origin list', () => {

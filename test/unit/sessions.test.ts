@@ -3,10 +3,10 @@ import { DomainError } from '../../functions/core/errors';
 import { PasswordChecker, hashPassword } from '../../functions/core/passwords';
 import { SessionService } from '../../functions/core/sessions';
 import { TokenService } from '../../functions/core/tokens';
+import { testTokenKeys } from '../support/keys';
 import { MemoryStore } from '../support/memory-store';
 
-const KEY = new TextEncoder().encode('unit-test-key-unit-test-key-unit-test-key');
-const settings = { issuer: 'i', audience: 'a', accessTokenTtl: 900, refreshTokenTtl: 604800 };
+const settings = { issuer: 'i', audience: 'a', accessTokenTtl: 900, refreshTokenTtl: 604800, defaultClientId: 'web' };
 const lockout = { maxFailures: 5, baseLockSeconds: 1, maxLockSeconds: 900, windowSeconds: 900, ipMaxFailures: 100 };
 const meta = { sourceIp: '198.51.100.9', userAgent: 'jest' };
 
@@ -16,7 +16,7 @@ async function setup() {
   const now = () => clock;
   const events: { event: string; fields: Record<string, unknown> }[] = [];
   const audit: Audit = (event, fields) => events.push({ event, fields: { ...fields } });
-  const tokens = new TokenService(async () => KEY, settings);
+  const tokens = new TokenService(await testTokenKeys(), settings);
   const authSettings = { ...settings, sessionMaxSeconds: 2592000, refreshReuseGraceSeconds: 10, lockout };
   const auth = new AuthService(store, tokens, new PasswordChecker(4), authSettings, audit, now);
   const cleanupErrors: unknown[] = [];

@@ -1,0 +1,26 @@
+/**
+ * `npm run sam:env`: the variables `sam local invoke --env-vars` needs, with fresh local-only keys,
+ * written to .sam-local/ (ignored by git; nothing of it is ever deployed): env.json for SAM, and
+ * env.sh to start the dev server on the same keys, table and issuer.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { newKeySet } from '../functions/core/keys';
+
+const dir = '.sam-local';
+const storePort = process.env.STORE_PORT || '8002';
+const issuer = `http://127.0.0.1:${process.env.PORT || '8000'}`;
+const shared = {
+  TABLE_NAME: 'auth-local',
+  JWT_SECRET: randomBytes(32).toString('base64url'),
+  SIGNING_KEYS: JSON.stringify(await newKeySet(Date.now())),
+  // SAM blanks the template's intrinsic values (the API endpoint among them): the issuer is set here.
+  TOKEN_ISSUER: issuer,
+};
+mkdirSync(dir, { recursive: true });
+const sam = { ...shared, DYNAMODB_ENDPOINT: `http://host.docker.internal:${storePort}`, AWS_SAM_LOCAL: 'true' };
+writeFileSync(`${dir}/env.json`, `${JSON.stringify({ Parameters: sam }, null, 2)}\n`, { mode: 0o600 });
+const local = { ...shared, DYNAMODB_ENDPOINT: `http://127.0.0.1:${storePort}` };
+const sh = Object.entries(local).map(([k, v]) => `export ${k}='${v}'`);
+writeFileSync(`${dir}/env.sh`, `${sh.join('\n')}\n`, { mode: 0o600 });
+console.log(`wrote ${dir}/env.json (sam local invoke --env-vars) and ${dir}/env.sh (. ${dir}/env.sh && npm start)`);

@@ -1,0 +1,95 @@
+import { JwtRsaVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { SignJWT, importJWK } from 'jose';
+import { keyOf } from '../../functions/core/keys';
+import { startApp, type TestApp } from '../support/app';
+import { attackerKeySet } from '../support/keys';
+import { claimsOf, login, request } from '../support/http';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startApp();
+});
+afterAll(() => app.close());
+
+const header = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
+
+describe('discovery and keys', () => {
+  test('GET /.well-known/openid-configuration names this server as issuer and its JWKS, cacheable 5 min', async () => {
+    const reply = await request(`${app.url}/.well-known/openid-configuration`, 'GET');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({
+      issuer: app.url,
+      jwks_uri: `${app.url}/.well-known/jwks.json`,
+      response_types_supported: ['token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      token_endpoint_auth_methods_supported: ['none'],
+    });
+    expect(reply.headers.get('cache-control')).toBe('public, max-age=300');
+  });
+
+  test('GET /.well-known/jwks.json publishes the previous, current and next public keys, nothing private', async () => {
+    const reply = await request(`${app.url}/.well-known/jwks.json`, 'GET');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(reply.body.keys).toHaveLength(3);
+    for (const key of reply.body.keys) {
+      expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+      expect(key).toMatchObject({ kty: 'RSA', use: 'sig', alg: 'RS256' });
+    }
+    const { access } = await login(app.url);
+    expect(reply.body.keys.map((k: { kid: string }) => k.kid)).toContain(header(access).kid);
+  });
+
+  test('access tokens are RS256 with kid and typ at+jwt, and carry iss, aud, sub, sid, jti and client_id', async () => {
+    const { access, sid } = await login(app.url);
+    expect(header(access)).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
+    expect(claimsOf(access)).toMatchObject({
+      iss: app.url,
+      aud: 'serverless-auth-api',
+      sub: 'johndoe',
+      sid,
+      client_id: 'web',
+    });
+    expect(claimsOf(access).type).toBeUndefined();
+  });
+});
+
+describe("AWS's aws-jwt-verify verifies our access tokens from the discovery document alone", () => {
+  // aws-jwt-verify fetches over https only; its public SimpleJwksCache API takes a fetcher, here a plain-http one.
+  const fetcher = { fetch: async (uri: string) => (await fetch(uri)).arrayBuffer() };
+  let discovery: { issuer: string; jwks_uri: string };
+  const verifier = (over: { issuer?: string; audience?: string } = {}) =>
+    JwtRsaVerifier.create(
+      {
+        issuer: over.issuer ?? discovery.issuer,
+        audience: over.audience ?? 'serverless-auth-api',
+        jwksUri: discovery.jwks_uri,
+      },
+      { jwksCache: new SimpleJwksCache({ fetcher }) },
+    );
+  beforeAll(async () => {
+    discovery = (await request(`${app.url}/.well-known/openid-configuration`, 'GET')).body;
+  });
+
+  test('accepts a genuine access token', async () => {
+    const { access } = await login(app.url);
+    await expect(verifier().verify(access)).resolves.toMatchObject({ sub: 'johndoe', iss: discovery.issuer });
+  });
+
+  test('rejects a wrong signature, issuer, audience or kid', async () => {
+    const { access } = await login(app.url);
+    const [h, p, s] = access.split('.');
+    const flipped = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
+    await expect(verifier().verify(flipped)).rejects.toThrow();
+    await expect(verifier({ issuer: 'https://someone-else.example' }).verify(access)).rejects.toThrow();
+    await expect(verifier({ audience: 'another-api' }).verify(access)).rejects.toThrow();
+
+    const attacker = keyOf(await attackerKeySet(), 'current');
+    const foreign = await new SignJWT(claimsOf(access))
+      .setProtectedHeader({ alg: 'RS256', kid: attacker.kid, typ: 'at+jwt' })
+      .sign(await importJWK(attacker.jwk, 'RS256'));
+    await expect(verifier().verify(foreign)).rejects.toThrow();
+  });
+});
