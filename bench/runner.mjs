@@ -4,6 +4,7 @@
 //
 //   node bench/runner.mjs cold <bundle.js> <route> <plan.json>   -> prints "done <status>" after the first invocation
 //   node bench/runner.mjs warm <bundle.js> <route> <plan.json>   -> prints one JSON line of measurements
+//   node bench/runner.mjs cold-essential <bundle.js> <route> <plan.json>   -> the essential bundle's first run
 import { createRequire } from 'node:module';
 import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
@@ -58,9 +59,21 @@ const loginEvent = (username, password, ip) =>
     ip,
   });
 
+if (mode === 'cold-essential') {
+  const { handler } = require(bundlePath);
+  await handler(plan);
+  process.stdout.write('done 200\n');
+  process.exit(0);
+}
+
+const discoveryEvent = () => event('GET', '/.well-known/openid-configuration');
+const jwksEvent = () => event('GET', '/.well-known/jwks.json');
+
 if (mode === 'cold') {
   const { handler } = require(bundlePath);
   const first = {
+    discovery: discoveryEvent,
+    jwks: jwksEvent,
     token: () => loginEvent(plan.username, plan.password),
     refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${plan.refreshTokens[0]}`] }),
     logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[0]}`] }),
@@ -173,6 +186,9 @@ const essential = {
     await verifyAccess(plan.accessToken);
     await batchGet([sessionKey(plan.essentialSid), userKey]);
   },
+  // Serving a fixed document has no essential work beyond the invocation itself.
+  async discovery() {},
+  async jwks() {},
 }[route];
 
 let refreshCookie = plan.refreshTokens[0];
@@ -182,6 +198,8 @@ const nextEvent = {
   refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${refreshCookie}`] }),
   logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[logoutIndex++]}`] }),
   me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
+  discovery: discoveryEvent,
+  jwks: jwksEvent,
 }[route];
 
 async function invoke() {

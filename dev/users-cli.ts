@@ -11,7 +11,8 @@ const USAGE = `usage: npm run users -- <command> [options]
 
   add <username> [--email E] [--full-name N] [--disabled] [--force]
                      password from a no-echo prompt, or the first line of stdin
-                     (--force overwrites an existing user and ends their sessions)
+                     (--force replaces an existing user's password and ends their sessions;
+                      email, full name and disabled are kept unless given)
   disable <username>  refuse logins and end every session of the user
   enable <username>   allow logins again (old sessions stay ended)
   remove <username>   delete the user (their sessions end with them)

@@ -14,6 +14,14 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     if (!/^\d+$/.test(v)) throw new Error(`context ${key} must be a whole number, got "${v}"`);
     return Number(v);
   };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+    const v = ctx(key);
+    if (v !== undefined && !allowed.includes(v as T)) {
+      throw new Error(`context ${key} must be one of ${allowed.join(', ')}, got "${v}"`);
+    }
+    return v as T | undefined;
+  };
+  const bool = (key: string) => oneOf(key, ['true', 'false'] as const);
   const rate = num('throttleRateLimit');
   const burst = num('throttleBurstLimit');
   return {
@@ -26,21 +34,21 @@ export function stackPropsFromContext(app: App): AuthStackProps {
       .map((o) => o.trim())
       .filter(Boolean),
     cookiePath: ctx('cookiePath'),
-    cookieSameSite: ctx('cookieSameSite') as AuthStackProps['cookieSameSite'],
-    cookieSecure: ctx('cookieSecure') === undefined ? undefined : ctx('cookieSecure') === 'true',
+    cookieSameSite: oneOf('cookieSameSite', ['Lax', 'Strict', 'None'] as const),
+    cookieSecure: bool('cookieSecure') === undefined ? undefined : bool('cookieSecure') === 'true',
     bcryptCost: num('bcryptCost'),
     loginMaxFailures: num('loginMaxFailures'),
     loginLockBaseSeconds: num('loginLockBaseSeconds'),
     loginLockMaxSeconds: num('loginLockMaxSeconds'),
     loginFailureWindowSeconds: num('loginFailureWindowSeconds'),
     loginIpMaxFailures: num('loginIpMaxFailures'),
-    logLevel: ctx('logLevel') as AuthStackProps['logLevel'],
+    logLevel: oneOf('logLevel', ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const),
     throttle:
       rate !== undefined || burst !== undefined ? { rateLimit: rate ?? 100, burstLimit: burst ?? 200 } : undefined,
-    removalPolicy: ctx('destroyOnRemoval') === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    removalPolicy: bool('destroyOnRemoval') === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     signingKeyRotationDays: num('signingKeyRotationDays'),
     defaultClientId: ctx('defaultClientId'),
-    samLocal: ctx('samLocal') === 'true',
+    samLocal: bool('samLocal') === 'true',
   };
 }
 

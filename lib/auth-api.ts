@@ -19,6 +19,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { audienceFrom, loadConfig } from '../functions/core/config';
+import { ConfigError } from '../functions/core/errors';
 import { type KeyAccess, type ProtectedRoute, type Route, fallbackHandler, routes } from '../functions/routes';
 import { TABLE } from '../functions/store/schema';
 import { RouteFunction, functionId } from './route-function';
@@ -77,6 +78,23 @@ const SIZING: Record<string, { memorySize: number; timeoutSeconds: number }> = {
   'signing-keys': { memorySize: 1024, timeoutSeconds: 60 },
 };
 const DEFAULT_SIZING = { memorySize: 512, timeoutSeconds: 10 };
+/** The AuthApi setting (prop and CDK context key) behind each environment variable the functions validate. */
+const SETTING_OF: Record<string, string> = {
+  ACCESS_TOKEN_TTL_SECONDS: 'accessTokenTtlSeconds',
+  REFRESH_TOKEN_TTL_SECONDS: 'refreshTokenTtlSeconds',
+  SESSION_MAX_SECONDS: 'sessionMaxSeconds',
+  REFRESH_REUSE_GRACE_SECONDS: 'refreshReuseGraceSeconds',
+  ALLOWED_ORIGINS: 'allowedOrigins',
+  COOKIE_PATH: 'cookiePath',
+  COOKIE_SAMESITE: 'cookieSameSite',
+  COOKIE_SECURE: 'cookieSecure',
+  BCRYPT_COST: 'bcryptCost',
+  LOGIN_MAX_FAILURES: 'loginMaxFailures',
+  LOGIN_LOCK_BASE_SECONDS: 'loginLockBaseSeconds',
+  LOGIN_LOCK_MAX_SECONDS: 'loginLockMaxSeconds',
+  LOGIN_FAILURE_WINDOW_SECONDS: 'loginFailureWindowSeconds',
+  LOGIN_IP_MAX_FAILURES: 'loginIpMaxFailures',
+};
 const COMMON_ENVIRONMENT = { POWERTOOLS_SERVICE_NAME: 'auth-api', NODE_OPTIONS: '--enable-source-maps' };
 
 /**
@@ -428,8 +446,15 @@ export class AuthApi extends Construct {
       DYNAMODB_CONNECT_TIMEOUT_MS: '500',
       DYNAMODB_REQUEST_TIMEOUT_MS: '1000',
     };
-    // The handlers validate this at init; doing it at synth too turns a typo into a failed synth, not a failed deploy.
-    loadConfig({ ...environment, TABLE_NAME: 'synth-check', JWT_SECRET_ARN: 'synth-check', TOKEN_ISSUER: 'x' });
+    // The handlers validate this at init; doing it at synth too turns a typo into a failed synth, not
+    // a failed deploy. The message names the setting as the user wrote it (prop and context key alike).
+    try {
+      loadConfig({ ...environment, TABLE_NAME: 'synth-check', JWT_SECRET_ARN: 'synth-check', TOKEN_ISSUER: 'x' });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const message = Object.entries(SETTING_OF).reduce((m, [env, key]) => m.replaceAll(env, key), err.message);
+      throw new Error(message.replace(/^Configuration error: /, ''));
+    }
     return environment;
   }
 }

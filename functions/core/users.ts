@@ -53,7 +53,8 @@ export class UserAdmin {
   }
 
   /**
-   * Adds the user, or with `overwrite` replaces an existing one and ends all of its sessions.
+   * Adds the user, or with `overwrite` replaces an existing one's password and ends all of its
+   * sessions; what is not given (email, full name, disabled) is kept from the existing user.
    * Returns how many session items were tidied away.
    */
   async add(user: NewUser, { overwrite }: { overwrite: boolean }): Promise<{ sessionsEnded: number }> {
@@ -61,12 +62,13 @@ export class UserAdmin {
     const problem = this.passwords.problem(user.password);
     if (problem) throw new DomainError('invalid_password', problem);
     const now = this.now();
+    const existing = overwrite ? await this.store.getUser(username) : undefined;
     const record: UserRecord = {
       username,
       passwordHash: await this.passwords.hash(user.password),
-      email: user.email,
-      fullName: user.fullName,
-      disabled: user.disabled === true,
+      email: user.email ?? existing?.email,
+      fullName: user.fullName ?? existing?.fullName,
+      disabled: user.disabled ?? existing?.disabled ?? false,
       createdAt: now,
       // Overwriting a user ends every session the old one had.
       sessionsValidAfter: now,

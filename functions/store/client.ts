@@ -3,6 +3,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 type Env = Record<string, string | undefined>;
 
+/** The region every local tool uses against DYNAMODB_ENDPOINT, whatever AWS_REGION says. */
+export const LOCAL_REGION = 'us-east-1';
+
 /**
  * Builds the DynamoDB client. Timeouts and retries are bounded so a store outage turns into a 503
  * well within the Lambda timeout instead of a hung invocation. With DYNAMODB_ENDPOINT (dynalite,
@@ -16,7 +19,10 @@ export function createDynamoClient(env: Env = process.env): DynamoDBClient {
     ...(endpoint
       ? {
           endpoint,
-          region: env.AWS_REGION || 'us-east-1',
+          // Pinned: DynamoDB Local keeps one database per region (unless started with -sharedDb), and
+          // `sam local invoke` cannot set AWS_REGION (Lambda reserves it), so a function would
+          // otherwise look for the table in the region of the caller's AWS profile.
+          region: LOCAL_REGION,
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         }
       : {}),

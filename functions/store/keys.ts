@@ -84,21 +84,27 @@ export function tokenKeys(sources: KeySources, { now = Date.now, read = readSecr
     if (sources.publicKeysArn) keys = parseJwks(await read(sources.publicKeysArn));
     else keys = publicJwks(await privateSet.get()).keys;
     if (!keys) throw unavailable('public key set missing or invalid');
-    const imported = await Promise.all(
-      keys.map(async (k) => [k.kid, (await importJWK(k, ACCESS_TOKEN_ALG)) as CryptoKey] as const),
-    );
-    return new Map(imported);
+    // Each key is imported when a token first names it (most tokens name the current key): a cold
+    // start imports one key, not three.
+    const imported = new Map<string, Promise<CryptoKey>>();
+    const byKid = new Map(keys.map((k) => [k.kid, k]));
+    return (kid: string): Promise<CryptoKey> | undefined => {
+      const jwk = byKid.get(kid);
+      if (!jwk) return undefined;
+      if (!imported.has(kid)) imported.set(kid, importJWK(jwk, ACCESS_TOKEN_ALG) as Promise<CryptoKey>);
+      return imported.get(kid);
+    };
   }, now);
 
   return {
     refreshKey: () => refresh.get(),
     signingKey: () => signing.get(),
     async verificationKey(kid) {
-      const key = (await published.get()).get(kid);
+      const key = (await published.get())(kid);
       if (key || !published.expire(UNKNOWN_KID_REFETCH_MS)) return key;
       // A kid we do not know yet may be a key published since we last looked.
       if (!sources.publicKeysArn) privateSet.expire(0);
-      return (await published.get()).get(kid);
+      return (await published.get())(kid);
     },
   };
 }

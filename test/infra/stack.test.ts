@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
@@ -231,9 +235,26 @@ describe('AuthStack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
   });
 
-  test('refuses a bad configuration at synth with the variable named', () => {
-    expect(() => synth({ cookieSameSite: 'lax' })).toThrow(/COOKIE_SAMESITE/);
+  test('refuses a bad configuration at synth, naming the context key the user typed', () => {
+    expect(() => synth({ cookieSameSite: 'lax' })).toThrow(/context cookieSameSite must be one of Lax, Strict, None/);
     expect(() => synth({ bcryptCost: 'ten' })).toThrow(/bcryptCost must be a whole number/);
+    expect(() => synth({ bcryptCost: '40' })).toThrow(/bcryptCost must be between 4 and 15, got 40/);
+    expect(() => synth({ loginMaxFailures: '0' })).toThrow(/^loginMaxFailures must be between/);
+    expect(() => synth({ allowedOrigins: 'not-a-url' })).toThrow(/allowedOrigins entries must look like/);
+    expect(() => synth({ logLevel: 'LOUD' })).toThrow(/context logLevel must be one of/);
+  });
+
+  test('npx cdk synth prints a bad setting as one line naming the key, with no stack trace', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ cookieSameSite: 'Bogus' }),
+        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'cdk-')),
+      },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe('error: context cookieSameSite must be one of Lax, Strict, None, got "Bogus"');
   });
 
   test('outputs the API URL and the table name', () => {

@@ -84,3 +84,22 @@ describe('dev server', () => {
     expect(JSON.stringify(reply.body)).not.toMatch(/at .*\.(ts|js):\d+/);
   });
 });
+
+describe('npm start', () => {
+  test('names DYNAMODB_ENDPOINT when the store it points at is not running', async () => {
+    const { execFile } = await import('node:child_process');
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const env = {
+        PATH: process.env.PATH,
+        DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+        PORT: '0',
+        DYNAMODB_MAX_ATTEMPTS: '1',
+      };
+      execFile(process.execPath, ['--import', 'tsx', 'bin/local.ts'], { env, timeout: 60_000 }, (err, _out, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/DYNAMODB_ENDPOINT=http:\/\/127\.0\.0\.1:9: is it running\? `unset DYNAMODB_ENDPOINT`/);
+  });
+});

@@ -64,6 +64,26 @@ describe('UserAdmin', () => {
     expect([...store.sessions.keys()]).toEqual(['s3']);
   });
 
+  test('overwriting keeps the email, full name and disabled flag it is not given', async () => {
+    const { store, admin } = setup();
+    await admin.add(
+      { username: 'ann', password: 'pw', email: 'a@example.com', fullName: 'Ann', disabled: true },
+      { overwrite: false },
+    );
+    await admin.add({ username: 'ann', password: 'new' }, { overwrite: true });
+    expect(store.users.get('ann')).toMatchObject({
+      passwordHash: 'hash:new',
+      email: 'a@example.com',
+      fullName: 'Ann',
+      disabled: true,
+    });
+    await admin.add(
+      { username: 'ann', password: 'new2', email: 'b@example.com', disabled: false },
+      { overwrite: true },
+    );
+    expect(store.users.get('ann')).toMatchObject({ email: 'b@example.com', fullName: 'Ann', disabled: false });
+  });
+
   test('refuses a bad username or password before hashing anything', async () => {
     const { admin, hashed } = setup();
     expect(await code(admin.add({ username: 'x'.repeat(129), password: 'pw' }, { overwrite: false }))).toMatch(

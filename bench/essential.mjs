@@ -1,0 +1,71 @@
+// The essential bundle of a route (built by bench/bench.ts with esbuild, bundled like the deployed
+// functions): the same SDK client, jose and bcryptjs, and that route's own store and key work, none
+// of our code. Its cold start is the floor the mandated libraries allow; the deployed bundle's cold
+// start is reported as a ratio to it. BENCH_ROUTE is replaced at build time, so each bundle keeps
+// only its route's branch.
+import {
+  BatchGetItemCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import bcrypt from 'bcryptjs';
+import { SignJWT, importJWK, jwtVerify } from 'jose';
+
+const ROUTE = process.env.BENCH_ROUTE;
+
+export async function handler(plan) {
+  const db = new DynamoDBClient({
+    endpoint: plan.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const T = plan.tableName;
+  const S = (v) => ({ S: v });
+  const userKey = { pk: S(`USER#${plan.username}`), sk: S('PROFILE') };
+  const sessionKey = (sid) => ({ pk: S(`SESSION#${sid}`), sk: S('SESSION') });
+  const hmac = new TextEncoder().encode(plan.secret);
+  const current = JSON.parse(plan.signingKeys).keys.find((k) => k.label === 'current');
+  const checks = { issuer: plan.issuer, audience: plan.audience };
+  const sid = plan.essentialSid;
+  const signBoth = async () => {
+    const access = new SignJWT({ sid, client_id: 'web' }).setIssuedAt().setExpirationTime('15m');
+    const refresh = new SignJWT({ sid, type: 'refresh' }).setIssuedAt().setExpirationTime('7d');
+    await Promise.all([
+      access
+        .setProtectedHeader({ alg: 'RS256', kid: current.kid, typ: 'at+jwt' })
+        .sign(await importJWK(current.jwk, 'RS256')),
+      refresh.setProtectedHeader({ alg: 'HS256' }).sign(hmac),
+    ]);
+  };
+  if (ROUTE === 'token') {
+    const out = await db.send(
+      new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [userKey], ConsistentRead: true } } }),
+    );
+    await bcrypt.compare(plan.password, out.Responses[T][0].passwordHash.S);
+    await db.send(new PutItemCommand({ TableName: T, Item: { ...sessionKey(`e-${Date.now()}`), username: S('x') } }));
+    await signBoth();
+  } else if (ROUTE === 'refresh') {
+    await jwtVerify(plan.essentialRefresh, hmac, { algorithms: ['HS256'], ...checks });
+    await db.send(
+      new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [sessionKey(sid), userKey], ConsistentRead: true } } }),
+    );
+    const update = { TableName: T, Key: sessionKey(sid), UpdateExpression: 'SET lastUsedAt = :t' };
+    await db.send(new UpdateItemCommand({ ...update, ExpressionAttributeValues: { ':t': { N: String(Date.now()) } } }));
+    await signBoth();
+  } else if (ROUTE === 'logout') {
+    await jwtVerify(plan.essentialRefresh, hmac, { algorithms: ['HS256'], ...checks });
+    await db.send(new DeleteItemCommand({ TableName: T, Key: sessionKey(`gone-${Date.now()}`) }));
+  } else if (ROUTE === 'me') {
+    const key = await importJWK({ kty: 'RSA', n: current.jwk.n, e: current.jwk.e }, 'RS256');
+    await jwtVerify(plan.accessToken, key, { algorithms: ['RS256'], ...checks });
+    await db.send(
+      new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [sessionKey(sid), userKey], ConsistentRead: true } } }),
+    );
+  } else {
+    // The discovery routes: a JSON document, no store, no private key.
+    JSON.stringify({ keys: [{ kty: 'RSA', n: current.jwk.n, e: current.jwk.e, kid: current.kid }] });
+  }
+  db.destroy();
+}
