@@ -25,7 +25,7 @@ export type AuditEvent =
 /** One structured audit line; implementations never receive a token or password (they are not passed). */
 export type Audit = (
   event: AuditEvent,
-  fields: { username?: string; sid?: string; reason?: string; revoked?: number } & RequestMeta,
+  fields: { username?: string; username_hash?: string; sid?: string; reason?: string; revoked?: number } & RequestMeta,
 ) => void;
 
 /** Tokens handed to the client, with the refresh token's lifetime left (the cookie's Max-Age). */
@@ -71,8 +71,11 @@ export class AuthService {
     const ip = meta.sourceIp ?? 'unknown';
     const state = await this.store.getLoginState(username, ip);
     const wait = retryAfterSeconds(this.settings.lockout, state.userThrottle, state.ipThrottle, nowMs);
+    // People type passwords into the username field: a name that is no user is logged as a keyed
+    // hash (the same text always gives the same hash, so repeated attempts still correlate).
+    const who = state.user ? { username } : { username_hash: await this.tokens.keyedHash(`username:${username}`) };
     if (wait > 0) {
-      this.audit('login_locked', { username, ...meta });
+      this.audit('login_locked', { ...who, ...meta });
       throw new DomainError('login_locked', 'Too many failed login attempts', wait);
     }
 
@@ -80,7 +83,7 @@ export class AuthService {
     const matches = await this.passwords.check(password, user?.passwordHash);
     if (!user || !matches || user.disabled) {
       this.audit('login_failed', {
-        username,
+        ...who,
         reason: !user ? 'unknown_user' : user.disabled && matches ? 'disabled' : 'bad_password',
         ...meta,
       });
@@ -138,15 +141,13 @@ export class AuthService {
     }
 
     const s = session!;
-    const grace = secondsMs(this.settings.refreshReuseGraceSeconds);
-    if (grace > 0 && claims.jti === s.prevJti && s.rotatedAt !== undefined && nowMs - s.rotatedAt <= grace) {
+    if (this.justReplaced(s, claims.jti, nowMs)) {
       // A retry or a second tab: the successor, re-made byte for byte from what the item keeps.
       this.audit('refresh', { username: claims.sub, sid: claims.sid, reason: 'grace_retry', ...meta });
-      return this.issue(s, { refreshJti: s.jti, refreshIssuedAt: s.rotatedAt, now: nowMs });
+      return this.issue(s, { refreshJti: s.jti, refreshIssuedAt: s.rotatedAt!, now: nowMs });
     }
 
-    await this.store.deleteSessions([claims.sid]);
-    this.audit('refresh_token_reuse', { username: claims.sub, sid: claims.sid, ...meta });
+    await this.endReplayed(claims, meta);
     throw new DomainError('invalid_refresh_token');
   }
 
@@ -180,15 +181,30 @@ export class AuthService {
 
   /**
    * The caller behind a live refresh cookie whose token is current or was replaced within the
-   * grace window, without rotating it (logout-all accepts the cookie as proof).
+   * grace window, without rotating it (logout-all accepts the cookie as proof). Any older token is a
+   * replay, as on /auth/refresh: its session ends and the reuse is audited.
    */
-  async authenticateRefresh(refreshToken: string): Promise<Authenticated> {
+  async authenticateRefresh(refreshToken: string, meta: RequestMeta): Promise<Authenticated> {
     const caller = await this.caller(refreshToken, 'refresh', 'invalid_token');
     const { claims, session, user } = caller;
-    if (user.disabled || (claims.jti !== session.jti && claims.jti !== session.prevJti)) {
-      throw new DomainError('invalid_token');
-    }
-    return caller;
+    if (user.disabled) throw new DomainError('invalid_token');
+    if (claims.jti === session.jti || this.justReplaced(session, claims.jti, this.now())) return caller;
+    await this.endReplayed(claims, meta);
+    throw new DomainError('invalid_token');
+  }
+
+  /** Whether `jti` is the token the session's current one replaced, presented within the grace window. */
+  private justReplaced(session: SessionRecord, jti: string, nowMs: number): boolean {
+    const grace = secondsMs(this.settings.refreshReuseGraceSeconds);
+    return (
+      grace > 0 && jti === session.prevJti && session.rotatedAt !== undefined && nowMs - session.rotatedAt <= grace
+    );
+  }
+
+  /** A stale refresh token came back: someone holds a copy. The whole session ends, and it is audited. */
+  private async endReplayed(claims: TokenClaims, meta: RequestMeta): Promise<void> {
+    await this.store.deleteSessions([claims.sid]);
+    this.audit('refresh_token_reuse', { username: claims.sub, sid: claims.sid, ...meta });
   }
 
   /** Verifies the token and reads its session and user in one round trip; `failure` unless the session lives. */

@@ -115,8 +115,16 @@ export function loadConfig(env: Env = process.env): Config {
     .map((o) => o.trim())
     .filter(Boolean);
   for (const origin of allowedOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin))
-      throw new ConfigError(`ALLOWED_ORIGINS entries must look like https://host[:port], got "${origin}"`);
+    // Each entry is one exact origin: CORS with credentials for a wildcard, a path (never sent by a
+    // browser, so a silent no-op) or a plain-http remote site would be a hole or a mistake.
+    const exact = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin);
+    const localHttp = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/.test(origin);
+    if (!exact && !localHttp) {
+      throw new ConfigError(
+        `ALLOWED_ORIGINS entries must look like https://host[:port] (no wildcard, no path; http:// only for ` +
+          `localhost, 127.0.0.1 or [::1]), got "${origin}"`,
+      );
+    }
   }
 
   return {

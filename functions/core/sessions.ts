@@ -33,7 +33,7 @@ export class SessionService {
   async logoutAll(presented: { accessToken?: string; refreshToken?: string }, meta: RequestMeta): Promise<number> {
     let caller: Authenticated;
     if (presented.accessToken) caller = await this.auth.authenticate(presented.accessToken);
-    else if (presented.refreshToken) caller = await this.auth.authenticateRefresh(presented.refreshToken);
+    else if (presented.refreshToken) caller = await this.auth.authenticateRefresh(presented.refreshToken, meta);
     else throw new DomainError('not_authenticated');
 
     const { username } = caller.user;

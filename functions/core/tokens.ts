@@ -158,9 +158,15 @@ export class TokenService {
     return key;
   }
 
+  /** HMAC(refresh key, text) cut to 128 bits, base64url: a stable pseudonym for text that must not be logged. */
+  async keyedHash(text: string): Promise<string> {
+    const mac = await crypto.subtle.sign('HMAC', await this.keys.refreshKey(), new TextEncoder().encode(text));
+    return Buffer.from(mac.slice(0, 16)).toString('base64url');
+  }
+
   /**
-   * HMAC(refresh key, sid ‖ jti) cut to 128 bits: a rotated refresh token's successor id, reproducible without storing
-   * it.
+   * HMAC(refresh key, sid ‖ jti) cut to 128 bits: a rotated refresh token's successor id,
+   * reproducible without storing it.
    */
   async deriveJti(sid: string, jti: string): Promise<string> {
     const key = await this.keys.refreshKey();

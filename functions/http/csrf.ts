@@ -11,7 +11,8 @@ function ownOrigin(event: HttpEvent): string {
 }
 
 /**
- * CSRF defence for the routes a cookie authenticates (refresh, logout, logout-all): a browser
+ * CSRF defence for the routes a cookie authenticates (refresh, logout, logout-all) and for the login,
+ * which sets that cookie (login CSRF would plant the attacker's session in the victim's browser): a browser
  * request from a foreign page carries that page's Origin (or Sec-Fetch-Site: cross-site), so it is
  * refused unless the origin is the API's own or listed in ALLOWED_ORIGINS. No Origin at all
  * (curl, servers) is fine: they cannot ride a victim's cookie.

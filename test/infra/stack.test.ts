@@ -241,6 +241,10 @@ describe('AuthStack', () => {
     expect(() => synth({ bcryptCost: '40' })).toThrow(/bcryptCost must be between 4 and 15, got 40/);
     expect(() => synth({ loginMaxFailures: '0' })).toThrow(/^loginMaxFailures must be between/);
     expect(() => synth({ allowedOrigins: 'not-a-url' })).toThrow(/allowedOrigins entries must look like/);
+    // A wildcard origin with credentials would let any site call the cookie routes.
+    expect(() => synth({ allowedOrigins: 'https://*' })).toThrow(
+      /allowedOrigins entries must look like.*"https:\/\/\*"/,
+    );
     expect(() => synth({ logLevel: 'LOUD' })).toThrow(/context logLevel must be one of/);
   });
 

@@ -54,3 +54,36 @@ describe('ALLOWED_ORIGINS', () => {
     expect(no.status).toBe(405);
   });
 });
+
+describe("login CSRF (POST /auth/token follows the cookie routes' Origin rule)", () => {
+  const loginFrom = (headers: Record<string, string>) =>
+    request(`${app.url}/auth/token`, 'POST', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: 'username=johndoe&password=secret',
+    });
+
+  test('a cross-site form of an unlisted origin cannot log the browser in: 403, no cookie', async () => {
+    const attempts: Record<string, string>[] = [
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const headers of attempts) {
+      const reply = await loginFrom(headers);
+      expect([reply.status, reply.body, reply.setCookies]).toEqual([403, { detail: 'Origin not allowed' }, []]);
+    }
+  });
+
+  test('a listed front end, the API itself, and clients without Origin (curl, servers) still log in', async () => {
+    const allowed: Record<string, string>[] = [
+      { origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' },
+      { origin: app.url, 'sec-fetch-site': 'same-origin' },
+      {},
+    ];
+    for (const headers of allowed) {
+      const reply = await loginFrom(headers);
+      expect(reply.status).toBe(200);
+      expect(refreshCookieOf(reply)).toBeDefined();
+    }
+  });
+});

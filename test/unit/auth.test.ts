@@ -72,6 +72,9 @@ describe('AuthService', () => {
     expect(await status(auth.login('bob', 'pw', meta))).toBe('401 Incorrect username or password');
     expect(store.sessions.size).toBe(0);
     expect(events.map((e) => e.fields.reason)).toEqual(['bad_password', 'unknown_user', 'disabled']);
+    // The name that is no user ('zed', which could have been a password) appears only as a keyed hash.
+    expect(events.map((e) => e.fields.username ?? 'hash')).toEqual(['ann', 'hash', 'bob']);
+    expect(events[1].fields.username_hash).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
   test('refresh needs the session current jti, an unexpired session, and an enabled user', async () => {
@@ -139,5 +142,25 @@ describe('AuthService', () => {
     const { accessToken } = await auth.login('ann', 'pw', meta);
     store.users.get('ann')!.disabled = true;
     expect(await status(auth.authenticate(accessToken))).toBe('400 Inactive user');
+  });
+});
+
+describe('authenticateRefresh (logout-all with the refresh cookie)', () => {
+  test('accepts the current token and the one it replaced within the grace window', async () => {
+    const { auth, advance } = await setup();
+    const { refreshToken } = await auth.login('ann', 'pw', meta);
+    await auth.refresh(refreshToken, meta);
+    advance(5_000);
+    expect(await status(auth.authenticateRefresh(refreshToken, meta))).toBe('ok');
+  });
+
+  test('a token replaced before the grace window is a replay: 401, the session ends, reuse audited', async () => {
+    const { store, auth, events, advance } = await setup();
+    const { refreshToken, sid } = await auth.login('ann', 'pw', meta);
+    await auth.refresh(refreshToken, meta);
+    advance(11_500);
+    expect(await status(auth.authenticateRefresh(refreshToken, meta))).toBe('401 Could not validate credentials');
+    expect(store.sessions.has(sid)).toBe(false);
+    expect(events.at(-1)).toEqual({ event: 'refresh_token_reuse', fields: { username: 'ann', sid, ...meta } });
   });
 });
