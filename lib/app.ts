@@ -24,6 +24,8 @@ export function stackPropsFromContext(app: App): AuthStackProps {
   const bool = (key: string) => oneOf(key, ['true', 'false'] as const);
   const rate = num('throttleRateLimit');
   const burst = num('throttleBurstLimit');
+  const loginRate = num('loginThrottleRateLimit');
+  const loginBurst = num('loginThrottleBurstLimit');
   return {
     accessTokenTtlSeconds: num('accessTokenTtlSeconds'),
     refreshTokenTtlSeconds: num('refreshTokenTtlSeconds'),
@@ -43,6 +45,10 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     loginFailureWindowSeconds: num('loginFailureWindowSeconds'),
     loginIpMaxFailures: num('loginIpMaxFailures'),
     logLevel: oneOf('logLevel', ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const),
+    loginThrottle:
+      loginRate !== undefined || loginBurst !== undefined
+        ? { rateLimit: loginRate ?? 20, burstLimit: loginBurst ?? 40 }
+        : undefined,
     throttle:
       rate !== undefined || burst !== undefined ? { rateLimit: rate ?? 100, burstLimit: burst ?? 200 } : undefined,
     removalPolicy: bool('destroyOnRemoval') === 'true' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,

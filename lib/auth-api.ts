@@ -2,6 +2,7 @@ import { CustomResource, Duration, Lazy, RemovalPolicy, Validations } from 'aws-
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnAuthorizer,
+  type CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -48,6 +49,11 @@ export interface AuthApiProps {
   logRetention?: RetentionDays;
   /** Stage-wide throttling; API Gateway answers 429 {"message": "Too Many Requests"} past it. */
   throttle?: { rateLimit: number; burstLimit: number };
+  /**
+   * The login route's own throttle, below the stage's, so a flood of logins (each a bcrypt compare)
+   * cannot starve refreshes and protected routes. Default 20 requests per second, burst 40.
+   */
+  loginThrottle?: { rateLimit: number; burstLimit: number };
   /** RETAIN (default) keeps the table and key when the stack is deleted; DESTROY is for throwaway stacks. */
   removalPolicy?: RemovalPolicy;
   /** Days between rotations of the access-token signing keys (default 30; see README "Runbook"). */
@@ -253,6 +259,16 @@ export class AuthApi extends Construct {
         ),
       },
     });
+
+    // The login route's own throttle. API Gateway resolves RouteSettings by route key when it updates
+    // the stage, so the stage must wait for the route ("Unable to find Route by key" otherwise).
+    const login = props.loginThrottle ?? { rateLimit: 20, burstLimit: 40 };
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    // RouteSettings is free-form JSON in the L1: CloudFormation's own (PascalCase) names.
+    cfnStage.routeSettings = {
+      'POST /auth/token': { ThrottlingRateLimit: login.rateLimit, ThrottlingBurstLimit: login.burstLimit },
+    };
+    cfnStage.node.addDependency(this.routes.token);
 
     // Authorizers for a team's own routes.
     const authorizerFn = makeFunction('session-authorizer', 'Session authorizer for protected routes', {

@@ -205,6 +205,23 @@ describe('AuthStack', () => {
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/cookie|authorization|header|querystring/i);
   });
 
+  test('gives the login route its own throttle below the stage, declared after the route exists', () => {
+    const [stageId, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
+    expect(stage.Properties.RouteSettings).toEqual({
+      'POST /auth/token': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+    const tokenRoute = ofType('AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.RouteKey === 'POST /auth/token',
+    )![0];
+    expect((resources[stageId] as { DependsOn?: string[] }).DependsOn).toContain(tokenRoute);
+    const { resources: r } = synth({ loginThrottleRateLimit: '5', loginThrottleBurstLimit: '10' });
+    const custom = Object.values(r).find((x) => x.Type === 'AWS::ApiGatewayV2::Stage')!;
+    expect(custom.Properties.RouteSettings['POST /auth/token']).toEqual({
+      ThrottlingRateLimit: 5,
+      ThrottlingBurstLimit: 10,
+    });
+  });
+
   test('takes throttling, origins and cookie settings from context, with CORS for listed origins only', () => {
     const { template: t, resources: r } = synth({
       throttleRateLimit: '10',
