@@ -1,6 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { audienceFrom, issuerFrom } from '../functions/core/config';
 import { TokenError, TokenService } from '../functions/core/tokens';
+import { bearerFrom } from '../functions/http/request';
 import type { HttpEvent } from '../functions/http/types';
 import type { ProtectedRoute } from '../functions/routes';
 import type { SimpleAuthorizerResult } from '../functions/session-authorizer';
@@ -37,7 +38,7 @@ export function localAuthorizers(env: Record<string, string | undefined>, sessio
     const header = event.headers?.authorization;
     if (!header) return unauthorized;
     if (route.authorizer === 'jwt') {
-      const token = header.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1];
+      const token = bearerFrom(header);
       if (!token) return unauthorized;
       try {
         const claims = await verifier.verify(token, 'access');
@@ -67,7 +68,7 @@ export function localAuthorizers(env: Record<string, string | undefined>, sessio
 const withAuthorizer = (event: HttpEvent, authorizer: object): HttpEvent =>
   ({ ...event, requestContext: { ...event.requestContext, authorizer } }) as HttpEvent;
 
-/** The protected route for this method and path, with its path parameters. */
+/** The protected route for this method and exact path (declared paths have no parameters). */
 export function matchProtected(
   list: readonly ProtectedRoute[],
   method: string,

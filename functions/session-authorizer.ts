@@ -1,5 +1,6 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { DomainError } from './core/errors';
+import { bearerFrom } from './http/request';
 import { auth } from './runtime';
 
 /**
@@ -19,7 +20,7 @@ export interface SimpleAuthorizerResult {
  */
 export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promise<SimpleAuthorizerResult> {
   const header = event.headers?.authorization ?? event.identitySource?.[0];
-  const token = header?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1];
+  const token = bearerFrom(header);
   try {
     const { claims } = await auth.authenticate(token);
     return { isAuthorized: true, context: { sub: claims.sub, sid: claims.sid, clientId: claims.client_id ?? '' } };

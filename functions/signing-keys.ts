@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KeyRotation, type RotationStep } from './core/key-rotation';
+import { KeyRotation, RotationError, type RotationStep } from './core/key-rotation';
 import { logger } from './http/logger';
 import { keySetSecrets } from './store/key-set-secrets';
 
@@ -59,7 +59,12 @@ async function customResource(event: CustomResourceEvent): Promise<void> {
     logger.info('signing_keys_initialized', { created, kids });
     await respond(event, 'SUCCESS', created ? 'key set created' : 'key set present');
   } catch (err) {
-    logger.error('signing_keys_failed', { errorName: (err as Error).name, errorMessage: (err as Error).message });
+    // Our own messages only: an SDK's may echo request parameters.
+    const { name, message } = err as Error;
+    logger.error('signing_keys_failed', {
+      errorName: name,
+      ...(err instanceof RotationError ? { errorMessage: message } : {}),
+    });
     await respond(event, 'FAILED', `${(err as Error).name}: see the function's log`);
   }
 }

@@ -1,3 +1,4 @@
+import { SignJWT, importJWK, jwtVerify } from 'jose';
 import { type KeySet, keyOf, newKeySet, parseKeySet, publicJwks, rotateKeySet } from './keys';
 
 /** The two secrets of the signing keys, as the rotation needs them (functions/store/key-set-secrets.ts). */
@@ -74,7 +75,6 @@ export class KeyRotation {
 
   /** Every key of the pending set signs, and verifies with its published half. */
   private async test(pending: KeySet): Promise<void> {
-    const { SignJWT, importJWK, jwtVerify } = await import('jose');
     const published = publicJwks(pending).keys;
     for (const label of ['previous', 'current', 'next'] as const) {
       const { kid, jwk } = keyOf(pending, label);

@@ -21,10 +21,12 @@ export const requestMeta = (event: HttpEvent): RequestMeta => ({
 
 /** The bearer token of `Authorization`, or undefined when there is none (FastAPI's OAuth2PasswordBearer rule). */
 export function bearerToken(event: HttpEvent): string | undefined {
-  const value = header(event, 'authorization');
-  const match = value?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i);
-  return match?.[1];
+  return bearerFrom(header(event, 'authorization'));
 }
+
+/** The token of an `Authorization: Bearer <token>` value, or undefined (authorizers get the bare header). */
+export const bearerFrom = (value: string | undefined): string | undefined =>
+  value?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1];
 
 /** The body as text, base64-decoded when API Gateway encoded it; 413 past 16 KiB decoded. */
 export function bodyText(event: HttpEvent): string {

@@ -385,6 +385,6 @@ export class DynamoStore implements AuthStore, UserAdminStore {
       { TableName: this.tableName, FilterExpression: 'sk = :p', ExpressionAttributeValues: { ':p': 'PROFILE' } },
     );
     for await (const page of pages) for (const item of page.Items ?? []) users.push(toUser(item)!);
-    return users.sort((a, b) => a.username.localeCompare(b.username));
+    return users;
   }
 }

@@ -1,6 +1,6 @@
 import { type CryptoKey, importJWK } from 'jose';
 import { ServiceUnavailableError } from '../core/errors';
-import { ACCESS_TOKEN_ALG, type PublicJwk, keyOf, parseJwks, parseKeySet, publicJwks } from '../core/keys';
+import { ACCESS_TOKEN_ALG, type KeySet, type PublicJwk, keyOf, parseJwks, parseKeySet, publicJwks } from '../core/keys';
 import type { TokenKeys } from '../core/tokens';
 import { readSecret } from './secrets';
 
@@ -49,6 +49,18 @@ function cached<T>(load: () => Promise<T>, now: () => number) {
 
 const unavailable = (message: string) => new ServiceUnavailableError('secret', { cause: new Error(message) });
 
+/** The published keys: the public copy when deployed, else the public halves of the local private set. */
+async function readPublished(
+  sources: KeySources,
+  read: (arn: string) => Promise<string | undefined>,
+  localSet: () => Promise<KeySet | undefined>,
+): Promise<PublicJwk[]> {
+  const local = sources.publicKeysArn ? undefined : await localSet();
+  const keys = sources.publicKeysArn ? parseJwks(await read(sources.publicKeysArn)) : local && publicJwks(local).keys;
+  if (!keys?.length) throw unavailable('public key set missing or invalid');
+  return keys;
+}
+
 /** How the key sources are read: a clock and a secret reader (Secrets Manager's, unless a test gives another). */
 export interface KeyReading {
   now?: () => number;
@@ -80,10 +92,7 @@ export function tokenKeys(sources: KeySources, { now = Date.now, read = readSecr
   }, now);
 
   const published = cached(async () => {
-    let keys: PublicJwk[] | undefined;
-    if (sources.publicKeysArn) keys = parseJwks(await read(sources.publicKeysArn));
-    else keys = publicJwks(await privateSet.get()).keys;
-    if (!keys) throw unavailable('public key set missing or invalid');
+    const keys = await readPublished(sources, read, () => privateSet.get());
     // Each key is imported when a token first names it (most tokens name the current key): a cold
     // start imports one key, not three.
     const imported = new Map<string, Promise<CryptoKey>>();
@@ -114,12 +123,9 @@ export function publishedKeySet(
   sources: KeySources,
   { now = Date.now, read = readSecret }: KeyReading = {},
 ): () => Promise<{ keys: PublicJwk[] }> {
-  const doc = cached(async () => {
-    const keys = sources.publicKeysArn
-      ? parseJwks(await read(sources.publicKeysArn))
-      : publicJwks((await parseKeySet(sources.signingKeys)) ?? { keys: [] }).keys;
-    if (!keys?.length) throw unavailable('public key set missing or invalid');
-    return { keys };
-  }, now);
+  const doc = cached(
+    async () => ({ keys: await readPublished(sources, read, () => parseKeySet(sources.signingKeys)) }),
+    now,
+  );
   return () => doc.get();
 }
