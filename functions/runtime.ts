@@ -16,10 +16,19 @@ import { audit, logger } from './http/logger';
 export const config = loadConfig();
 const store = new DynamoStore(createDocumentClient(), config.tableName);
 const tokens = new TokenService(tokenKeys(config), config);
-export const auth = new AuthService(store, tokens, new PasswordChecker(config.bcryptCost), config, audit);
-export const sessions = new SessionService(store, auth, audit, Date.now, (err) =>
-  logger.warn('session_cleanup_failed', {
+/** Housekeeping that failed after the answer was decided: names only (an SDK message may quote keys). */
+const housekeepingFailed = (event: string) => (err: unknown) =>
+  logger.warn(event, {
     errorName: (err as Error)?.name,
     causeName: ((err as Error)?.cause as Error | undefined)?.name,
-  }),
+  });
+export const auth = new AuthService(
+  store,
+  tokens,
+  new PasswordChecker(config.bcryptCost),
+  config,
+  audit,
+  Date.now,
+  housekeepingFailed('login_housekeeping_failed'),
 );
+export const sessions = new SessionService(store, auth, audit, Date.now, housekeepingFailed('session_cleanup_failed'));

@@ -31,6 +31,7 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     refreshTokenTtlSeconds: num('refreshTokenTtlSeconds'),
     sessionMaxSeconds: num('sessionMaxSeconds'),
     refreshReuseGraceSeconds: num('refreshReuseGraceSeconds'),
+    maxSessionsPerUser: num('maxSessionsPerUser'),
     allowedOrigins: ctx('allowedOrigins')
       ?.split(',')
       .map((o) => o.trim())

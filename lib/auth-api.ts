@@ -32,6 +32,8 @@ export interface AuthApiProps {
   refreshTokenTtlSeconds?: number;
   sessionMaxSeconds?: number;
   refreshReuseGraceSeconds?: number;
+  /** Live sessions per user; a login beyond it ends the oldest (default 20). */
+  maxSessionsPerUser?: number;
   /** Front-end origins allowed to call the cookie routes, with CORS and credentials. Default none. */
   allowedOrigins?: string[];
   cookiePath?: string;
@@ -90,6 +92,7 @@ const SETTING_OF: Record<string, string> = {
   REFRESH_TOKEN_TTL_SECONDS: 'refreshTokenTtlSeconds',
   SESSION_MAX_SECONDS: 'sessionMaxSeconds',
   REFRESH_REUSE_GRACE_SECONDS: 'refreshReuseGraceSeconds',
+  MAX_SESSIONS_PER_USER: 'maxSessionsPerUser',
   ALLOWED_ORIGINS: 'allowedOrigins',
   COOKIE_PATH: 'cookiePath',
   COOKIE_SAMESITE: 'cookieSameSite',
@@ -442,6 +445,7 @@ export class AuthApi extends Construct {
       REFRESH_TOKEN_TTL_SECONDS: String(props.refreshTokenTtlSeconds ?? 604800),
       SESSION_MAX_SECONDS: String(props.sessionMaxSeconds ?? 2592000),
       REFRESH_REUSE_GRACE_SECONDS: String(props.refreshReuseGraceSeconds ?? 10),
+      MAX_SESSIONS_PER_USER: String(props.maxSessionsPerUser ?? 20),
       ALLOWED_ORIGINS: (props.allowedOrigins ?? []).join(','),
       COOKIE_PATH: props.cookiePath ?? '/auth',
       COOKIE_SAMESITE: props.cookieSameSite ?? 'Lax',

@@ -1,8 +1,8 @@
 import type { LockoutSettings } from './config';
 import { DomainError, type DomainErrorCode } from './errors';
-import { lockDuration, retryAfterSeconds } from './lockout';
+import { AttemptLimiter } from './attempts';
 import type { AuthStore, SessionRecord, UserRecord } from './ports';
-import type { PasswordChecker } from './passwords';
+import type { PasswordVerifier } from './passwords';
 import { TokenError, type TokenService, newId, type TokenClaims, type TokenType } from './tokens';
 import { secondsMs, wholeSecond } from './time';
 
@@ -20,7 +20,8 @@ export type AuditEvent =
   | 'refresh_token_reuse'
   | 'logout'
   | 'logout_all'
-  | 'session_deleted';
+  | 'session_deleted'
+  | 'session_evicted';
 
 /** One structured audit line; implementations never receive a token or password (they are not passed). */
 export type Audit = (
@@ -48,46 +49,60 @@ export interface AuthSettings {
   sessionMaxSeconds: number;
   refreshReuseGraceSeconds: number;
   lockout: LockoutSettings;
+  /** MAX_SESSIONS_PER_USER; 20 when not given. */
+  maxSessionsPerUser?: number;
 }
+
+/** The contract's default session cap. */
+export const DEFAULT_MAX_SESSIONS = 20;
 
 /** The login / refresh / logout / who-am-I rules of docs/http-contract.md, over an AuthStore. */
 export class AuthService {
   constructor(
     private readonly store: AuthStore,
     private readonly tokens: TokenService,
-    private readonly passwords: PasswordChecker,
+    private readonly passwords: PasswordVerifier,
     private readonly settings: AuthSettings,
     private readonly audit: Audit,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** Told when housekeeping after a successful login fails (rehash, session cap); the answer does not change. */
+    private readonly onHousekeepingError: (err: unknown) => void = () => undefined,
+  ) {
+    this.attempts = new AttemptLimiter(store, settings.lockout, now);
+    this.cap = settings.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS;
+  }
+
+  /** The brute-force rule, shared with every route that checks a password. */
+  readonly attempts: AttemptLimiter;
+  private readonly cap: number;
 
   /**
    * Checks the password and starts a new session. Every failure is the same 401 after the same
-   * work (one read, one bcrypt compare, the failure counters); a locked username or IP gets 429
-   * before the password is looked at.
+   * work (one read, the attempt's places, one bcrypt compare); a locked username or IP gets 429
+   * before the password is looked at, and so does an attempt that finds no place left in the counts.
    */
   async login(username: string, password: string, meta: RequestMeta): Promise<IssuedTokens> {
     const nowMs = this.now();
     const ip = meta.sourceIp ?? 'unknown';
     const state = await this.store.getLoginState(username, ip);
-    const wait = retryAfterSeconds(this.settings.lockout, state.userThrottle, state.ipThrottle, nowMs);
     // People type passwords into the username field: a name that is no user is logged as a keyed
     // hash (the same text always gives the same hash, so repeated attempts still correlate).
     const who = state.user ? { username } : { username_hash: await this.tokens.keyedHash(`username:${username}`) };
-    if (wait > 0) {
+    const reservation = await this.attempts.reserve({ username, ip }, state);
+    if ('retryAfter' in reservation) {
       this.audit('login_locked', { ...who, ...meta });
-      throw new DomainError('login_locked', 'Too many failed login attempts', wait);
+      throw new DomainError('login_locked', 'Too many failed login attempts', reservation.retryAfter);
     }
 
     const { user } = state;
     const matches = await this.passwords.check(password, user?.passwordHash);
     if (!user || !matches || user.disabled) {
+      // The places stay taken: they are this failure, counted before the password was checked.
       this.audit('login_failed', {
         ...who,
         reason: !user ? 'unknown_user' : user.disabled && matches ? 'disabled' : 'bad_password',
         ...meta,
       });
-      await this.recordFailure(username, ip, nowMs);
       throw new DomainError('bad_credentials');
     }
 
@@ -101,14 +116,56 @@ export class AuthService {
       lastUsedAt: nowMs,
       expiresAt: Math.min(start + secondsMs(this.settings.refreshTokenTtl), absoluteExpiresAt),
       absoluteExpiresAt,
+      // Born under the credential it proved: if that is replaced meanwhile, the session is dead on arrival.
+      credentialVersion: user.credentialVersion,
     };
-    // A success resets the username's count (a request only when there was one). It goes first so
-    // that any store failure leaves no session behind: a 503 login has written nothing that matters.
-    if (state.userThrottle) await this.store.clearThrottle({ kind: 'user', username });
-    await this.store.putSession(session);
-    const issued = await this.issue(session, { refreshJti: session.jti, refreshIssuedAt: nowMs, now: nowMs });
+    // The places go back first, so that any store failure leaves no session behind: a 503 login has
+    // written nothing that matters (at worst its places stay counted as one failure).
+    await this.attempts.giveBack(reservation.place);
+    await Promise.all([this.store.putSession(session), this.rehash(user, password)]);
+    const [issued] = await Promise.all([
+      this.issue(session, { refreshJti: session.jti, refreshIssuedAt: nowMs, now: nowMs }),
+      this.evictBeyondCap(user, session, meta),
+    ]);
     this.audit('login_succeeded', { username, sid: session.sid, ...meta });
     return issued;
+  }
+
+  /**
+   * A hash made at another cost than BCRYPT_COST is replaced (same password, so the credential
+   * version stays), on the condition that it is still the hash just checked. Best effort: a failure
+   * leaves the old hash, which the next login replaces.
+   */
+  private async rehash(user: UserRecord, password: string): Promise<void> {
+    if (!this.passwords.needsRehash(user.passwordHash)) return;
+    try {
+      const next = await this.passwords.hash(password);
+      await this.store.replacePasswordHash(user.username, { checked: user.passwordHash, next });
+    } catch (err) {
+      this.onHousekeepingError(err);
+    }
+  }
+
+  /**
+   * At most `maxSessionsPerUser` live sessions (docs/http-contract.md "Session cap"): a login beyond
+   * it ends the user's oldest ones. One index query per login; the index may lag a login or two on
+   * AWS, which the next login catches up on. A failure here changes no answer.
+   */
+  private async evictBeyondCap(user: UserRecord, current: SessionRecord, meta: RequestMeta): Promise<void> {
+    try {
+      const ids = new Set(await this.store.listSessionIds(user.username));
+      ids.add(current.sid);
+      if (ids.size <= this.cap) return;
+      const nowMs = this.now();
+      const all = [...(await this.store.getSessions([...ids].filter((id) => id !== current.sid))), current];
+      const alive = all.filter((s) => this.alive(s, user, nowMs)).sort((a, b) => b.createdAt - a.createdAt);
+      const evicted = alive.slice(this.cap).filter((s) => s.sid !== current.sid);
+      if (evicted.length === 0) return;
+      await this.store.deleteSessions(evicted.map((s) => s.sid));
+      for (const s of evicted) this.audit('session_evicted', { username: user.username, sid: s.sid, ...meta });
+    } catch (err) {
+      this.onHousekeepingError(err);
+    }
   }
 
   /**
@@ -216,14 +273,20 @@ export class AuthService {
     return { claims, session: session!, user: user! };
   }
 
-  /**
-   * A session still lives when present, unexpired (TTL deletion is lazy), owned by the token's subject, and not ended
-   * by its user since.
-   */
+  /** A session still lives when present, owned by the token's subject, and alive (below). */
   lives(session: SessionRecord | undefined, user: UserRecord | undefined, claims: TokenClaims, nowMs: number): boolean {
-    if (!session || !user) return false;
+    if (!session || !user || session.username !== claims.sub) return false;
+    return this.alive(session, user, nowMs);
+  }
+
+  /**
+   * A session of this user is alive when unexpired (TTL deletion is lazy), not ended by its user since, and born
+   * under the user's current credential version (absent on both sides: the one legacy version).
+   */
+  alive(session: SessionRecord, user: UserRecord, nowMs: number): boolean {
+    if (session.username !== user.username) return false;
     if (session.expiresAt <= nowMs || session.absoluteExpiresAt <= nowMs) return false;
-    if (session.username !== claims.sub) return false;
+    if (session.credentialVersion !== user.credentialVersion) return false;
     return user.sessionsValidAfter === undefined || session.createdAt > user.sessionsValidAfter;
   }
 
@@ -246,23 +309,6 @@ export class AuthService {
     ]);
     const refreshMaxAge = Math.max(0, (session.expiresAt - wholeSecond(now)) / 1000);
     return { accessToken, refreshToken, refreshMaxAge, sid };
-  }
-
-  /**
-   * Counts the failure for the username (sliding window) and the source IP (fixed window); locks the username past the
-   * threshold.
-   */
-  private async recordFailure(username: string, ip: string, nowMs: number): Promise<void> {
-    const windowMs = secondsMs(this.settings.lockout.windowSeconds);
-    const [user] = await Promise.all([
-      this.store.addFailure({ kind: 'user', username }, { at: nowMs, windowMs, expiry: 'sliding' }),
-      this.store.addFailure({ kind: 'ip', ip }, { at: nowMs, windowMs, expiry: 'fixed' }),
-    ]);
-    const lockMs = lockDuration(this.settings.lockout, user.failures);
-    if (lockMs > 0) {
-      const lock = { lockedUntil: nowMs + lockMs, expiresAt: nowMs + Math.max(lockMs, windowMs) };
-      await this.store.setLock({ kind: 'user', username }, lock);
-    }
   }
 
   /** The claims of an authentic token of this type (expired too, if allowed), or undefined: a refusal is a value. */

@@ -11,6 +11,8 @@ export interface Config {
   refreshTokenTtl: number;
   sessionMaxSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** MAX_SESSIONS_PER_USER: a login beyond it ends the user's oldest sessions. */
+  maxSessionsPerUser: number;
   bcryptCost: number;
   lockout: LockoutSettings;
   cookie: { secure: boolean; path: string; sameSite: SameSite };
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     refreshTokenTtl: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 604_800, 300, 31_536_000),
     sessionMaxSeconds: integer(env, 'SESSION_MAX_SECONDS', 2_592_000, 300, 31_536_000),
     refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
+    maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 20, 1, 1000),
     bcryptCost: bcryptCostFrom(env),
     lockout: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),

@@ -2,7 +2,7 @@ import type { LockoutSettings } from './config';
 import type { ThrottleRecord } from './ports';
 
 /** A record past its expiry is treated as absent: TTL deletion is lazy and emulators never delete. */
-const live = (r: ThrottleRecord | undefined, nowMs: number) => (r && r.expiresAt > nowMs ? r : undefined);
+export const live = (r: ThrottleRecord | undefined, nowMs: number) => (r && r.expiresAt > nowMs ? r : undefined);
 
 /**
  * Seconds a login must wait, or 0. The username lock comes from failures in a row; the IP limit

@@ -14,11 +14,20 @@ export function passwordProblem(password: string): string | undefined {
 /** Hashes a password with bcrypt at the given cost. */
 export const hashPassword = (password: string, cost: number): Promise<string> => bcrypt.hash(password, cost);
 
+/** What the login needs of passwords (an interface, so unit tests can count and schedule checks). */
+export interface PasswordVerifier {
+  /** True only when `hash` exists and matches; the same work whether or not it does. */
+  check(password: string, hash: string | undefined): Promise<boolean>;
+  /** Whether a stored hash should be remade at the configured cost. */
+  needsRehash(hash: string): boolean;
+  hash(password: string): Promise<string>;
+}
+
 /**
  * Checks passwords in constant-ish time whatever the outcome: unknown users and over-long
  * passwords are compared against a dummy hash of the same cost so latency reveals nothing.
  */
-export class PasswordChecker {
+export class PasswordChecker implements PasswordVerifier {
   /**
    * A well-formed bcrypt hash of the configured cost that no password matches. Written out rather
    * than hashed, so neither the cold start nor the first unknown-user login pays an extra bcrypt run
@@ -26,7 +35,7 @@ export class PasswordChecker {
    */
   private readonly dummyHash: string;
 
-  constructor(cost: number) {
+  constructor(private readonly cost: number) {
     this.dummyHash = `$2b$${String(cost).padStart(2, '0')}$${'DummyHashForTimingOnly.'.padEnd(53, 'x')}`;
   }
 
@@ -35,5 +44,19 @@ export class PasswordChecker {
     const usable = hash !== undefined && passwordProblem(password) === undefined;
     const ok = await bcrypt.compare(usable ? password : 'unusable', usable ? hash : this.dummyHash);
     return usable && ok;
+  }
+
+  /** Whether a stored hash was made at another cost than the configured one (rehash on login). */
+  needsRehash(hash: string): boolean {
+    try {
+      return bcrypt.getRounds(hash) !== this.cost;
+    } catch {
+      return false; // not a bcrypt hash we can read: nothing a rehash could fix
+    }
+  }
+
+  /** The password hashed at the configured cost. */
+  hash(password: string): Promise<string> {
+    return hashPassword(password, this.cost);
   }
 }

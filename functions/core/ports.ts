@@ -12,6 +12,11 @@ export interface UserRecord {
   createdAt: number;
   /** Sessions created at or before this instant are ended (logout-all, disable, overwrite). */
   sessionsValidAfter?: number;
+  /**
+   * A random id, new whenever the password is replaced; a session born under another one is ended.
+   * Absent on users written before the rule: the one legacy version.
+   */
+  credentialVersion?: string;
 }
 
 export interface SessionRecord {
@@ -30,6 +35,8 @@ export interface SessionRecord {
   expiresAt: number;
   /** No refresh may take the session past this (SESSION_MAX_SECONDS after login; a whole second). */
   absoluteExpiresAt: number;
+  /** The user's credential version at login (absent: the legacy version). */
+  credentialVersion?: string;
 }
 
 /** Failed-login bookkeeping for one username or one source IP. */
@@ -45,12 +52,54 @@ export interface ThrottleRecord {
 
 export type ThrottleSubject = { kind: 'user'; username: string } | { kind: 'ip'; ip: string };
 
-/** One failure to count: when, and how the record's expiry moves. */
-export interface FailureCount {
+/**
+ * A compare-and-set of a throttle record: written only if the record is still `expected` (absent or expired when
+ * undefined).
+ */
+export interface ThrottleReplacement {
+  next: ThrottleRecord;
+  expected: ThrottleRecord | undefined;
+  now: number;
+}
+
+/**
+ * One place in an IP's count: taken unless the window started at or before `at` already holds more than `maxFailures`.
+ */
+export interface IpPlaceRequest {
   at: number;
-  /** How long a record lives: from its first failure (`fixed`) or from each failure (`sliding`). */
+  /** A new window lives this long from its first failure. */
   windowMs: number;
-  expiry: 'fixed' | 'sliding';
+  maxFailures: number;
+}
+
+/**
+ * The failure counts of the brute-force rule (core/attempts.ts), as atomic single-item writes: every
+ * attempt takes its place before its password is checked.
+ */
+export interface AttemptStore {
+  getThrottle(subject: ThrottleSubject): Promise<ThrottleRecord | undefined>;
+  /** Writes `next` only if the record is still as `expected` (same failures and lock); false otherwise. */
+  replaceThrottle(subject: ThrottleSubject, replacement: ThrottleReplacement): Promise<boolean>;
+  /**
+   * Adds one to a username record atomically (starting it when absent), only if it is unlocked and the result stays
+   * below `below` (no lock follows); returns the new record, or undefined when the condition did not hold (an expired
+   * record still in the table too).
+   */
+  addUserPlace(
+    username: string,
+    request: { at: number; windowMs: number; below: number },
+  ): Promise<ThrottleRecord | undefined>;
+  /** Adds one to the IP's count atomically if it holds at most `maxFailures`; returns the record either way. */
+  takeIpPlace(ip: string, request: IpPlaceRequest): Promise<{ placed: boolean; record: ThrottleRecord }>;
+  /**
+   * Gives a username place back after a right password: the record goes (a success resets the count) if nobody took a
+   * place since `mine` or this is the last place left, else only this place is taken off (other attempts are in
+   * flight).
+   */
+  releaseUserPlace(username: string, mine: ThrottleRecord): Promise<void>;
+  /** Takes one off the IP's count, if it is still the window the place was taken in. */
+  releaseIpPlace(ip: string, windowStart: number): Promise<void>;
+  clearThrottle(subject: ThrottleSubject): Promise<void>;
 }
 
 /** What changes when a refresh token is rotated. */
@@ -67,23 +116,16 @@ export interface OwnSession {
   username: string;
   now: number;
   createdAfter: number;
+  /** The user's credential version: a session born under another one is not live. */
+  credentialVersion?: string;
 }
 
-export interface AuthStore {
+export interface AuthStore extends AttemptStore {
   /** The user and both throttle records in one strongly consistent round trip. */
   getLoginState(
     username: string,
     ip: string,
   ): Promise<{ user?: UserRecord; userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord }>;
-  /**
-   * Counts one failure atomically (concurrent failures are all counted) and returns the record.
-   * An absent or expired record starts afresh, living `windowMs`.
-   */
-  addFailure(subject: ThrottleSubject, count: FailureCount): Promise<ThrottleRecord>;
-  /** Locks until `lockedUntil` unless a longer lock is already set; the record then lives until `expiresAt`. */
-  setLock(subject: ThrottleSubject, lock: { lockedUntil: number; expiresAt: number }): Promise<void>;
-  clearThrottle(subject: ThrottleSubject): Promise<void>;
-
   /** Session and user read together and strongly consistent: one round trip per protected request. */
   getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }>;
   getSession(sid: string): Promise<SessionRecord | undefined>;
@@ -104,6 +146,11 @@ export interface AuthStore {
   listSessionIds(username: string): Promise<string[]>;
   /** The sessions with these ids, strongly consistent. */
   getSessions(sids: string[]): Promise<SessionRecord[]>;
+  /**
+   * Rehash on login: the same password at another cost, written only if the stored hash is still `checked` (the
+   * credential version stays: the password did not change). False when it is not.
+   */
+  replacePasswordHash(username: string, change: { checked: string; next: string }): Promise<boolean>;
 }
 
 export interface UserAdminStore {

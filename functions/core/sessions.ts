@@ -82,7 +82,13 @@ export class SessionService {
     // A malformed id is answered before any table read (DynamoDB keys have size limits).
     if (!isId(id)) throw new DomainError('session_not_found');
     const { user } = await this.auth.authenticate(accessToken);
-    const own = { sid: id, username: user.username, now: this.now(), createdAfter: user.sessionsValidAfter ?? -1 };
+    const own = {
+      sid: id,
+      username: user.username,
+      now: this.now(),
+      createdAfter: user.sessionsValidAfter ?? -1,
+      credentialVersion: user.credentialVersion,
+    };
     if (!(await this.store.deleteOwnSession(own))) throw new DomainError('session_not_found');
     this.audit('session_deleted', { username: user.username, sid: id, ...meta });
   }

@@ -1,5 +1,5 @@
 import type { RequestMeta } from '../core/auth';
-import { MAX_USERNAME_LENGTH, usernameProblem } from '../core/users';
+import { MAX_USERNAME_LENGTH, USERNAME_PROBLEMS, type UsernameProblem, canonicalUsername } from '../core/users';
 import { HttpError, type ValidationIssue, validationFailed } from './errors';
 import type { HttpEvent } from './types';
 
@@ -67,20 +67,23 @@ export function parseLoginForm(event: HttpEvent): LoginForm {
       ctx: { pattern: '^password$' },
     });
   }
-  const problem = username === undefined ? undefined : usernameProblem(username);
+  const canonical = username === undefined ? undefined : canonicalUsername(username);
+  if (canonical && 'problem' in canonical) issues.push(usernameIssue(canonical.problem));
+  if (issues.length > 0) throw validationFailed(issues);
+  return { username: (canonical as { username: string }).username, password: password! };
+}
+
+/** A refused username in FastAPI's 422 shape: pydantic's own type for the length, `value_error` for the rest. */
+function usernameIssue(problem: UsernameProblem): ValidationIssue {
   if (problem === 'too_long') {
-    issues.push({
+    return {
       type: 'string_too_long',
       loc: ['body', 'username'],
       msg: `String should have at most ${MAX_USERNAME_LENGTH} characters`,
       ctx: { max_length: MAX_USERNAME_LENGTH },
-    });
-  } else if (problem === 'control_characters') {
-    const msg = 'Value error, username must not contain control characters';
-    issues.push({ type: 'value_error', loc: ['body', 'username'], msg });
+    };
   }
-  if (issues.length > 0) throw validationFailed(issues);
-  return { username: username!, password: password! };
+  return { type: 'value_error', loc: ['body', 'username'], msg: `Value error, ${USERNAME_PROBLEMS[problem]}` };
 }
 
 function parseJsonObject(text: string): Record<string, unknown> {

@@ -11,11 +11,12 @@ import {
 import { ServiceUnavailableError } from '../core/errors';
 import type {
   AuthStore,
-  FailureCount,
+  IpPlaceRequest,
   OwnSession,
   Rotation,
   SessionRecord,
   ThrottleRecord,
+  ThrottleReplacement,
   ThrottleSubject,
   UserAdminStore,
   UserRecord,
@@ -65,6 +66,7 @@ function toUser(item: Item | undefined): UserRecord | undefined {
     disabled: item.disabled === true,
     createdAt: Number(item.createdAt),
     sessionsValidAfter: num(item.sessionsValidAfter),
+    credentialVersion: item.credentialVersion as string | undefined,
   };
 }
 
@@ -80,6 +82,7 @@ function toSession(item: Item | undefined): SessionRecord | undefined {
     lastUsedAt: Number(item.lastUsedAt),
     expiresAt: fromSeconds(item.expiresAt),
     absoluteExpiresAt: fromSeconds(item.absoluteExpiresAt ?? item.expiresAt),
+    credentialVersion: item.credentialVersion as string | undefined,
   };
 }
 
@@ -92,6 +95,11 @@ function toThrottle(item: Item | undefined): ThrottleRecord | undefined {
     expiresAt: fromSeconds(item.expiresAt),
   };
 }
+
+/** failures + 1 on a throttle record, starting the record's fields when it is absent (:zero, :one, :at). */
+const START_OR_ADD_ONE =
+  'SET failures = if_not_exists(failures, :zero) + :one, lockedUntil = if_not_exists(lockedUntil, :zero), ' +
+  'windowStart = if_not_exists(windowStart, :at)';
 
 const sameKey = (item: Item, key: Key) => item.pk === key.pk && item.sk === key.sk;
 
@@ -142,60 +150,155 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     };
   }
 
-  async addFailure(subject: ThrottleSubject, { at, windowMs, expiry }: FailureCount): Promise<ThrottleRecord> {
-    const key = throttleKey(subject);
+  async getThrottle(subject: ThrottleSubject): Promise<ThrottleRecord | undefined> {
+    const out = await call(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: throttleKey(subject), ConsistentRead: true })),
+    );
+    return toThrottle(out.Item);
+  }
+
+  async replaceThrottle(subject: ThrottleSubject, { next, expected, now }: ThrottleReplacement): Promise<boolean> {
+    // The record's failures and lock together say which attempts came before: equality on both is
+    // the compare of compare-and-set (a place given back lowers failures but never restores a lock).
+    const condition = expected
+      ? {
+          ConditionExpression: 'failures = :f AND lockedUntil = :l',
+          values: { ':f': expected.failures, ':l': expected.lockedUntil },
+        }
+      : {
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          values: { ':now': Math.floor(now / 1000) },
+        };
+    return conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...throttleKey(subject), ...next, expiresAt: toSeconds(next.expiresAt) },
+          ConditionExpression: condition.ConditionExpression,
+          ExpressionAttributeValues: condition.values,
+        }),
+      ),
+    );
+  }
+
+  async addUserPlace(username: string, { at, windowMs, below }: { at: number; windowMs: number; below: number }) {
+    try {
+      // One request whether the record is absent or live (if_not_exists starts it): the common login.
+      const out = await call(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: throttleKey({ kind: 'user', username }),
+            UpdateExpression: `${START_OR_ADD_ONE}, expiresAt = :end`,
+            // Absent, or live and unlocked; and this place does not reach the threshold (which needs
+            // its lock set with it: the compare-and-set of replaceThrottle). An expired record fails
+            // the condition: the caller replaces it by compare-and-set.
+            ConditionExpression:
+              'attribute_not_exists(pk) OR (expiresAt > :now AND lockedUntil <= :at AND failures < :last)',
+            ExpressionAttributeValues: {
+              ':zero': 0,
+              ':one': 1,
+              ':at': at,
+              ':end': toSeconds(at + windowMs),
+              ':now': Math.floor(at / 1000),
+              ':last': below - 1,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return toThrottle(out.Attributes);
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async takeIpPlace(ip: string, { at, windowMs, maxFailures }: IpPlaceRequest) {
+    const key = throttleKey({ kind: 'ip', ip });
     const nowSec = Math.floor(at / 1000);
-    const windowEnd = toSeconds(at + windowMs);
-    const sliding = expiry === 'sliding';
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        // ADD is atomic: parallel failures are each counted, with no read-modify-write race.
+        // One atomic write, absent or live (if_not_exists starts a window), bounded in its condition:
+        // parallel attempts can never take more places than the limit.
         const out = await call(() =>
           this.db.send(
             new UpdateCommand({
               TableName: this.tableName,
               Key: key,
-              UpdateExpression: sliding ? 'ADD failures :one SET expiresAt = :end' : 'ADD failures :one',
-              ConditionExpression: 'expiresAt > :now',
-              ExpressionAttributeValues: { ':one': 1, ':now': nowSec, ...(sliding ? { ':end': windowEnd } : {}) },
+              UpdateExpression: `${START_OR_ADD_ONE}, expiresAt = if_not_exists(expiresAt, :end)`,
+              ConditionExpression: 'attribute_not_exists(pk) OR (expiresAt > :now AND failures <= :max)',
+              ExpressionAttributeValues: {
+                ':zero': 0,
+                ':one': 1,
+                ':at': at,
+                ':end': toSeconds(at + windowMs),
+                ':now': nowSec,
+                ':max': maxFailures,
+              },
               ReturnValues: 'ALL_NEW',
             }),
           ),
         );
-        return toThrottle(out.Attributes)!;
+        return { placed: true, record: toThrottle(out.Attributes)! };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
-      // Absent or expired (TTL deletes lazily): start a new record, unless another failure just did.
-      const fresh = { failures: 1, lockedUntil: 0, windowStart: at, expiresAt: windowEnd };
+      const record = await this.getThrottle({ kind: 'ip', ip });
+      if (record && record.expiresAt > at && record.failures > maxFailures) return { placed: false, record };
+      if (!record || record.expiresAt > at) continue; // gone or given back meanwhile: try again
+      // Expired but not yet deleted (TTL deletes lazily): a new window replaces it.
+      const fresh = { failures: 1, lockedUntil: 0, windowStart: at, expiresAt: toSeconds(at + windowMs) };
       const started = await conditional(() =>
         this.db.send(
           new PutCommand({
             TableName: this.tableName,
             Item: { ...key, ...fresh },
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            ConditionExpression: 'expiresAt <= :now',
             ExpressionAttributeValues: { ':now': nowSec },
           }),
         ),
       );
-      if (started) return { ...fresh, expiresAt: fromSeconds(windowEnd) };
+      if (started) return { placed: true, record: { ...fresh, expiresAt: fromSeconds(fresh.expiresAt) } };
     }
     throw new ServiceUnavailableError('store');
   }
 
-  async setLock(
-    subject: ThrottleSubject,
-    { lockedUntil, expiresAt }: { lockedUntil: number; expiresAt: number },
-  ): Promise<void> {
+  async releaseUserPlace(username: string, mine: ThrottleRecord): Promise<void> {
+    const Key = throttleKey({ kind: 'user', username });
+    const untouched = await conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key,
+          // Nobody took a place since mine, or mine is the last one left: the count (and any lock the
+          // places in flight set) goes.
+          ConditionExpression: '(failures = :f AND lockedUntil = :l) OR failures <= :one',
+          ExpressionAttributeValues: { ':f': mine.failures, ':l': mine.lockedUntil, ':one': 1 },
+        }),
+      ),
+    );
+    if (untouched) return;
+    await this.takeOneBack(Key, { condition: 'failures > :zero', values: { ':zero': 0 } });
+  }
+
+  async releaseIpPlace(ip: string, windowStart: number): Promise<void> {
+    await this.takeOneBack(throttleKey({ kind: 'ip', ip }), {
+      condition: 'failures > :zero AND windowStart = :ws',
+      values: { ':zero': 0, ':ws': windowStart },
+    });
+  }
+
+  /** ADD failures -1 under a condition; a record that no longer qualifies is left alone. */
+  private async takeOneBack(Key: Key, { condition, values }: { condition: string; values: Item }): Promise<void> {
     await conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: throttleKey(subject),
-          UpdateExpression: 'SET lockedUntil = :l, expiresAt = :e',
-          // Concurrent failures each compute a lock; the longest one stands.
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lockedUntil) OR lockedUntil < :l)',
-          ExpressionAttributeValues: { ':l': lockedUntil, ':e': toSeconds(expiresAt) },
+          Key,
+          UpdateExpression: 'ADD failures :minus',
+          ConditionExpression: condition,
+          ExpressionAttributeValues: { ':minus': -1, ...values },
         }),
       ),
     );
@@ -274,15 +377,23 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     return old.map((o) => toSession(o.Attributes)).filter((s): s is SessionRecord => s !== undefined);
   }
 
-  async deleteOwnSession({ sid, username, now, createdAfter }: OwnSession): Promise<boolean> {
+  async deleteOwnSession({ sid, username, now, createdAfter, credentialVersion }: OwnSession): Promise<boolean> {
+    const sameVersion =
+      credentialVersion === undefined ? 'attribute_not_exists(credentialVersion)' : 'credentialVersion = :v';
     return conditional(() =>
       this.db.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: sessionKey(sid),
-          // Another user's session, an expired one and one already ended by logout-all all look the same: absent.
-          ConditionExpression: 'username = :u AND expiresAt > :now AND createdAt > :after',
-          ExpressionAttributeValues: { ':u': username, ':now': Math.floor(now / 1000), ':after': createdAfter },
+          // Another user's session, an expired one and one already ended by logout-all or a new
+          // password all look the same: absent.
+          ConditionExpression: `username = :u AND expiresAt > :now AND createdAt > :after AND ${sameVersion}`,
+          ExpressionAttributeValues: {
+            ':u': username,
+            ':now': Math.floor(now / 1000),
+            ':after': createdAfter,
+            ...(credentialVersion === undefined ? {} : { ':v': credentialVersion }),
+          },
         }),
       ),
     );
@@ -330,6 +441,21 @@ export class DynamoStore implements AuthStore, UserAdminStore {
       for (const item of items) sessions.push(toSession(item)!);
     }
     return sessions;
+  }
+
+  async replacePasswordHash(username: string, { checked, next }: { checked: string; next: string }) {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET passwordHash = :next',
+          // Only the hash that was checked: a password replaced meanwhile must not be put back.
+          ConditionExpression: 'passwordHash = :checked',
+          ExpressionAttributeValues: { ':next': next, ':checked': checked },
+        }),
+      ),
+    );
   }
 
   async putUser(user: UserRecord, { overwrite }: { overwrite: boolean }): Promise<boolean> {

@@ -101,6 +101,42 @@ describe('brute-force lockout', () => {
     expect((await attempt(username, 'right')).status).toBe(200);
   });
 
+  test('30 parallel attempts for one fresh username: at most 5 passwords are checked, the rest are 429', async () => {
+    const username = await freshUser();
+    const spy = jest.spyOn(bcrypt, 'compare');
+    try {
+      const replies = await Promise.all(Array.from({ length: 30 }, () => attempt(username, 'wrong')));
+      const statuses = replies.map((r) => r.status);
+      const checked = statuses.filter((s) => s === 401).length;
+      expect(checked).toBeLessThanOrEqual(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(30 - checked);
+      expect(spy.mock.calls.length).toBe(checked);
+      // The lock is the one five failures one by one would set (1 s), not longer.
+      const t = (await throttle(username))!;
+      expect(t.failures).toBe(checked);
+      if (checked === 5) expect(t.lockedUntil - Date.now()).toBeLessThanOrEqual(1000);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('29 wrong passwords and the right one at once: no more checked than one by one in the worst order', async () => {
+    const username = await freshUser();
+    const spy = jest.spyOn(bcrypt, 'compare');
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => attempt(username, i === 13 ? 'right' : 'wrong')),
+      );
+      const statuses = replies.map((r) => r.status);
+      // Worst order one by one: 4 wrong, the right one (which resets the count), 5 wrong. Before
+      // places were taken first, all 30 were checked.
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(9);
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(10);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   test('parallel failures are all counted', async () => {
     const username = await freshUser();
     const replies = await Promise.all(Array.from({ length: 12 }, () => attempt(username, 'wrong')));

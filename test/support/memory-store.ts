@@ -1,11 +1,12 @@
 import { ServiceUnavailableError } from '../../functions/core/errors';
 import type {
   AuthStore,
-  FailureCount,
+  IpPlaceRequest,
   OwnSession,
   Rotation,
   SessionRecord,
   ThrottleRecord,
+  ThrottleReplacement,
   ThrottleSubject,
   UserAdminStore,
   UserRecord,
@@ -21,63 +22,121 @@ export class MemoryStore implements AuthStore, UserAdminStore {
   failing = false;
   calls = 0;
 
+  /**
+   * Called before every operation takes effect: a test can hold an operation here (a barrier) to
+   * force an interleaving of concurrent requests. Each operation is atomic once it proceeds.
+   */
+  beforeOp?: (op: string) => Promise<void> | void;
+
   private touch() {
     this.calls++;
     if (this.failing) throw new ServiceUnavailableError('store');
+  }
+  private async step(op: string) {
+    await this.beforeOp?.(op);
+    this.touch();
   }
   private copy<T>(v: T | undefined): T | undefined {
     return v === undefined ? undefined : structuredClone(v);
   }
 
   async getUser(username: string) {
-    this.touch();
+    await this.step('getUser');
     return this.copy(this.users.get(username));
   }
   async getLoginState(username: string, ip: string) {
-    this.touch();
+    await this.step('getLoginState');
     return {
       user: this.copy(this.users.get(username)),
       userThrottle: this.copy(this.throttles.get(throttleId({ kind: 'user', username }))),
       ipThrottle: this.copy(this.throttles.get(throttleId({ kind: 'ip', ip }))),
     };
   }
-  async addFailure(subject: ThrottleSubject, { at, windowMs, expiry }: FailureCount) {
-    this.touch();
-    const id = throttleId(subject);
-    const cur = this.throttles.get(id);
-    // Whole seconds, as the table's TTL attribute keeps them.
-    const end = Math.ceil((at + windowMs) / 1000) * 1000;
-    const next: ThrottleRecord =
-      cur && cur.expiresAt > at
-        ? { ...cur, failures: cur.failures + 1, expiresAt: expiry === 'sliding' ? end : cur.expiresAt }
-        : { failures: 1, lockedUntil: 0, windowStart: at, expiresAt: end };
-    this.throttles.set(id, next);
-    return { ...next };
+  async getThrottle(subject: ThrottleSubject) {
+    await this.step('getThrottle');
+    return this.copy(this.throttles.get(throttleId(subject)));
   }
-  async setLock(subject: ThrottleSubject, { lockedUntil, expiresAt }: { lockedUntil: number; expiresAt: number }) {
-    this.touch();
+  async replaceThrottle(subject: ThrottleSubject, { next, expected, now }: ThrottleReplacement) {
+    await this.step('replaceThrottle');
     const cur = this.throttles.get(throttleId(subject));
-    if (cur && cur.lockedUntil < lockedUntil)
-      this.throttles.set(throttleId(subject), { ...cur, lockedUntil, expiresAt });
+    const holds = expected
+      ? cur !== undefined && cur.failures === expected.failures && cur.lockedUntil === expected.lockedUntil
+      : cur === undefined || cur.expiresAt <= now;
+    // Whole seconds, as the table's TTL attribute keeps them.
+    if (holds) this.throttles.set(throttleId(subject), { ...next, expiresAt: Math.ceil(next.expiresAt / 1000) * 1000 });
+    return holds;
+  }
+  async addUserPlace(username: string, { at, windowMs, below }: { at: number; windowMs: number; below: number }) {
+    await this.step('addUserPlace');
+    const id = throttleId({ kind: 'user', username });
+    const cur = this.throttles.get(id);
+    if (!cur) {
+      const fresh = {
+        failures: 1,
+        lockedUntil: 0,
+        windowStart: at,
+        expiresAt: Math.ceil((at + windowMs) / 1000) * 1000,
+      };
+      this.throttles.set(id, fresh);
+      return { ...fresh };
+    }
+    if (cur.expiresAt <= at || cur.lockedUntil > at || cur.failures >= below - 1) return undefined;
+    cur.failures++;
+    cur.expiresAt = Math.ceil((at + windowMs) / 1000) * 1000;
+    return { ...cur };
+  }
+  async takeIpPlace(ip: string, { at, windowMs, maxFailures }: IpPlaceRequest) {
+    await this.step('takeIpPlace');
+    const id = throttleId({ kind: 'ip', ip });
+    const cur = this.throttles.get(id);
+    if (cur && cur.expiresAt > at) {
+      if (cur.failures > maxFailures) return { placed: false, record: { ...cur } };
+      cur.failures++;
+      return { placed: true, record: { ...cur } };
+    }
+    const fresh = { failures: 1, lockedUntil: 0, windowStart: at, expiresAt: Math.ceil((at + windowMs) / 1000) * 1000 };
+    this.throttles.set(id, fresh);
+    return { placed: true, record: { ...fresh } };
+  }
+  async releaseUserPlace(username: string, mine: ThrottleRecord) {
+    await this.step('releaseUserPlace');
+    const id = throttleId({ kind: 'user', username });
+    const cur = this.throttles.get(id);
+    if (!cur) return;
+    if ((cur.failures === mine.failures && cur.lockedUntil === mine.lockedUntil) || cur.failures <= 1)
+      this.throttles.delete(id);
+    else if (cur.failures > 0) cur.failures--;
+  }
+  async releaseIpPlace(ip: string, windowStart: number) {
+    await this.step('releaseIpPlace');
+    const cur = this.throttles.get(throttleId({ kind: 'ip', ip }));
+    if (cur && cur.failures > 0 && cur.windowStart === windowStart) cur.failures--;
+  }
+  async replacePasswordHash(username: string, { checked, next }: { checked: string; next: string }) {
+    await this.step('replacePasswordHash');
+    const user = this.users.get(username);
+    if (!user || user.passwordHash !== checked) return false;
+    user.passwordHash = next;
+    return true;
   }
   async clearThrottle(subject: ThrottleSubject) {
-    this.touch();
+    await this.step('clearThrottle');
     this.throttles.delete(throttleId(subject));
   }
   async getSessionAndUser(sid: string, username: string) {
-    this.touch();
+    await this.step('getSessionAndUser');
     return { session: this.copy(this.sessions.get(sid)), user: this.copy(this.users.get(username)) };
   }
   async getSession(sid: string) {
-    this.touch();
+    await this.step('getSession');
     return this.copy(this.sessions.get(sid));
   }
   async putSession(session: SessionRecord) {
-    this.touch();
+    await this.step('putSession');
     this.sessions.set(session.sid, { ...session });
   }
   async rotateSession(sid: string, r: Rotation) {
-    this.touch();
+    await this.step('rotateSession');
     const s = this.sessions.get(sid);
     if (!s || s.jti !== r.prevJti) return false;
     this.sessions.set(sid, {
@@ -91,7 +150,7 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     return true;
   }
   async deleteSessions(sids: string[]) {
-    this.touch();
+    await this.step('deleteSessions');
     const old: SessionRecord[] = [];
     for (const sid of sids) {
       const s = this.sessions.get(sid);
@@ -100,36 +159,37 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     }
     return old;
   }
-  async deleteOwnSession({ sid, username, now, createdAfter }: OwnSession) {
-    this.touch();
+  async deleteOwnSession({ sid, username, now, createdAfter, credentialVersion }: OwnSession) {
+    await this.step('deleteOwnSession');
     const s = this.sessions.get(sid);
     if (!s || s.username !== username || s.expiresAt <= now || s.createdAt <= createdAfter) return false;
+    if (s.credentialVersion !== credentialVersion) return false;
     this.sessions.delete(sid);
     return true;
   }
   async endAllSessions(username: string, at: number) {
-    this.touch();
+    await this.step('endAllSessions');
     const u = this.users.get(username);
     if (!u) return false;
     u.sessionsValidAfter = at;
     return true;
   }
   async listSessionIds(username: string) {
-    this.touch();
+    await this.step('listSessionIds');
     return [...this.sessions.values()].filter((s) => s.username === username).map((s) => s.sid);
   }
   async getSessions(sids: string[]) {
-    this.touch();
+    await this.step('getSessions');
     return sids.map((sid) => this.copy(this.sessions.get(sid))).filter((s): s is SessionRecord => s !== undefined);
   }
   async putUser(user: UserRecord, { overwrite }: { overwrite: boolean }) {
-    this.touch();
+    await this.step('putUser');
     if (this.users.has(user.username) && !overwrite) return false;
     this.users.set(user.username, { ...user });
     return true;
   }
   async setDisabled(username: string, { disabled, endSessionsAt }: { disabled: boolean; endSessionsAt?: number }) {
-    this.touch();
+    await this.step('setDisabled');
     const user = this.users.get(username);
     if (!user) return false;
     this.users.set(username, {
@@ -140,11 +200,11 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     return true;
   }
   async deleteUser(username: string) {
-    this.touch();
+    await this.step('deleteUser');
     return this.users.delete(username);
   }
   async listUsers() {
-    this.touch();
+    await this.step('listUsers');
     return [...this.users.values()];
   }
 }

@@ -1,0 +1,137 @@
+import type { LockoutSettings } from './config';
+import { live, lockDuration, retryAfterSeconds } from './lockout';
+import type { AttemptStore, ThrottleRecord } from './ports';
+import { secondsMs } from './time';
+
+/**
+ * An attempt's places in the failure counts (docs/http-contract.md "Brute force"): taken before its
+ * password is checked, kept when the password is wrong (the place *is* the failure), given back when
+ * it is right.
+ */
+export interface AttemptPlace {
+  username: string;
+  ip: string;
+  /** The username's record exactly as this attempt wrote it. */
+  user: ThrottleRecord;
+  /** The start of the IP window the place was taken in. */
+  ipWindowStart: number;
+}
+
+export type Reservation = { place: AttemptPlace } | { retryAfter: number };
+
+/**
+ * How often one attempt may find the username's record changed under it before it gives up and is
+ * refused. Each lost race means another attempt took a place, so a burst that exhausts this was
+ * already refused by the lock, or is one no human sends.
+ */
+const MAX_RACES = 8;
+
+/**
+ * The one brute-force mechanism of every route that checks a password. Each attempt first takes its
+ * place in the username's count (an atomic add bounded below the threshold, or for the place that
+ * reaches it a compare-and-set that also writes the lock that failure would cause) and in the IP's
+ * count (an atomic add bounded by the limit); however many attempts arrive at once, only those that
+ * got both places have their password checked.
+ */
+export class AttemptLimiter {
+  constructor(
+    private readonly store: AttemptStore,
+    private readonly settings: LockoutSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Takes a place for the username and for the IP, or says how many seconds to wait. `seen` is
+   * what the caller already read (the login reads it with the user): a lock seen there answers at
+   * once, without a write.
+   */
+  async reserve(
+    { username, ip }: { username: string; ip: string },
+    seen: { userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord },
+  ): Promise<Reservation> {
+    const nowMs = this.now();
+    const wait = retryAfterSeconds(this.settings, seen.userThrottle, seen.ipThrottle, nowMs);
+    if (wait > 0) return { retryAfter: wait };
+
+    const [user, address] = await Promise.allSettled([
+      this.takeUserPlace(username, live(seen.userThrottle, nowMs), nowMs),
+      this.takeIpPlace(ip, nowMs),
+    ]);
+    const userPlace = user.status === 'fulfilled' && 'record' in user.value ? user.value.record : undefined;
+    const ipStart = address.status === 'fulfilled' && 'windowStart' in address.value ? address.value : undefined;
+    if (userPlace && ipStart) return { place: { username, ip, user: userPlace, ipWindowStart: ipStart.windowStart } };
+
+    // One side refused (or failed): the place taken on the other side was not used; give it back.
+    await Promise.allSettled([
+      userPlace ? this.store.releaseUserPlace(username, userPlace) : undefined,
+      ipStart ? this.store.releaseIpPlace(ip, ipStart.windowStart) : undefined,
+    ]);
+    if (user.status === 'rejected') throw user.reason;
+    if (address.status === 'rejected') throw address.reason;
+    const waits = [user.value, address.value].map((v) => ('retryAfter' in v ? v.retryAfter : 0));
+    return { retryAfter: Math.max(...waits) };
+  }
+
+  /** The password was right: the attempt was no failure, so both places go back. */
+  async giveBack(place: AttemptPlace): Promise<void> {
+    await Promise.all([
+      this.store.releaseUserPlace(place.username, place.user),
+      this.store.releaseIpPlace(place.ip, place.ipWindowStart),
+    ]);
+  }
+
+  /**
+   * Compare-and-set on the username's record: failures + 1, and the lock that failure would set
+   * (so concurrent attempts see it before this one's password is even checked).
+   */
+  private async takeUserPlace(
+    username: string,
+    seen: ThrottleRecord | undefined,
+    nowMs: number,
+  ): Promise<{ record: ThrottleRecord } | { retryAfter: number }> {
+    const subject = { kind: 'user', username } as const;
+    const windowMs = secondsMs(this.settings.windowSeconds);
+    let current = seen;
+    // An absent record is started by the atomic add; an expired one still in the table (TTL deletes
+    // lazily) fails its condition and is then replaced by compare-and-set.
+    let viaAdd = true;
+    for (let race = 0; race < MAX_RACES; race++) {
+      if (current && current.lockedUntil > nowMs)
+        return { retryAfter: Math.ceil((current.lockedUntil - nowMs) / 1000) };
+      const failures = (current?.failures ?? 0) + 1;
+      if (viaAdd && failures < this.settings.maxFailures) {
+        // No lock follows from this place: one atomic add (which also starts an absent record),
+        // bounded below the threshold in its condition, lets concurrent attempts in without a race.
+        const added = await this.store.addUserPlace(username, {
+          at: nowMs,
+          windowMs,
+          below: this.settings.maxFailures,
+        });
+        if (added) return { record: added };
+      } else {
+        // The place that locks (or an expired record to replace): compare-and-set, so exactly one
+        // attempt takes it.
+        const lockMs = lockDuration(this.settings, failures);
+        const next: ThrottleRecord = {
+          failures,
+          lockedUntil: lockMs > 0 ? nowMs + lockMs : 0,
+          windowStart: current?.windowStart ?? nowMs,
+          // Failures are forgotten a window after the last one, and never before the lock ends.
+          expiresAt: nowMs + Math.max(windowMs, lockMs),
+        };
+        if (await this.store.replaceThrottle(subject, { next, expected: current, now: nowMs })) return { record: next };
+      }
+      current = live(await this.store.getThrottle(subject), nowMs);
+      viaAdd = current !== undefined;
+    }
+    return { retryAfter: 1 };
+  }
+
+  /** One atomic add, refused once the window holds more failures than the limit. */
+  private async takeIpPlace(ip: string, nowMs: number): Promise<{ windowStart: number } | { retryAfter: number }> {
+    const windowMs = secondsMs(this.settings.windowSeconds);
+    const taken = await this.store.takeIpPlace(ip, { at: nowMs, windowMs, maxFailures: this.settings.ipMaxFailures });
+    if (taken.placed) return { windowStart: taken.record.windowStart };
+    return { retryAfter: Math.max(1, Math.ceil((taken.record.windowStart + windowMs - nowMs) / 1000)) };
+  }
+}
