@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bcryptCostFrom } from '../functions/core/config';
 import { ConfigError, DomainError } from '../functions/core/errors';
@@ -17,6 +19,10 @@ const USAGE = `usage: npm run users -- <command> [options]
   enable <username>   allow logins again (old sessions stay ended)
   remove <username>   delete the user (their sessions end with them)
   list                usernames, names, emails and status (never hashes)
+  migrate-usernames   rewrite usernames stored before canonical forms (trimmed, NFKC, lower case);
+                      collisions and refused names are reported, never merged
+
+Hash cost: BCRYPT_COST, else the bcryptCost context of cdk.json (as deployed), else 10.
 
 Target: DYNAMODB_ENDPOINT=http://127.0.0.1:8001 (the dev server's store, table auth-local)
         or TABLE_NAME=<deployed table> with AWS credentials and AWS_REGION.`;
@@ -26,11 +32,28 @@ export class UsageError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-/** The admin service on the table the environment names; the hash cost is the functions' BCRYPT_COST. */
+/**
+ * The bcrypt cost the deployed functions use: BCRYPT_COST when set, else the `bcryptCost` context of
+ * cdk.json (what `npx cdk deploy` gives the functions), else the same default (10). A cost passed
+ * only as `-c bcryptCost=...` on the cdk command line cannot be seen here: keep it in cdk.json.
+ */
+export function cliBcryptCost(env: Env, cdkJson = join(process.cwd(), 'cdk.json')): number {
+  if (env.BCRYPT_COST) return bcryptCostFrom(env);
+  let context: { bcryptCost?: unknown } | undefined;
+  try {
+    context = JSON.parse(readFileSync(cdkJson, 'utf8')).context;
+  } catch {
+    context = undefined; // no cdk.json here: the default, as a stack without the context would use
+  }
+  const fromContext = context?.bcryptCost === undefined ? undefined : String(context.bcryptCost);
+  return bcryptCostFrom({ BCRYPT_COST: fromContext });
+}
+
+/** The admin service on the table the environment names; the hash cost is the one the functions use. */
 function userAdmin(env: Env): UserAdmin {
   const tableName = env.TABLE_NAME || (env.DYNAMODB_ENDPOINT ? 'auth-local' : undefined);
   if (!tableName) throw new UsageError('set TABLE_NAME (deployed table) or DYNAMODB_ENDPOINT (local store)');
-  const cost = bcryptCostFrom(env);
+  const cost = cliBcryptCost(env);
   const store = new DynamoStore(createDocumentClient(env), tableName);
   return new UserAdmin(store, { problem: passwordProblem, hash: (password) => hashPassword(password, cost) });
 }
@@ -80,8 +103,8 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
         fullName: values['full-name'],
         disabled: values.disabled,
       };
-      const { sessionsEnded } = await admin.add(user, { overwrite });
-      console.log(`${overwrite ? 'saved' : 'added'} ${name}${ended(sessionsEnded)}`);
+      const { username, sessionsEnded } = await admin.add(user, { overwrite });
+      console.log(`${overwrite ? 'saved' : 'added'} ${username}${ended(sessionsEnded)}`);
       return 0;
     }
     case 'disable':
@@ -102,6 +125,17 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
       }
       if (users.length === 0) console.log('(no users)');
       return 0;
+    }
+    case 'migrate-usernames': {
+      const report = await userAdmin(env).migrateUsernames();
+      for (const m of report.migrated) console.log(`renamed ${JSON.stringify(m.from)} -> ${m.to}`);
+      for (const c of report.collisions)
+        console.log(`collision: ${JSON.stringify(c.from)} and ${c.to} are one name; left as is, resolve by hand`);
+      for (const r of report.refused) console.log(`refused: ${JSON.stringify(r.from)}: ${r.reason}; left as is`);
+      console.log(
+        `${report.migrated.length} renamed, ${report.collisions.length} collisions, ${report.refused.length} refused`,
+      );
+      return report.collisions.length + report.refused.length > 0 ? 1 : 0;
     }
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);

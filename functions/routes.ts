@@ -9,10 +9,11 @@ export interface Route {
   handler: string;
   description: string;
   /**
-   * The only DynamoDB actions the route's function may perform (least privilege, read by the stack); Query is granted
-   * on the index only.
+   * The only DynamoDB actions the route's function may perform, each on the only item kinds it may
+   * touch (least privilege: the stack grants exactly this, with `dynamodb:LeadingKeys` conditions).
+   * Query runs on the sessions index only, whose partition key is `USER#<username>`.
    */
-  tableActions: readonly string[];
+  table: TableAccess;
   /**
    * The key material the function may read (least privilege, read by the stack): `refresh`, the
    * refresh-token secret; `signing`, the private key set that signs access tokens; `public`, the
@@ -23,13 +24,40 @@ export interface Route {
 
 export type KeyAccess = 'refresh' | 'signing' | 'public';
 
+/** The item kinds of the one table, by the prefix of their partition key (docs/architecture.md "Data model"). */
+export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#';
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
+export type TableAccess = Readonly<Partial<Record<TableAction, readonly KeyPrefix[]>>>;
+
+/** The IAM action names of a route's table access. */
+export const tableActionsOf = (access: TableAccess): string[] =>
+  Object.keys(access).map((action) => `dynamodb:${action}`);
+
+/** Reading a session and its user together: what every Bearer-authenticated route does first. */
+const SESSION_AND_USER: readonly KeyPrefix[] = ['SESSION#', 'USER#'];
+
+/** The session authorizer of protected routes (no row of its own): it reads a session and its user, like /users/me. */
+export const SESSION_AUTHORIZER_TABLE_ACCESS: TableAccess = { BatchGetItem: SESSION_AND_USER };
+
 export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/token',
     handler: 'token',
     description: 'Log in with username and password',
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    table: {
+      // The user and both failure counts in one read; the session cap's reads of the user's sessions.
+      BatchGetItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
+      // Re-reading a count that changed under a compare-and-set.
+      GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
+      // Taking and giving back places; USER# only for rehash on login, conditional on the hash checked.
+      UpdateItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#'],
+      // The place that sets a lock, a count replacing an expired one, the new session.
+      PutItem: ['THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
+      // A username's count reset by a success; sessions evicted beyond the cap.
+      DeleteItem: ['THROTTLE#', 'SESSION#'],
+      Query: ['USER#'],
+    },
     keys: ['refresh', 'signing'],
   },
   {
@@ -37,7 +65,12 @@ export const routes: readonly Route[] = [
     path: '/auth/refresh',
     handler: 'refresh',
     description: 'New access token and rotated refresh cookie',
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    table: {
+      BatchGetItem: SESSION_AND_USER,
+      GetItem: ['SESSION#'],
+      UpdateItem: ['SESSION#'],
+      DeleteItem: ['SESSION#'],
+    },
     keys: ['refresh', 'signing'],
   },
   {
@@ -45,7 +78,7 @@ export const routes: readonly Route[] = [
     path: '/auth/logout',
     handler: 'logout',
     description: 'End this session and clear the cookie',
-    tableActions: ['dynamodb:DeleteItem'],
+    table: { DeleteItem: ['SESSION#'] },
     keys: ['refresh', 'public'],
   },
   {
@@ -53,7 +86,13 @@ export const routes: readonly Route[] = [
     path: '/auth/logout-all',
     handler: 'logout-all',
     description: 'End every session of the user',
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
+    table: {
+      BatchGetItem: SESSION_AND_USER,
+      // The commit point: sessionsValidAfter on the user item.
+      UpdateItem: ['USER#'],
+      Query: ['USER#'],
+      DeleteItem: ['SESSION#'],
+    },
     keys: ['refresh', 'public'],
   },
   {
@@ -61,7 +100,7 @@ export const routes: readonly Route[] = [
     path: '/auth/sessions',
     handler: 'sessions',
     description: "The user's live sessions",
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:Query'],
+    table: { BatchGetItem: SESSION_AND_USER, Query: ['USER#'] },
     keys: ['public'],
   },
   {
@@ -69,7 +108,7 @@ export const routes: readonly Route[] = [
     path: '/auth/sessions/{id}',
     handler: 'session-delete',
     description: "End one of the user's own sessions",
-    tableActions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
+    table: { BatchGetItem: SESSION_AND_USER, DeleteItem: ['SESSION#'] },
     keys: ['public'],
   },
   {
@@ -77,7 +116,7 @@ export const routes: readonly Route[] = [
     path: '/users/me',
     handler: 'me',
     description: 'The current user',
-    tableActions: ['dynamodb:BatchGetItem'],
+    table: { BatchGetItem: SESSION_AND_USER },
     keys: ['public'],
   },
   {
@@ -85,7 +124,7 @@ export const routes: readonly Route[] = [
     path: '/.well-known/openid-configuration',
     handler: 'openid-configuration',
     description: 'OpenID Connect discovery: the issuer and where its keys are',
-    tableActions: [],
+    table: {},
     keys: [],
   },
   {
@@ -93,7 +132,7 @@ export const routes: readonly Route[] = [
     path: '/.well-known/jwks.json',
     handler: 'jwks',
     description: 'The public keys that verify access tokens',
-    tableActions: [],
+    table: {},
     keys: ['public'],
   },
 ];

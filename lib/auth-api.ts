@@ -21,7 +21,14 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { audienceFrom, loadConfig } from '../functions/core/config';
 import { ConfigError } from '../functions/core/errors';
-import { type KeyAccess, type ProtectedRoute, type Route, fallbackHandler, routes } from '../functions/routes';
+import {
+  type KeyAccess,
+  type ProtectedRoute,
+  type Route,
+  SESSION_AUTHORIZER_TABLE_ACCESS,
+  fallbackHandler,
+  routes,
+} from '../functions/routes';
 import { TABLE } from '../functions/store/schema';
 import { RouteFunction, functionId } from './route-function';
 
@@ -220,7 +227,8 @@ export class AuthApi extends Construct {
     const environment = this.environment(props);
     for (const route of routes) {
       // The discovery routes need no table and no configuration but the issuer.
-      const base = route.tableActions.length > 0 ? environment : { ...COMMON_ENVIRONMENT, TOKEN_ISSUER: this.issuer() };
+      const base =
+        Object.keys(route.table).length > 0 ? environment : { ...COMMON_ENVIRONMENT, TOKEN_ISSUER: this.issuer() };
       const fn = makeFunction(route.handler, `${route.method} ${route.path}`, {
         ...base,
         ...this.keyEnvironment(route.keys, props),
@@ -278,7 +286,7 @@ export class AuthApi extends Construct {
       ...environment,
       ...this.keyEnvironment(['public'], props),
     });
-    authorizerFn.grantTableActions(this.table, ['dynamodb:BatchGetItem']);
+    authorizerFn.grantTable(this.table, SESSION_AUTHORIZER_TABLE_ACCESS);
     authorizerFn.grantSecretValue(this.publicKeys);
     this.sessionAuthorizer = new HttpLambdaAuthorizer('SessionAuthorizer', authorizerFn, {
       authorizerName: 'session',
@@ -293,7 +301,7 @@ export class AuthApi extends Construct {
 
   /** Routes one row of the route table to its function, with exactly the grants the row names. */
   private addRoute(route: Route, fn: RouteFunction): void {
-    fn.grantTableActions(this.table, route.tableActions);
+    fn.grantTable(this.table, route.table);
     if (route.keys.includes('refresh')) fn.grantSecretValue(this.signingKey);
     if (route.keys.includes('signing')) fn.grantSecretValue(this.accessTokenKeys);
     if (route.keys.includes('public')) fn.grantSecretValue(this.publicKeys);

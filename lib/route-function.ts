@@ -7,6 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
+import type { KeyPrefix, TableAccess, TableAction } from '../functions/routes';
 import { TABLE } from '../functions/store/schema';
 
 const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
@@ -82,14 +83,30 @@ export class RouteFunction extends NodejsFunction {
     });
   }
 
-  /** Exactly these DynamoDB actions: on the table, except Query, which is granted on the sessions index alone. */
-  grantTableActions(table: ITableV2, actions: readonly string[]): void {
-    const onTable = actions.filter((a) => a !== 'dynamodb:Query');
-    if (onTable.length > 0)
-      this.addToRolePolicy(new PolicyStatement({ actions: onTable, resources: [table.tableArn] }));
-    if (actions.includes('dynamodb:Query')) {
-      const index = `${table.tableArn}/index/${TABLE.userSessionsIndex}`;
-      this.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [index] }));
+  /**
+   * Exactly these DynamoDB actions, each on the item kinds the route table names for it: one
+   * statement per set of key prefixes, with a `dynamodb:LeadingKeys` condition. ForAllValues,
+   * because one BatchGetItem reads items of several kinds and every key must match. Query runs on
+   * the sessions index alone, whose partition key (`USER#<username>`) is what the condition sees.
+   */
+  grantTable(table: ITableV2, access: TableAccess): void {
+    const index = `${table.tableArn}/index/${TABLE.userSessionsIndex}`;
+    const byPrefixes = new Map<string, { prefixes: readonly string[]; actions: string[]; resource: string }>();
+    for (const [action, prefixes] of Object.entries(access) as [TableAction, readonly KeyPrefix[]][]) {
+      const resource = action === 'Query' ? index : table.tableArn;
+      const key = `${resource === index}|${[...prefixes].sort().join(',')}`;
+      const group = byPrefixes.get(key) ?? { prefixes: [...prefixes].sort(), actions: [], resource };
+      group.actions.push(`dynamodb:${action}`);
+      byPrefixes.set(key, group);
+    }
+    for (const { prefixes, actions, resource } of byPrefixes.values()) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions,
+          resources: [resource],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } },
+        }),
+      );
     }
   }
 

@@ -45,6 +45,13 @@ export function checkUsername(username: string | undefined): string {
   return canonical.username;
 }
 
+/** What `migrate-usernames` did: names rewritten, and names left as they were (with why). */
+export interface UsernameMigration {
+  migrated: { from: string; to: string }[];
+  collisions: { from: string; to: string }[];
+  refused: { from: string; reason: string }[];
+}
+
 /** A user as an administrator writes it; the password arrives in clear and is hashed here. */
 export interface NewUser {
   username: string;
@@ -78,9 +85,12 @@ export class UserAdmin {
   /**
    * Adds the user, or with `overwrite` replaces an existing one's password and ends all of its
    * sessions; what is not given (email, full name, disabled) is kept from the existing user.
-   * Returns how many session items were tidied away.
+   * Returns the username as stored (its canonical form) and how many session items were tidied away.
    */
-  async add(user: NewUser, { overwrite }: { overwrite: boolean }): Promise<{ sessionsEnded: number }> {
+  async add(
+    user: NewUser,
+    { overwrite }: { overwrite: boolean },
+  ): Promise<{ username: string; sessionsEnded: number }> {
     const username = checkUsername(user.username);
     const problem = this.passwords.problem(user.password);
     if (problem) throw new DomainError('invalid_password', problem);
@@ -102,7 +112,7 @@ export class UserAdmin {
     if (!(await this.store.putUser(record, { overwrite }))) {
       throw new DomainError('user_exists', `user "${username}" exists; use --force to overwrite it`);
     }
-    return { sessionsEnded: overwrite ? await this.tidySessions(username) : 0 };
+    return { username, sessionsEnded: overwrite ? await this.tidySessions(username) : 0 };
   }
 
   /** Disabling refuses logins and ends every session; enabling leaves the old sessions ended. */
@@ -118,6 +128,43 @@ export class UserAdmin {
     const name = checkUsername(username);
     if (!(await this.store.deleteUser(name))) throw new DomainError('user_not_found', `no user "${name}"`);
     await this.tidySessions(name);
+  }
+
+  /**
+   * Rewrites usernames stored before canonical forms existed (docs/http-contract.md "Usernames"):
+   * each is written under its canonical name (only while that name is free), then the old item is
+   * deleted, which ends its sessions (their tokens name the old user). Two names with one canonical
+   * form are a collision, reported and left for a person to resolve, never merged. Running it again
+   * finishes an interrupted run: a canonical copy identical to the old item counts as its own.
+   */
+  async migrateUsernames(): Promise<UsernameMigration> {
+    const users = (await this.store.listUsers()).sort((a, b) => a.username.localeCompare(b.username));
+    const byName = new Map(users.map((u) => [u.username, u]));
+    const report: UsernameMigration = { migrated: [], collisions: [], refused: [] };
+    for (const user of users) {
+      const canonical = canonicalUsername(user.username);
+      if ('problem' in canonical) {
+        report.refused.push({ from: user.username, reason: USERNAME_PROBLEMS[canonical.problem] });
+        continue;
+      }
+      const to = canonical.username;
+      if (to === user.username) continue;
+      const there = byName.get(to);
+      const ownCopy = there && there.passwordHash === user.passwordHash && there.createdAt === user.createdAt;
+      if (there && !ownCopy) {
+        report.collisions.push({ from: user.username, to });
+        continue;
+      }
+      if (!there && !(await this.store.putUser({ ...user, username: to }, { overwrite: false }))) {
+        report.collisions.push({ from: user.username, to });
+        continue;
+      }
+      byName.set(to, { ...user, username: to });
+      await this.store.deleteUser(user.username);
+      await this.tidySessions(user.username);
+      report.migrated.push({ from: user.username, to });
+    }
+    return report;
   }
 
   /** Every user, by username. */

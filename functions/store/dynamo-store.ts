@@ -96,6 +96,23 @@ function toThrottle(item: Item | undefined): ThrottleRecord | undefined {
   };
 }
 
+/** Deletes in flight at once when ending many sessions. */
+export const DELETE_CONCURRENCY = 10;
+
+/** `fn` over every item, at most `limit` running at once; results in input order; the first failure rejects. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** failures + 1 on a throttle record, starting the record's fields when it is absent (:zero, :one, :at). */
 const START_OR_ADD_ONE =
   'SET failures = if_not_exists(failures, :zero) + :one, lockedUntil = if_not_exists(lockedUntil, :zero), ' +
@@ -365,13 +382,12 @@ export class DynamoStore implements AuthStore, UserAdminStore {
   }
 
   async deleteSessions(sids: string[]): Promise<SessionRecord[]> {
-    // One DeleteItem per session (a logout names one, at most two): no BatchWriteItem grant needed,
-    // and ALL_OLD tells which sessions really existed.
-    const old = await Promise.all(
-      sids.map((sid) =>
-        call(() =>
-          this.db.send(new DeleteCommand({ TableName: this.tableName, Key: sessionKey(sid), ReturnValues: 'ALL_OLD' })),
-        ),
+    // One DeleteItem per session (no BatchWriteItem grant needed, and ALL_OLD tells which sessions
+    // really existed), at most DELETE_CONCURRENCY at a time: a user with many sessions must not
+    // become a burst that throttles the table for everyone (docs/http-contract.md "Session cap").
+    const old = await mapBounded(sids, DELETE_CONCURRENCY, (sid) =>
+      call(() =>
+        this.db.send(new DeleteCommand({ TableName: this.tableName, Key: sessionKey(sid), ReturnValues: 'ALL_OLD' })),
       ),
     );
     return old.map((o) => toSession(o.Attributes)).filter((s): s is SessionRecord => s !== undefined);

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import { functionId } from '../../lib/route-function';
 import { protectedRoutes } from '../../functions/protected-routes';
-import { fallbackHandler, matchRoute, routes } from '../../functions/routes';
+import { SESSION_AUTHORIZER_TABLE_ACCESS, fallbackHandler, matchRoute, routes } from '../../functions/routes';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, asserted by shape
 type Resources = Record<string, { Type: string; Properties: any; Metadata?: any; DeletionPolicy?: string }>;
@@ -45,6 +45,19 @@ function actionsOf(handler: string): string[] {
     .flatMap(([, p]) =>
       p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()),
     );
+}
+
+/** The DynamoDB statements of a function's role: actions and the LeadingKeys patterns they are bound to. */
+function dynamoStatementsOf(handler: string): { actions: string[]; prefixes: string[] }[] {
+  const roleRef = resources[fnLogicalId(handler)].Properties.Role['Fn::GetAtt'][0];
+  return ofType('AWS::IAM::Policy')
+    .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+    .filter((s: { Action: string | string[] }) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')))
+    .map((s: { Action: string | string[]; Condition: Record<string, Record<string, string | string[]>> }) => ({
+      actions: [s.Action].flat(),
+      prefixes: [s.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys']].flat(),
+    }));
 }
 
 describe('AuthStack', () => {
@@ -159,28 +172,42 @@ describe('AuthStack', () => {
     expect(actionsOf(fallbackHandler)).not.toContain('secretsmanager:GetSecretValue');
   });
 
-  test('grants each function exactly the DynamoDB actions of its route, on the table only', () => {
+  test('grants each function exactly the DynamoDB actions of its route, each on the item kinds the route names', () => {
     for (const handler of handlers) {
       // The session authorizer reads a session and its user, like /users/me; nothing else outside the route table.
-      const fallback = handler === 'session-authorizer' ? ['dynamodb:BatchGetItem'] : [];
-      const expected = routes.find((r) => r.handler === handler)?.tableActions ?? fallback;
-      const granted = actionsOf(handler).filter((a) => a.startsWith('dynamodb:'));
-      expect([handler, granted.sort()]).toEqual([handler, [...expected].sort()]);
+      const access =
+        routes.find((r) => r.handler === handler)?.table ??
+        (handler === 'session-authorizer' ? SESSION_AUTHORIZER_TABLE_ACCESS : {});
+      const granted = dynamoStatementsOf(handler);
+      // Every (action, key prefix) pair granted is one the route table names, and the other way round.
+      const pairs = (list: [string, readonly string[]][]) =>
+        list.flatMap(([action, prefixes]) => prefixes.map((p) => `${action} ${p}`)).sort();
+      expect([
+        handler,
+        pairs(granted.flatMap((s) => s.actions.map((a) => [a, s.prefixes] as [string, string[]]))),
+      ]).toEqual([handler, pairs(Object.entries(access).map(([a, p]) => [`dynamodb:${a}`, p.map((x) => `${x}*`)]))]);
     }
     expect(actionsOf('me').filter((a) => a.startsWith('dynamodb:') && /Put|Update|Delete|Write/.test(a))).toEqual([]);
+    // The login may update a user item (rehash on login) but never put or delete one.
+    const login = dynamoStatementsOf('token');
+    for (const s of login.filter((x) => x.prefixes.includes('USER#*')))
+      expect(s.actions.filter((a) => /PutItem|DeleteItem/.test(a))).toEqual([]);
     const all = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     for (const s of all) {
       expect([s.Action].flat()).not.toContain('dynamodb:*');
       expect([s.Action].flat()).not.toContain('dynamodb:Scan');
       const actions = [s.Action].flat() as string[];
+      if (!actions.some((a) => a.startsWith('dynamodb:'))) continue;
+      // No DynamoDB grant without a LeadingKeys condition on every key of the request.
+      expect(Object.keys(s.Condition)).toEqual(['ForAllValues:StringLike']);
+      expect(Object.keys(s.Condition['ForAllValues:StringLike'])).toEqual(['dynamodb:LeadingKeys']);
       if (actions.includes('dynamodb:Query')) {
         // Query only on the sessions index, never the table
         expect(actions).toEqual(['dynamodb:Query']);
         expect(s.Resource).toEqual({
           'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] }, '/index/gsi1']],
         });
-      } else if (actions.some((a) => a.startsWith('dynamodb:')))
-        expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
+      } else expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
     }
     expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties.ManagedPolicyArns === undefined)).toBe(true);
   });

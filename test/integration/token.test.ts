@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { startApp, type TestApp } from '../support/app';
 import { claimsOf, form, refreshCookieOf, request } from '../support/http';
 
@@ -131,6 +132,10 @@ describe('POST /auth/token', () => {
     ['over 128 characters', 'u'.repeat(129), 'string_too_long'],
     ['with a control character', 'john\u0000doe', 'value_error'],
     ['with a newline', 'john\ndoe', 'value_error'],
+    ['with a zero-width space', 'johndoe\u200b', 'value_error'],
+    ['with a bidi override', '\u202eeodnhoj', 'value_error'],
+    ['of blanks', '   ', 'value_error'],
+    ['that NFKC makes 1800 characters long', '\uFDFA'.repeat(100), 'string_too_long'],
   ])('answers 422 for a username %s without touching the table', async (_label, username, type) => {
     const before = app.proxy.requests;
     const reply = await post(form({ username, password: 'secret' }));
@@ -138,6 +143,15 @@ describe('POST /auth/token', () => {
     expect(reply.body.detail).toEqual([expect.objectContaining({ type, loc: ['body', 'username'] })]);
     expect(app.proxy.requests).toBe(before);
   });
+
+  test.each([['JohnDoe'], ['  johndoe '], ['ＪＯＨＮＤＯＥ']])(
+    'compares usernames in canonical form: %j logs in as johndoe',
+    async (username) => {
+      const reply = await post(form({ username, password: 'secret' }));
+      expect(reply.status).toBe(200);
+      expect(decodeJwt(reply.body.access_token).sub).toBe('johndoe');
+    },
+  );
 
   test('accepts a username of exactly 128 characters (and looks it up)', async () => {
     const before = app.proxy.requests;

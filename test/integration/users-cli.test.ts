@@ -1,4 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import bcrypt from 'bcryptjs';
+import { cliBcryptCost } from '../../dev/users-cli';
+import { userKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { login, request } from '../support/http';
 
@@ -129,5 +136,55 @@ describe('npm run users', () => {
     });
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('set TABLE_NAME');
+  });
+
+  test('stores the canonical form of a username and refuses look-alikes of an existing one', async () => {
+    expect(await users(['add', 'LookAlike'], 'pw-1\n')).toMatchObject({ code: 0, stdout: 'added lookalike\n' });
+    const again = await users(['add', 'LOOKALIKE'], 'pw-2\n');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('user "LOOKALIKE" exists');
+    const zeroWidth = await users(['add', 'lookalike\u200b'], 'pw-3\n');
+    expect(zeroWidth.code).toBe(2);
+    expect(zeroWidth.stderr).toContain('format characters');
+    expect((await login(app.url, 'LookAlike', 'pw-1')).reply.status).toBe(200);
+  });
+
+  test('migrate-usernames rewrites names stored before canonical forms, reporting collisions', async () => {
+    const legacy = (username: string) =>
+      app.db.send(
+        new PutCommand({
+          TableName: app.tableName,
+          Item: {
+            ...userKey(username),
+            username,
+            passwordHash: bcrypt.hashSync('pw-old', 4),
+            disabled: false,
+            createdAt: 1,
+          },
+        }),
+      );
+    await legacy('OldStyle');
+    await legacy('Clash');
+    await legacy('clash');
+    const out = await users(['migrate-usernames']);
+    expect(out.stdout).toContain('renamed "OldStyle" -> oldstyle');
+    expect(out.stdout).toContain('collision: "Clash" and clash are one name');
+    expect(out.code).toBe(1);
+    expect((await login(app.url, 'OldStyle', 'pw-old')).reply.status).toBe(200);
+    expect(await app.store.getUser('OldStyle')).toBeUndefined();
+    expect(await app.store.getUser('Clash')).toBeDefined();
+  });
+});
+
+describe('the hash cost of the users CLI', () => {
+  test('is BCRYPT_COST, else the bcryptCost context of cdk.json (as deployed), else 10', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cdk-json-'));
+    const cdkJson = join(dir, 'cdk.json');
+    writeFileSync(cdkJson, JSON.stringify({ app: 'x', context: { bcryptCost: 12 } }));
+    expect(cliBcryptCost({}, cdkJson)).toBe(12);
+    expect(cliBcryptCost({ BCRYPT_COST: '11' }, cdkJson)).toBe(11);
+    expect(cliBcryptCost({}, join(dir, 'absent.json'))).toBe(10);
+    writeFileSync(cdkJson, JSON.stringify({ context: { bcryptCost: 3 } }));
+    expect(() => cliBcryptCost({}, cdkJson)).toThrow('BCRYPT_COST');
   });
 });

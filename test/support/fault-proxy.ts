@@ -9,7 +9,7 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 
 /** How a DynamoDB call fails: the store unreachable, too slow, throttling, or answering 5xx. */
-export type FaultMode = 'refuse' | 'slow' | 'throttle' | '5xx' | 'lose-response';
+export type FaultMode = 'refuse' | 'slow' | 'throttle' | '5xx' | 'lose-response' | 'delay';
 
 export interface FaultRule {
   /** The DynamoDB operation (X-Amz-Target suffix), or undefined for every operation. */
@@ -19,6 +19,8 @@ export interface FaultRule {
   nth?: number;
   /** How many calls to fail from there; every one when undefined. */
   times?: number;
+  /** For `delay`: how long the call is held before it goes through (it then succeeds). */
+  delayMs?: number;
 }
 
 const THROTTLE_BODY = JSON.stringify({
@@ -43,6 +45,11 @@ export class FaultProxy {
   private down = false;
   /** Every operation the handlers sent, in order ("GetItem", "BatchGetItem", ...). */
   readonly ops: string[] = [];
+  /** The same calls with the partition-key prefixes each one touched (a Query: its index's key). */
+  readonly calls: { op: string; prefixes: string[] }[] = [];
+  /** The most calls of each operation that were ever in flight at once. */
+  readonly maxInFlight: Record<string, number> = {};
+  private readonly inFlight: Record<string, number> = {};
 
   constructor(private readonly target: string) {}
 
@@ -92,6 +99,12 @@ export class FaultProxy {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       this.ops.push(op);
+      this.calls.push({ op, prefixes: keyPrefixes(Buffer.concat(chunks)) });
+      this.inFlight[op] = (this.inFlight[op] ?? 0) + 1;
+      this.maxInFlight[op] = Math.max(this.maxInFlight[op] ?? 0, this.inFlight[op]);
+      res.on('close', () => {
+        this.inFlight[op]--;
+      });
       if (this.down) return req.socket.destroy();
       const rule = this.rules.find(
         (r) =>
@@ -112,28 +125,61 @@ export class FaultProxy {
         case '5xx':
           return void res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' }).end(ERROR_BODY);
       }
-      const upstream = new URL(this.target);
-      const out = forward(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-          agent: this.agent,
-        },
-        (answer) => {
-          const body: Buffer[] = [];
-          answer.on('data', (c: Buffer) => body.push(c));
-          answer.on('end', () => {
-            // The write happened; only its answer is lost (what a client sees on a timeout after commit).
-            if (rule?.mode === 'lose-response') return req.socket.destroy();
-            res.writeHead(answer.statusCode ?? 500, answer.headers).end(Buffer.concat(body));
-          });
-        },
-      );
-      out.on('error', () => req.socket.destroy());
-      out.end(Buffer.concat(chunks));
+      if (rule?.mode === 'delay') {
+        setTimeout(() => this.pass(req, res, chunks), rule.delayMs ?? 50);
+        return;
+      }
+      this.pass(req, res, chunks, rule);
     });
   }
+
+  /** Sends the call on to the store and its answer back (or, for `lose-response`, loses the answer). */
+  private pass(req: IncomingMessage, res: ServerResponse, chunks: Buffer[], rule?: FaultRule): void {
+    const upstream = new URL(this.target);
+    const out = forward(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent: this.agent,
+      },
+      (answer) => {
+        const body: Buffer[] = [];
+        answer.on('data', (c: Buffer) => body.push(c));
+        answer.on('end', () => {
+          // The write happened; only its answer is lost (what a client sees on a timeout after commit).
+          if (rule?.mode === 'lose-response') return req.socket.destroy();
+          res.writeHead(answer.statusCode ?? 500, answer.headers).end(Buffer.concat(body));
+        });
+      },
+    );
+    out.on('error', () => req.socket.destroy());
+    out.end(Buffer.concat(chunks));
+  }
+}
+
+/**
+ * The partition-key prefixes (`USER#`, `SESSION#`, ...) a DynamoDB request names: its Key, Item or
+ * batch Keys, or the string values of a Query (whose key condition is on the index's partition key).
+ */
+function keyPrefixes(body: Buffer): string[] {
+  let request: Record<string, unknown>;
+  try {
+    request = JSON.parse(body.toString('utf8'));
+  } catch {
+    return [];
+  }
+  const values: unknown[] = [];
+  const pk = (item: unknown) => (item as { pk?: { S?: string } } | undefined)?.pk?.S;
+  values.push(pk(request.Key), pk(request.Item));
+  for (const table of Object.values((request.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>))
+    values.push(...(table.Keys ?? []).map(pk));
+  if (request.KeyConditionExpression)
+    values.push(
+      ...Object.values((request.ExpressionAttributeValues ?? {}) as Record<string, { S?: string }>).map((v) => v.S),
+    );
+  const prefixes = values.filter((v): v is string => typeof v === 'string').map((v) => v.slice(0, v.indexOf('#') + 1));
+  return [...new Set(prefixes)].sort();
 }

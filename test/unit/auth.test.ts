@@ -1,3 +1,4 @@
+import bcrypt from 'bcryptjs';
 import { AuthService, type AuditEvent } from '../../functions/core/auth';
 import { DomainError } from '../../functions/core/errors';
 import { errorResponse } from '../../functions/http/errors';
@@ -142,6 +143,54 @@ describe('AuthService', () => {
     const { accessToken } = await auth.login('ann', 'pw', meta);
     store.users.get('ann')!.disabled = true;
     expect(await status(auth.authenticate(accessToken))).toBe('400 Inactive user');
+  });
+});
+
+describe('rehash on login', () => {
+  test('a hash of another cost is remade at BCRYPT_COST by a successful login; version and sessions stay', async () => {
+    const { store, auth } = await setup();
+    store.users.get('ann')!.passwordHash = await hashPassword('pw', 5);
+    store.users.get('ann')!.credentialVersion = 'v1';
+    const first = await auth.login('ann', 'pw', meta);
+    const user = store.users.get('ann')!;
+    expect(bcrypt.getRounds(user.passwordHash)).toBe(4);
+    expect(await bcrypt.compare('pw', user.passwordHash)).toBe(true);
+    expect(user.credentialVersion).toBe('v1');
+    expect(await status(auth.authenticate(first.accessToken))).toBe('ok');
+    // Now at the configured cost: the next login writes nothing to the user.
+    const hash = user.passwordHash;
+    await auth.login('ann', 'pw', meta);
+    expect(store.users.get('ann')!.passwordHash).toBe(hash);
+  });
+
+  test('a wrong password never rehashes', async () => {
+    const { store, auth } = await setup();
+    const old = await hashPassword('pw', 5);
+    store.users.get('ann')!.passwordHash = old;
+    await auth.login('ann', 'nope', meta).catch(() => undefined);
+    expect(store.users.get('ann')!.passwordHash).toBe(old);
+  });
+
+  test('the rehash is conditional on the hash checked: a password replaced meanwhile is not put back', async () => {
+    const { store, auth } = await setup();
+    store.users.get('ann')!.passwordHash = await hashPassword('pw', 5);
+    const replaced = await hashPassword('new password', 4);
+    // The administrator's overwrite lands between the login's check and its rehash.
+    store.beforeOp = (op) => {
+      if (op === 'replacePasswordHash') store.users.get('ann')!.passwordHash = replaced;
+    };
+    expect(await status(auth.login('ann', 'pw', meta))).toBe('ok');
+    expect(store.users.get('ann')!.passwordHash).toBe(replaced);
+  });
+
+  test('a failed rehash changes no answer: the login succeeds and the next one tries again', async () => {
+    const { store, auth } = await setup();
+    store.users.get('ann')!.passwordHash = await hashPassword('pw', 5);
+    store.beforeOp = (op) => {
+      if (op === 'replacePasswordHash') throw Object.assign(new Error('down'), { name: 'ServiceUnavailableError' });
+    };
+    expect(await status(auth.login('ann', 'pw', meta))).toBe('ok');
+    expect(bcrypt.getRounds(store.users.get('ann')!.passwordHash)).toBe(5);
   });
 });
 

@@ -1,6 +1,7 @@
 import { DomainError } from '../../functions/core/errors';
 import { passwordProblem } from '../../functions/core/passwords';
-import { UserAdmin, checkUsername } from '../../functions/core/users';
+import fc from 'fast-check';
+import { UserAdmin, canonicalUsername, checkUsername } from '../../functions/core/users';
 import { MemoryStore } from '../support/memory-store';
 
 function setup() {
@@ -41,6 +42,7 @@ describe('UserAdmin', () => {
   test('adds a user with a hashed password, and never overwrites one without being asked', async () => {
     const { store, admin } = setup();
     expect(await admin.add({ username: 'ann', password: 'pw', email: 'a@example.com' }, { overwrite: false })).toEqual({
+      username: 'ann',
       sessionsEnded: 0,
     });
     expect(store.users.get('ann')).toMatchObject({ passwordHash: 'hash:pw', email: 'a@example.com', disabled: false });
@@ -58,7 +60,10 @@ describe('UserAdmin', () => {
     session('s2', 'ann');
     session('s3', 'bob');
     advance(1000);
-    expect(await admin.add({ username: 'ann', password: 'new' }, { overwrite: true })).toEqual({ sessionsEnded: 2 });
+    expect(await admin.add({ username: 'ann', password: 'new' }, { overwrite: true })).toEqual({
+      username: 'ann',
+      sessionsEnded: 2,
+    });
     const user = store.users.get('ann')!;
     expect(user.sessionsValidAfter).toBe(user.createdAt);
     expect([...store.sessions.keys()]).toEqual(['s3']);
@@ -134,5 +139,75 @@ describe('UserAdmin', () => {
     expect(checkUsername('johndoe')).toBe('johndoe');
     expect(() => checkUsername(undefined)).toThrow('a username is required');
     expect(() => checkUsername('x'.repeat(129))).toThrow('usernames are at most 128 characters');
+  });
+
+  test('migrate-usernames renames legacy names to canonical ones, reporting collisions and refusals', async () => {
+    const { store, admin, session } = setup();
+    const legacy = (username: string, passwordHash = `h-${username}`) =>
+      store.users.set(username, { username, passwordHash, disabled: false, createdAt: 1 });
+    legacy('MixedCase');
+    legacy('Dup');
+    legacy('dup');
+    legacy('zero\u200bwidth');
+    legacy('fine');
+    session('s1', 'MixedCase');
+    const report = await admin.migrateUsernames();
+    expect(report).toEqual({
+      migrated: [{ from: 'MixedCase', to: 'mixedcase' }],
+      collisions: [{ from: 'Dup', to: 'dup' }],
+      refused: [{ from: 'zero\u200bwidth', reason: expect.stringContaining('format characters') }],
+    });
+    expect([...store.users.keys()].sort()).toEqual(['Dup', 'dup', 'fine', 'mixedcase', 'zero\u200bwidth']);
+    expect(store.users.get('mixedcase')).toMatchObject({ username: 'mixedcase', passwordHash: 'h-MixedCase' });
+    // The renamed user's sessions named the old user: they are gone with it.
+    expect(store.sessions.size).toBe(0);
+    // A second run finds nothing more to do; an interrupted run (copy written, old item left) is finished.
+    expect((await admin.migrateUsernames()).migrated).toEqual([]);
+    legacy('Again', 'h-again');
+    store.users.set('again', { username: 'again', passwordHash: 'h-again', disabled: false, createdAt: 1 });
+    expect((await admin.migrateUsernames()).migrated).toEqual([{ from: 'Again', to: 'again' }]);
+    expect(store.users.has('Again')).toBe(false);
+  });
+});
+
+describe('canonical usernames', () => {
+  test('trimmed, NFKC, lower case: look-alikes are one name', () => {
+    for (const raw of ['JohnDoe', '  johndoe\t'.replace('\t', ' '), 'ＪｏｈｎＤｏｅ', 'JOHNDOE'])
+      expect(canonicalUsername(raw)).toEqual({ username: 'johndoe' });
+    // NFKC spells compatibility characters out: the digraph Ǆ becomes d + ž.
+    expect(canonicalUsername('Ǆemal')).toEqual({ username: 'd\u017eemal' });
+    expect(checkUsername(' Ann ')).toBe('ann');
+  });
+
+  test('control and format characters (zero-width, bidi overrides) are refused, not removed', () => {
+    expect(canonicalUsername('john\u200bdoe')).toEqual({ problem: 'format_characters' });
+    expect(canonicalUsername('johndoe\u200b')).toEqual({ problem: 'format_characters' });
+    expect(canonicalUsername('\u202eeodnhoj')).toEqual({ problem: 'format_characters' });
+    expect(canonicalUsername('john\u0000doe')).toEqual({ problem: 'control_characters' });
+    expect(canonicalUsername('john\ndoe')).toEqual({ problem: 'control_characters' });
+    expect(canonicalUsername('   ')).toEqual({ problem: 'empty' });
+  });
+
+  test('at most 128 characters and 512 bytes after normalisation (NFKC can make one character eighteen)', () => {
+    expect(canonicalUsername('x'.repeat(128))).toEqual({ username: 'x'.repeat(128) });
+    expect(canonicalUsername('x'.repeat(129))).toEqual({ problem: 'too_long' });
+    // U+FDFA is one character that NFKC spells out in eighteen: 100 of them would be 1800.
+    expect('\uFDFA'.normalize('NFKC')).toHaveLength(18);
+    expect(canonicalUsername('\uFDFA'.repeat(100))).toEqual({ problem: 'too_long' });
+    expect(canonicalUsername('😀'.repeat(128))).toEqual({ username: '😀'.repeat(128) });
+  });
+
+  test('the canonical form is a fixed point, and always within the key limits', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 140 }), (raw) => {
+        const once = canonicalUsername(raw);
+        if ('problem' in once) return;
+        expect(canonicalUsername(once.username)).toEqual(once);
+        expect([...once.username].length).toBeLessThanOrEqual(128);
+        expect(Buffer.byteLength(once.username, 'utf8')).toBeLessThanOrEqual(512);
+        expect(once.username).toBe(once.username.trim());
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
