@@ -8,6 +8,7 @@ import {
   DeleteItemCommand,
   DynamoDBClient,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import bcrypt from 'bcryptjs';
@@ -40,12 +41,29 @@ export async function handler(plan) {
     ]);
   };
   if (ROUTE === 'token') {
+    // The contract's login: one read; a place in the username's and the IP's failure counts taken
+    // before the password is checked and given back after; the session; the session cap's query.
+    const throttle = (id) => ({ pk: S(id), sk: S('THROTTLE') });
     const out = await db.send(
       new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [userKey], ConsistentRead: true } } }),
     );
+    // Counts of their own: the bundle under test must find its user's counts as it left them.
+    const places = [throttle('THROTTLE#essential'), throttle('THROTTLE_IP#essential')];
+    const add = (n) => (Key) =>
+      db.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key,
+          UpdateExpression: 'ADD failures :n',
+          ExpressionAttributeValues: { ':n': { N: String(n) } },
+        }),
+      );
+    await Promise.all(places.map(add(1)));
     await bcrypt.compare(plan.password, out.Responses[T][0].passwordHash.S);
+    await Promise.all(places.map(add(-1)));
     await db.send(new PutItemCommand({ TableName: T, Item: { ...sessionKey(`e-${Date.now()}`), username: S('x') } }));
-    await signBoth();
+    const sessions = { KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': S('USER#x') } };
+    await Promise.all([db.send(new QueryCommand({ TableName: T, IndexName: 'gsi1', ...sessions })), signBoth()]);
   } else if (ROUTE === 'refresh') {
     await jwtVerify(plan.essentialRefresh, hmac, { algorithms: ['HS256'], ...checks });
     await db.send(

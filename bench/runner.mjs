@@ -92,9 +92,8 @@ const { handler } = require(bundlePath);
 // The essential work, done directly: same key, same SDK, same store, none of our code.
 const { jwtVerify, SignJWT, importJWK } = await import('jose');
 const bcrypt = (await import('bcryptjs')).default;
-const { DynamoDBClient, BatchGetItemCommand, PutItemCommand, UpdateItemCommand, DeleteItemCommand } = await import(
-  '@aws-sdk/client-dynamodb'
-);
+const { DynamoDBClient, BatchGetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, DeleteItemCommand } =
+  await import('@aws-sdk/client-dynamodb');
 const db = new DynamoDBClient({
   endpoint: plan.endpoint,
   region: 'us-east-1',
@@ -142,7 +141,21 @@ const essential = {
       { pk: S('THROTTLE_IP#198.51.100.1'), sk: S('THROTTLE') },
     ]);
     const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
+    // The contract's places in both failure counts, taken before the check and given back after
+    // (counts of their own: the handler under test must find its user's as it left them).
+    const places = ['THROTTLE#essential', 'THROTTLE_IP#essential'].map((id) => ({ pk: S(id), sk: S('THROTTLE') }));
+    const add = (n) => (Key) =>
+      db.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key,
+          UpdateExpression: 'ADD failures :n',
+          ExpressionAttributeValues: { ':n': N(n) },
+        }),
+      );
+    await Promise.all(places.map(add(1)));
     await bcrypt.compare(plan.password, user.passwordHash.S);
+    await Promise.all(places.map(add(-1)));
     const sid = `essential${essentialN++}`;
     await db.send(
       new PutItemCommand({
@@ -157,7 +170,9 @@ const essential = {
         },
       }),
     );
+    const sessions = { KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': S('ESSENTIAL') } };
     await Promise.all([
+      db.send(new QueryCommand({ TableName: T, IndexName: 'gsi1', ...sessions })),
       sign({ sub: plan.username, sid, jti: 'a', client_id: 'web' }, '15m'),
       sign({ sub: plan.username, type: 'refresh', sid, jti: 'r' }, '7d'),
     ]);

@@ -183,7 +183,8 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           values: { ':f': expected.failures, ':l': expected.lockedUntil },
         }
       : {
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          // Absent, expired, or without an expiry (not one of ours): replaced, never a lock forever.
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(expiresAt) OR expiresAt <= :now',
           values: { ':now': Math.floor(now / 1000) },
         };
     return conditional(() =>
