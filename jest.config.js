@@ -1,6 +1,7 @@
-// jose 6 and @middy/core 7 ship ESM only. Jest runs CommonJS here, so ts-jest also transpiles
-// those packages, and @middy/* (whose exports maps have only an `import` entry) are mapped to
-// their files directly, because jest's CommonJS resolver never asks for the `import` condition.
+// jose 6, @middy/core 7 and openid-client 6 (with oauth4webapi) ship ESM only. Jest runs CommonJS
+// here, so ts-jest also transpiles those packages, and @middy/* (whose exports maps have only an
+// `import` entry) are mapped to their files directly, because jest's CommonJS resolver never asks
+// for the `import` condition.
 // Type-checking is `npm run build` (tsc); ts-jest only transpiles, which keeps the suite fast.
 const common = {
   testEnvironment: 'node',
@@ -19,7 +20,7 @@ const common = {
       },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(jose|@middy)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@middy|openid-client|oauth4webapi)/)'],
   moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   setupFilesAfterEnv: ['<rootDir>/test/support/capture-logs.ts'],
 };

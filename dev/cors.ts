@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** Response headers a front end's script may read beyond the safelisted ones (the stack exposes the same). */
+export const EXPOSED_HEADERS = ['retry-after'] as const;
+
 /**
  * CORS as the stack configures it on the HTTP API: only origins in ALLOWED_ORIGINS, always with
  * credentials; API Gateway answers their preflight itself, so the dev server does too.
@@ -14,6 +17,9 @@ export function applyCors(
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Access-Control-Allow-Credentials', 'true');
   res.setHeader('Vary', 'Origin');
+  // Without this a front end's script reads `null` for Retry-After on a 429 (only the CORS-safelisted
+  // response headers are visible to it otherwise).
+  res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(','));
   if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
     res.setHeader('Access-Control-Allow-Methods', 'GET,POST,DELETE');
     res.setHeader('Access-Control-Allow-Headers', 'authorization,content-type');

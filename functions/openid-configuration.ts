@@ -10,6 +10,9 @@ const issuer = issuerFrom();
 export const discoveryDocument = (iss: string) => ({
   issuer: iss,
   jwks_uri: `${iss}/.well-known/jwks.json`,
+  token_endpoint: `${iss}/oauth2/token`,
+  revocation_endpoint: `${iss}/oauth2/revoke`,
+  grant_types_supported: ['password', 'refresh_token'],
   response_types_supported: ['token'],
   subject_types_supported: ['public'],
   id_token_signing_alg_values_supported: ['RS256'],

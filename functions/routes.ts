@@ -62,6 +62,30 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'POST',
+    path: '/oauth2/token',
+    handler: 'oauth2-token',
+    description: 'OAuth 2.0 token endpoint: password and refresh_token grants, refresh token in the body',
+    // Both grants: the login's access and the refresh's.
+    table: {
+      BatchGetItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
+      GetItem: ['THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
+      UpdateItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
+      PutItem: ['THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
+      DeleteItem: ['THROTTLE#', 'SESSION#'],
+      Query: ['USER#'],
+    },
+    keys: ['refresh', 'signing'],
+  },
+  {
+    method: 'POST',
+    path: '/oauth2/revoke',
+    handler: 'oauth2-revoke',
+    description: 'OAuth 2.0 token revocation (RFC 7009): ends the session of a refresh or access token',
+    table: { DeleteItem: ['SESSION#'] },
+    keys: ['refresh', 'public'],
+  },
+  {
+    method: 'POST',
     path: '/auth/refresh',
     handler: 'refresh',
     description: 'New access token and rotated refresh cookie',

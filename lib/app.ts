@@ -56,7 +56,26 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     signingKeyRotationDays: num('signingKeyRotationDays'),
     defaultClientId: ctx('defaultClientId'),
     samLocal: bool('samLocal') === 'true',
+    customDomain: customDomainFromContext(ctx),
+    disableExecuteApiEndpoint: bool('disableExecuteApiEndpoint') === 'true',
   };
+}
+
+/** `domainName` + `certificateArn` (+ `hostedZoneId` and `hostedZoneName` for the DNS records), all or none. */
+function customDomainFromContext(ctx: (key: string) => string | undefined) {
+  const domainName = ctx('domainName');
+  const certificateArn = ctx('certificateArn');
+  const [zoneId, zoneName] = [ctx('hostedZoneId'), ctx('hostedZoneName')];
+  if (!domainName && !certificateArn && !zoneId && !zoneName) return undefined;
+  if (!domainName || !certificateArn) throw new Error('context domainName and certificateArn go together');
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName)) {
+    throw new Error(`context domainName must be a lower-case DNS name like api.example.com, got "${domainName}"`);
+  }
+  if (!/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(certificateArn)) {
+    throw new Error(`context certificateArn must be an ACM certificate ARN, got "${certificateArn}"`);
+  }
+  if (!zoneId !== !zoneName) throw new Error('context hostedZoneId and hostedZoneName go together');
+  return { domainName, certificateArn, hostedZone: zoneId && zoneName ? { id: zoneId, name: zoneName } : undefined };
 }
 
 /**

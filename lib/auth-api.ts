@@ -30,6 +30,7 @@ import {
   routes,
 } from '../functions/routes';
 import { TABLE } from '../functions/store/schema';
+import { CustomDomain, type CustomDomainProps } from './custom-domain';
 import { RouteFunction, functionId } from './route-function';
 
 /** What a deployment may change; every value has the documented default (README "Configuration"). */
@@ -78,6 +79,10 @@ export interface AuthApiProps {
   protectedRoutes?: readonly ProtectedRoute[];
   /** Seconds API Gateway caches the session authorizer's answer per token (default 0: every request is checked). */
   sessionAuthorizerCacheSeconds?: number;
+  /** Serve the API at a domain of your own; the token issuer becomes `https://<domainName>`. Default none. */
+  customDomain?: CustomDomainProps;
+  /** Turn off the `https://<id>.execute-api.<region>.amazonaws.com` endpoint (only with a custom domain). */
+  disableExecuteApiEndpoint?: boolean;
 }
 
 /**
@@ -88,6 +93,8 @@ export interface AuthApiProps {
  */
 const SIZING: Record<string, { memorySize: number; timeoutSeconds: number }> = {
   token: { memorySize: 1769, timeoutSeconds: 15 },
+  // The password grant checks passwords exactly like the login.
+  'oauth2-token': { memorySize: 1769, timeoutSeconds: 15 },
   [fallbackHandler]: { memorySize: 256, timeoutSeconds: 3 },
   // Generates RSA keys (CPU-bound) for the custom resource and each rotation.
   'signing-keys': { memorySize: 1024, timeoutSeconds: 60 },
@@ -131,6 +138,9 @@ export class AuthApi extends Construct {
   readonly initialKeys: CustomResource;
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** The custom domain, when the props name one. */
+  readonly customDomain?: CustomDomain;
+  private readonly customDomainUrl?: string;
   /** Each function, by handler name (`token`, `me`, ..., `not-found`, `signing-keys`, `session-authorizer`). */
   readonly functions: Record<string, RouteFunction> = {};
   /** The API Gateway route of each row of the route table, by handler name. */
@@ -203,9 +213,14 @@ export class AuthApi extends Construct {
     });
     const origins = props.allowedOrigins ?? [];
     const fallback = makeFunction(fallbackHandler, '404 / 405 for every unmatched request', COMMON_ENVIRONMENT);
+    if (props.disableExecuteApiEndpoint && !props.customDomain) {
+      throw new ConfigError('disableExecuteApiEndpoint needs a custom domain (domainName and certificateArn)');
+    }
+    this.customDomainUrl = props.customDomain ? `https://${props.customDomain.domainName}` : undefined;
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Password login, refresh-token sessions and logout',
       createDefaultStage: false,
+      disableExecuteApiEndpoint: props.disableExecuteApiEndpoint === true,
       defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', fallback),
       // Only listed origins get CORS, and with credentials; API Gateway answers their preflight itself.
       ...(origins.length > 0
@@ -215,6 +230,9 @@ export class AuthApi extends Construct {
               allowCredentials: true,
               allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
               allowHeaders: ['authorization', 'content-type'],
+              // API Gateway replaces a function's own CORS headers: Retry-After must be exposed here
+              // for a front end to read it on a 429 (the dev server exposes the same).
+              exposeHeaders: ['retry-after'],
               maxAge: Duration.hours(1),
             },
           }
@@ -275,11 +293,18 @@ export class AuthApi extends Construct {
     // the stage, so the stage must wait for the route ("Unable to find Route by key" otherwise).
     const login = props.loginThrottle ?? { rateLimit: 20, burstLimit: 40 };
     const cfnStage = this.stage.node.defaultChild as CfnStage;
-    // RouteSettings is free-form JSON in the L1: CloudFormation's own (PascalCase) names.
-    cfnStage.routeSettings = {
-      'POST /auth/token': { ThrottlingRateLimit: login.rateLimit, ThrottlingBurstLimit: login.burstLimit },
-    };
-    cfnStage.node.addDependency(this.routes.token);
+    // RouteSettings is free-form JSON in the L1: CloudFormation's own (PascalCase) names. Each login
+    // route (the cookie login and the OAuth token endpoint) gets the limit of its own.
+    const limit = { ThrottlingRateLimit: login.rateLimit, ThrottlingBurstLimit: login.burstLimit };
+    cfnStage.routeSettings = { 'POST /auth/token': limit, 'POST /oauth2/token': limit };
+    cfnStage.node.addDependency(this.routes.token, this.routes['oauth2-token']);
+    if (props.customDomain) {
+      this.customDomain = new CustomDomain(this, 'CustomDomain', {
+        ...props.customDomain,
+        api: this.api,
+        stage: this.stage,
+      });
+    }
 
     // Authorizers for a team's own routes.
     const authorizerFn = makeFunction('session-authorizer', 'Session authorizer for protected routes', {
@@ -427,9 +452,12 @@ export class AuthApi extends Construct {
     return { accessTokenKeys, publicKeys, initial };
   }
 
-  /** The issuer of every token: the API's own endpoint (lazily: the API is made after the functions). */
+  /**
+   * The issuer of every token: the API's URL as clients reach it, its custom domain when it has one,
+   * else its own endpoint (lazily: the API is made after the functions).
+   */
   private issuer(): string {
-    return Lazy.string({ produce: () => this.api.apiEndpoint });
+    return this.customDomainUrl ?? Lazy.string({ produce: () => this.api.apiEndpoint });
   }
 
   /** Where a function finds the keys it may read (and, for sam local, the variables that stand in for them). */

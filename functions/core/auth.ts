@@ -81,7 +81,12 @@ export class AuthService {
    * work (one read, the attempt's places, one bcrypt compare); a locked username or IP gets 429
    * before the password is looked at, and so does an attempt that finds no place left in the counts.
    */
-  async login(username: string, password: string, meta: RequestMeta): Promise<IssuedTokens> {
+  async login(
+    username: string,
+    password: string,
+    meta: RequestMeta,
+    { clientId }: { clientId?: string } = {},
+  ): Promise<IssuedTokens> {
     const nowMs = this.now();
     const ip = meta.sourceIp ?? 'unknown';
     const state = await this.store.getLoginState(username, ip);
@@ -118,6 +123,7 @@ export class AuthService {
       absoluteExpiresAt,
       // Born under the credential it proved: if that is replaced meanwhile, the session is dead on arrival.
       credentialVersion: user.credentialVersion,
+      clientId,
     };
     // The places go back first, so that any store failure leaves no session behind: a 503 login has
     // written nothing that matters (at worst its places stay counted as one failure).
@@ -173,9 +179,17 @@ export class AuthService {
    * The one just replaced, presented again within the grace window, gets the same successor back;
    * any other stale token is a replay and ends the whole session.
    */
-  async refresh(refreshToken: string | undefined, meta: RequestMeta): Promise<IssuedTokens> {
+  async refresh(
+    refreshToken: string | undefined,
+    meta: RequestMeta,
+    { clientId }: { clientId?: string } = {},
+  ): Promise<IssuedTokens> {
     const { claims, session: read, user } = await this.caller(refreshToken, 'refresh', 'invalid_refresh_token');
     if (user.disabled) throw new DomainError('invalid_refresh_token');
+    // A refresh token is bound to the client it was issued to (RFC 6749 §6): another client may not use it.
+    if (clientId !== undefined && clientId !== (read.clientId ?? this.tokens.defaultClientId)) {
+      throw new DomainError('invalid_refresh_token');
+    }
     const nowMs = this.now();
     let session: SessionRecord | undefined = read;
 
@@ -295,9 +309,9 @@ export class AuthService {
     session: SessionRecord,
     { refreshJti, refreshIssuedAt, now }: { refreshJti: string; refreshIssuedAt: number; now: number },
   ): Promise<IssuedTokens> {
-    const { username: sub, sid } = session;
+    const { username: sub, sid, clientId } = session;
     const [accessToken, refreshToken] = await Promise.all([
-      this.tokens.sign({ type: 'access', sub, sid, jti: newId(), issuedAt: now }),
+      this.tokens.sign({ type: 'access', sub, sid, jti: newId(), issuedAt: now, clientId }),
       this.tokens.sign({
         type: 'refresh',
         sub,

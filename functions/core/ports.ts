@@ -37,6 +37,8 @@ export interface SessionRecord {
   absoluteExpiresAt: number;
   /** The user's credential version at login (absent: the legacy version). */
   credentialVersion?: string;
+  /** The OAuth `client_id` the login named (absent: the default client); its access tokens carry it. */
+  clientId?: string;
 }
 
 /** Failed-login bookkeeping for one username or one source IP. */

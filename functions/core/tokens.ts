@@ -93,6 +93,11 @@ export class TokenService {
     private readonly settings: TokenSettings,
   ) {}
 
+  /** The `client_id` of sessions whose login named none. */
+  get defaultClientId(): string {
+    return this.settings.defaultClientId;
+  }
+
   /** Signs a token of the given type. */
   async sign({ type, sub, sid, jti, issuedAt, expiresAt, clientId }: TokenToSign): Promise<string> {
     const ttl = type === 'access' ? this.settings.accessTokenTtl : this.settings.refreshTokenTtl;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -83,6 +84,7 @@ function toSession(item: Item | undefined): SessionRecord | undefined {
     expiresAt: fromSeconds(item.expiresAt),
     absoluteExpiresAt: fromSeconds(item.absoluteExpiresAt ?? item.expiresAt),
     credentialVersion: item.credentialVersion as string | undefined,
+    clientId: item.clientId as string | undefined,
   };
 }
 
@@ -95,6 +97,9 @@ function toThrottle(item: Item | undefined): ThrottleRecord | undefined {
     expiresAt: fromSeconds(item.expiresAt),
   };
 }
+
+/** Names one place-taking write, so that the SDK's retry of it can be told from another attempt's write. */
+const newWriteId = () => randomBytes(9).toString('base64url');
 
 /** Deletes in flight at once when ending many sessions. */
 export const DELETE_CONCURRENCY = 10;
@@ -168,10 +173,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
   }
 
   async getThrottle(subject: ThrottleSubject): Promise<ThrottleRecord | undefined> {
-    const out = await call(() =>
-      this.db.send(new GetCommand({ TableName: this.tableName, Key: throttleKey(subject), ConsistentRead: true })),
-    );
-    return toThrottle(out.Item);
+    return toThrottle(await this.throttleItem(subject));
   }
 
   async replaceThrottle(subject: ThrottleSubject, { next, expected, now }: ThrottleReplacement): Promise<boolean> {
@@ -187,19 +189,39 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(expiresAt) OR expiresAt <= :now',
           values: { ':now': Math.floor(now / 1000) },
         };
-    return conditional(() =>
+    const id = newWriteId();
+    const written = await conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...throttleKey(subject), ...next, expiresAt: toSeconds(next.expiresAt) },
+          Item: { ...throttleKey(subject), ...next, expiresAt: toSeconds(next.expiresAt), lastWrite: id },
           ConditionExpression: condition.ConditionExpression,
           ExpressionAttributeValues: condition.values,
         }),
       ),
     );
+    return written || (await this.wroteLast(subject, id)) !== undefined;
+  }
+
+  /**
+   * The record, if the last write to it was ours (`id`): how a place-taking write that failed its
+   * condition tells "someone else came first" from "the SDK retried my committed write after its
+   * answer was lost" (a timeout), which must not count one attempt twice.
+   */
+  private async wroteLast(subject: ThrottleSubject, id: string): Promise<ThrottleRecord | undefined> {
+    const item = await this.throttleItem(subject);
+    return item?.lastWrite === id ? toThrottle(item) : undefined;
+  }
+
+  private async throttleItem(subject: ThrottleSubject): Promise<Item | undefined> {
+    const out = await call(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: throttleKey(subject), ConsistentRead: true })),
+    );
+    return out.Item;
   }
 
   async addUserPlace(username: string, { at, windowMs, below }: { at: number; windowMs: number; below: number }) {
+    const id = newWriteId();
     try {
       // One request whether the record is absent or live (if_not_exists starts it): the common login.
       const out = await call(() =>
@@ -207,13 +229,16 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: throttleKey({ kind: 'user', username }),
-            UpdateExpression: `${START_OR_ADD_ONE}, expiresAt = :end`,
+            UpdateExpression: `${START_OR_ADD_ONE}, expiresAt = :end, lastWrite = :id`,
             // Absent, or live and unlocked; and this place does not reach the threshold (which needs
             // its lock set with it: the compare-and-set of replaceThrottle). An expired record fails
-            // the condition: the caller replaces it by compare-and-set.
+            // the condition: the caller replaces it by compare-and-set. A retry of this very write
+            // (same :id) fails it too, so one attempt is never counted twice.
             ConditionExpression:
-              'attribute_not_exists(pk) OR (expiresAt > :now AND lockedUntil <= :at AND failures < :last)',
+              '(attribute_not_exists(pk) OR (expiresAt > :now AND lockedUntil <= :at AND failures < :last)) ' +
+              'AND NOT lastWrite = :id',
             ExpressionAttributeValues: {
+              ':id': id,
               ':zero': 0,
               ':one': 1,
               ':at': at,
@@ -227,14 +252,16 @@ export class DynamoStore implements AuthStore, UserAdminStore {
       );
       return toThrottle(out.Attributes);
     } catch (err) {
-      if (isConditionFailure(err)) return undefined;
+      if (isConditionFailure(err)) return this.wroteLast({ kind: 'user', username }, id);
       throw err;
     }
   }
 
   async takeIpPlace(ip: string, { at, windowMs, maxFailures }: IpPlaceRequest) {
-    const key = throttleKey({ kind: 'ip', ip });
+    const subject = { kind: 'ip', ip } as const;
+    const key = throttleKey(subject);
     const nowSec = Math.floor(at / 1000);
+    const id = newWriteId();
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         // One atomic write, absent or live (if_not_exists starts a window), bounded in its condition:
@@ -244,9 +271,12 @@ export class DynamoStore implements AuthStore, UserAdminStore {
             new UpdateCommand({
               TableName: this.tableName,
               Key: key,
-              UpdateExpression: `${START_OR_ADD_ONE}, expiresAt = if_not_exists(expiresAt, :end)`,
-              ConditionExpression: 'attribute_not_exists(pk) OR (expiresAt > :now AND failures <= :max)',
+              UpdateExpression: `${START_OR_ADD_ONE}, expiresAt = if_not_exists(expiresAt, :end), lastWrite = :id`,
+              // Not a retry of this very write (same :id): one attempt is never counted twice.
+              ConditionExpression:
+                '(attribute_not_exists(pk) OR (expiresAt > :now AND failures <= :max)) AND NOT lastWrite = :id',
               ExpressionAttributeValues: {
+                ':id': id,
                 ':zero': 0,
                 ':one': 1,
                 ':at': at,
@@ -262,7 +292,9 @@ export class DynamoStore implements AuthStore, UserAdminStore {
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
-      const record = await this.getThrottle({ kind: 'ip', ip });
+      const item = await this.throttleItem(subject);
+      const record = toThrottle(item);
+      if (record && item?.lastWrite === id) return { placed: true, record };
       if (record && record.expiresAt > at && record.failures > maxFailures) return { placed: false, record };
       if (!record || record.expiresAt > at) continue; // gone or given back meanwhile: try again
       // Expired but not yet deleted (TTL deletes lazily): a new window replaces it.
@@ -271,7 +303,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
         this.db.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...key, ...fresh },
+            Item: { ...key, ...fresh, lastWrite: id },
             ConditionExpression: 'expiresAt <= :now',
             ExpressionAttributeValues: { ':now': nowSec },
           }),

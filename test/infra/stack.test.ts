@@ -12,9 +12,15 @@ import { SESSION_AUTHORIZER_TABLE_ACCESS, fallbackHandler, matchRoute, routes } 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, asserted by shape
 type Resources = Record<string, { Type: string; Properties: any; Metadata?: any; DeletionPolicy?: string }>;
 
-function synth(context: Record<string, string> = {}) {
+function synth(context: Record<string, string> = {}, { bundle = true } = {}) {
   const app = new App({
-    context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true, ...context },
+    context: {
+      'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:enable-path-metadata': true,
+      // No stack bundled: for tests about resources other than the functions' code (much faster).
+      ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...context,
+    },
   });
   const built = buildApp(app);
   const template = Template.fromStack(built.stack);
@@ -232,18 +238,19 @@ describe('AuthStack', () => {
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/cookie|authorization|header|querystring/i);
   });
 
-  test('gives the login route its own throttle below the stage, declared after the route exists', () => {
+  test('gives each login route its own throttle below the stage, declared after the routes exist', () => {
     const [stageId, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
     expect(stage.Properties.RouteSettings).toEqual({
       'POST /auth/token': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      'POST /oauth2/token': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
     });
-    const tokenRoute = ofType('AWS::ApiGatewayV2::Route').find(
-      ([, r]) => r.Properties.RouteKey === 'POST /auth/token',
-    )![0];
-    expect((resources[stageId] as { DependsOn?: string[] }).DependsOn).toContain(tokenRoute);
+    for (const key of ['POST /auth/token', 'POST /oauth2/token']) {
+      const route = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === key)![0];
+      expect((resources[stageId] as { DependsOn?: string[] }).DependsOn).toContain(route);
+    }
     const { resources: r } = synth({ loginThrottleRateLimit: '5', loginThrottleBurstLimit: '10' });
     const custom = Object.values(r).find((x) => x.Type === 'AWS::ApiGatewayV2::Stage')!;
-    expect(custom.Properties.RouteSettings['POST /auth/token']).toEqual({
+    expect(custom.Properties.RouteSettings['POST /oauth2/token']).toEqual({
       ThrottlingRateLimit: 5,
       ThrottlingBurstLimit: 10,
     });
@@ -263,7 +270,12 @@ describe('AuthStack', () => {
       DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
     });
     t.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: { AllowOrigins: ['https://app.example.com'], AllowCredentials: true },
+      CorsConfiguration: {
+        AllowOrigins: ['https://app.example.com'],
+        AllowCredentials: true,
+        // A front end must be able to read Retry-After on a 429.
+        ExposeHeaders: ['retry-after'],
+      },
     });
     const fn = Object.entries(r).find(
       ([id]) => id.startsWith('TokenFunction') && r[id].Type === 'AWS::Lambda::Function',
@@ -440,5 +452,66 @@ describe('AuthStack: the access-token signing keys', () => {
       JWT_SECRET: '',
       SIGNING_KEYS: '',
     });
+  });
+});
+
+describe('custom domain', () => {
+  const fast = { bundle: false };
+  const domain = {
+    domainName: 'api.example.com',
+    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc',
+  };
+  const issuerOf = (r: Resources, handler: string) =>
+    Object.entries(r).find(([id, x]) => id.startsWith(functionId(handler)) && x.Type === 'AWS::Lambda::Function')![1]
+      .Properties.Environment.Variables.TOKEN_ISSUER;
+
+  test('maps the $default stage at the root of the domain, and the issuer follows it', () => {
+    const built = synth({ ...domain, hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneName: 'example.com' }, fast);
+    const t = built.template;
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'api.example.com',
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: domain.certificateArn, EndpointType: 'REGIONAL' })],
+    });
+    const [stageId] = Object.entries(built.resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Stage')!;
+    t.hasResource('AWS::ApiGatewayV2::ApiMapping', {
+      Properties: Match.objectLike({ Stage: '$default', ApiMappingKey: Match.absent() }),
+      DependsOn: [stageId],
+    });
+    for (const type of ['A', 'AAAA']) {
+      t.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'api.example.com.',
+        Type: type,
+        HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }),
+      });
+    }
+    for (const handler of ['token', 'me', 'oauth2-token', 'openid-configuration'])
+      expect(issuerOf(built.resources, handler)).toBe('https://api.example.com');
+    t.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: Match.objectLike({ Issuer: 'https://api.example.com' }),
+    });
+    // The execute-api endpoint stays unless asked; cdk-nag has nothing to say about any of it.
+    t.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });
+    expect(built.nag.validateScope(built.stack).violations).toEqual([]);
+  });
+
+  test('without a hosted zone no record is made; the execute-api endpoint can be turned off', () => {
+    const built = synth({ ...domain, disableExecuteApiEndpoint: 'true' }, fast);
+    built.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    built.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
+  });
+
+  test('without a domain there is none, and the issuer is the execute-api URL', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    expect(issuerOf(resources, 'token')).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'] });
+  });
+
+  test('refuses half a configuration, a bad name or ARN, and turning off the only endpoint', () => {
+    expect(() => synth({ domainName: 'api.example.com' }, fast)).toThrow('domainName and certificateArn go together');
+    expect(() => synth({ ...domain, domainName: 'https://api.example.com' }, fast)).toThrow('lower-case DNS name');
+    expect(() => synth({ ...domain, certificateArn: 'arn:aws:iam::123:role/x' }, fast)).toThrow('ACM certificate ARN');
+    expect(() => synth({ ...domain, hostedZoneId: 'Z1' }, fast)).toThrow('hostedZoneId and hostedZoneName go together');
+    expect(() => synth({ disableExecuteApiEndpoint: 'true' }, fast)).toThrow('needs a custom domain');
   });
 });

@@ -24,6 +24,18 @@ describe('ALLOWED_ORIGINS', () => {
     expect(out.status).toBe(200);
   });
 
+  test("a listed front end's script can read Retry-After on a lockout's 429", async () => {
+    const username = await app.freshUser('right');
+    const headers = { origin: 'http://localhost:3000', 'content-type': 'application/x-www-form-urlencoded' };
+    const attempt = () =>
+      request(`${app.url}/auth/token`, 'POST', { headers, body: `username=${username}&password=wrong` });
+    for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(401);
+    const reply = await attempt();
+    expect(reply.status).toBe(429);
+    expect(reply.headers.get('retry-after')).toBe('1');
+    expect(reply.headers.get('access-control-expose-headers')?.split(',')).toContain('retry-after');
+  });
+
   test('an unlisted origin gets 403 on cookie routes and no CORS headers anywhere', async () => {
     const s = await login(app.url);
     const reply = await request(`${app.url}/auth/refresh`, 'POST', {

@@ -21,6 +21,9 @@ describe('discovery and keys', () => {
     expect(reply.body).toEqual({
       issuer: app.url,
       jwks_uri: `${app.url}/.well-known/jwks.json`,
+      token_endpoint: `${app.url}/oauth2/token`,
+      revocation_endpoint: `${app.url}/oauth2/revoke`,
+      grant_types_supported: ['password', 'refresh_token'],
       response_types_supported: ['token'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],

@@ -22,6 +22,8 @@ const invoke = (name: string, event: HttpEvent): Promise<HttpResult> => handlers
 /** What each event file answers as committed (its tokens are placeholders to paste real ones into). */
 const AS_COMMITTED: Record<string, [number, unknown]> = {
   token: [200, undefined],
+  'oauth2-token': [200, undefined],
+  'oauth2-revoke': [200, {}],
   refresh: [401, { detail: 'Invalid refresh token' }],
   logout: [200, { message: 'Successfully logged out' }],
   me: [401, { detail: 'Could not validate credentials' }],

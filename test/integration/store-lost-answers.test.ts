@@ -1,3 +1,5 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { throttleKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { claimsOf, login, refreshCookieOf, request, attemptLogin } from '../support/http';
 
@@ -16,6 +18,34 @@ const freshUser = () => app.freshUser('pw-fault');
 const refresh = (cookie: string) => request(`${app.url}/auth/refresh`, 'POST', { cookie });
 
 describe('writes whose answer was lost', () => {
+  test.each([
+    ['username', 1],
+    ['IP', 2],
+  ])(
+    "a failed login whose %s place landed but whose answer was lost is counted once (the SDK's retry is recognised)",
+    async (kind, nth) => {
+      const u = await freshUser();
+      const ipKey = throttleKey({ kind: 'ip', ip: '127.0.0.1' });
+      const ipBefore = Number(
+        (await app.db.send(new GetCommand({ TableName: app.tableName, Key: ipKey }))).Item?.failures ?? 0,
+      );
+      // The two places are taken in parallel, the username's first: the nth UpdateItem is the one.
+      app.proxy.inject({ op: 'UpdateItem', mode: 'lose-response', nth, times: 1 });
+      const reply = await attemptLogin(app.url, u, 'wrong');
+      app.proxy.restore();
+      expect(reply.status).toBe(401);
+      const user = await app.db.send(
+        new GetCommand({
+          TableName: app.tableName,
+          Key: throttleKey({ kind: 'user', username: u }),
+          ConsistentRead: true,
+        }),
+      );
+      const ip = await app.db.send(new GetCommand({ TableName: app.tableName, Key: ipKey, ConsistentRead: true }));
+      expect([kind, user.Item?.failures, Number(ip.Item?.failures) - ipBefore]).toEqual([kind, 1, 1]);
+    },
+  );
+
   test('a login whose write landed but whose answer was lost logs in once (the SDK retry finds its item)', async () => {
     const u = await freshUser();
     app.proxy.inject({ op: 'PutItem', mode: 'lose-response', times: 1 });

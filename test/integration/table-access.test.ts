@@ -4,7 +4,8 @@ import { newId } from '../../functions/core/tokens';
 import { matchRoute, routes } from '../../functions/routes';
 import { throttleKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
-import { attemptLogin, login, request } from '../support/http';
+import { decodeJwt } from 'jose';
+import { attemptLogin, login, refreshCookieOf, request } from '../support/http';
 
 // IAM cannot run here, so the grants are checked the other way: every DynamoDB request each route
 // really sends (seen by the fault proxy, with the key prefixes it names) must be one the route
@@ -33,62 +34,81 @@ async function touch<T>(method: string, path: string, send: () => Promise<T>): P
 }
 const post = (path: string, options: Parameters<typeof request>[2] = {}) =>
   touch('POST', path, () => request(`${app.url}${path}`, 'POST', options));
-const logIn = (username: string, password = 'pw') =>
-  touch('POST', '/auth/token', () => login(app.url, username, password));
-const fail = (username: string) => touch('POST', '/auth/token', () => attemptLogin(app.url, username, 'wrong'));
 const put = (Item: Record<string, unknown>) => app.db.send(new PutCommand({ TableName: app.tableName, Item }));
 const past = () => Math.floor(Date.now() / 1000) - 10;
+const formBody = (body: string) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
 
-test('each route touches only the item kinds and actions the route table grants it, and uses all of them', async () => {
-  for (const name of ['ann', 'bob', 'cara', 'dan']) await app.addUser(name, 'pw');
+/** A login and a refresh through either wire format: the cookie routes or the OAuth token endpoint. */
+function wire(via: 'cookie' | 'oauth') {
+  const path = via === 'cookie' ? '/auth/token' : '/oauth2/token';
+  const grant = (username: string, password: string) =>
+    via === 'cookie'
+      ? attemptLogin(app.url, username, password)
+      : request(`${app.url}${path}`, 'POST', formBody(`grant_type=password&username=${username}&password=${password}`));
+  const logIn = async (username: string) => {
+    const reply = await touch('POST', path, () => grant(username, 'pw'));
+    expect(reply.status).toBe(200);
+    const refresh = via === 'cookie' ? refreshCookieOf(reply)! : reply.body.refresh_token;
+    return { access: reply.body.access_token as string, refresh, sid: String(decodeJwt(refresh).sid) };
+  };
+  const refreshPath = via === 'cookie' ? '/auth/refresh' : '/oauth2/token';
+  const refreshOnce = (token: string) =>
+    via === 'cookie'
+      ? request(`${app.url}${refreshPath}`, 'POST', { cookie: token })
+      : request(`${app.url}${refreshPath}`, 'POST', formBody(`grant_type=refresh_token&refresh_token=${token}`));
+  return {
+    logIn,
+    fail: (username: string) => touch('POST', path, () => grant(username, 'wrong')),
+    refresh: (token: string) => touch('POST', refreshPath, () => refreshOnce(token)),
+    refreshTwiceAtOnce: (token: string) =>
+      touch('POST', refreshPath, () => Promise.all([refreshOnce(token), refreshOnce(token)])),
+  };
+}
 
+/** Every way a login and a refresh touch the table, through one wire format, for users named `<name>-<via>`. */
+async function loginsAndRefreshes(via: 'cookie' | 'oauth') {
+  const w = wire(via);
+  const [ann, bob, cara, dan] = ['ann', 'bob', 'cara', 'dan'].map((n) => `${n}-${via}`);
+  for (const name of [ann, bob, cara]) await app.addUser(name, 'pw');
   // Login: places taken and given back, a session, the cap's index query.
-  const ann = await logIn('ann');
+  const first = await w.logIn(ann);
   // Five failures: the fifth place sets the lock by compare-and-set (PutItem on THROTTLE#).
-  for (let i = 0; i < 5; i++) await fail('bob');
+  for (let i = 0; i < 5; i++) await w.fail(bob);
   // Expired counts still in the table (TTL deletes lazily): read again, then replaced.
-  await put({
-    ...throttleKey({ kind: 'user', username: 'cara' }),
-    failures: 3,
-    lockedUntil: 0,
-    windowStart: 0,
-    expiresAt: past(),
-  });
-  await put({
-    ...throttleKey({ kind: 'ip', ip: '127.0.0.1' }),
-    failures: 3,
-    lockedUntil: 0,
-    windowStart: 0,
-    expiresAt: past(),
-  });
-  await logIn('cara');
+  const stale = { failures: 3, lockedUntil: 0, windowStart: 0, expiresAt: past() };
+  await put({ ...throttleKey({ kind: 'user', username: cara }), ...stale });
+  await put({ ...throttleKey({ kind: 'ip', ip: '127.0.0.1' }), ...stale });
+  await w.logIn(cara);
   // Rehash on login: a hash of another cost than the app's BCRYPT_COST (4).
   await app.store.putUser(
-    { username: 'dan', passwordHash: await hashPassword('pw', 5), disabled: false, createdAt: Date.now() },
+    { username: dan, passwordHash: await hashPassword('pw', 5), disabled: false, createdAt: Date.now() },
     { overwrite: true },
   );
-  const dan = [await logIn('dan'), await logIn('dan')];
+  const sessions = [await w.logIn(dan), await w.logIn(dan)];
   // The third session of a user capped at two evicts the oldest (BatchGetItem and DeleteItem on SESSION#).
-  dan.push(await logIn('dan'));
-
+  sessions.push(await w.logIn(dan));
   // Refresh: a rotation; two at once with the same token (one loses the race and reads again);
   // then the token replaced long ago comes back (a replay ends the session).
-  const rotated = await post('/auth/refresh', { cookie: dan[1].refresh });
-  expect(rotated.status).toBe(200);
-  await touch('POST', '/auth/refresh', () =>
-    Promise.all([1, 2].map(() => request(`${app.url}/auth/refresh`, 'POST', { cookie: dan[2].refresh }))),
-  );
-  await app.updateSession(dan[1].sid, { rotatedAt: Date.now() - 3_600_000 });
-  expect((await post('/auth/refresh', { cookie: dan[1].refresh })).status).toBe(401);
+  expect((await w.refresh(sessions[1].refresh)).status).toBe(200);
+  await w.refreshTwiceAtOnce(sessions[2].refresh);
+  await app.updateSession(sessions[1].sid, { rotatedAt: Date.now() - 3_600_000 });
+  expect((await w.refresh(sessions[1].refresh)).status).toBeGreaterThanOrEqual(400);
+  return first;
+}
+
+test('each route touches only the item kinds and actions the route table grants it, and uses all of them', async () => {
+  const ann = await loginsAndRefreshes('cookie');
+  const olga = await loginsAndRefreshes('oauth');
+  await post('/oauth2/revoke', formBody(`token=${olga.refresh}`));
 
   // Bearer routes.
   await touch('GET', '/users/me', () => request(`${app.url}/users/me`, 'GET', { bearer: ann.access }));
   await touch('GET', '/auth/sessions', () => request(`${app.url}/auth/sessions`, 'GET', { bearer: ann.access }));
-  const other = await logIn('ann');
+  const other = await wire('cookie').logIn('ann-cookie');
   const path = `/auth/sessions/${other.sid}`;
   await touch('DELETE', path, () => request(`${app.url}${path}`, 'DELETE', { bearer: ann.access }));
   await post('/auth/logout', { cookie: ann.refresh });
-  const last = await logIn('cara');
+  const last = await wire('cookie').logIn('cara-cookie');
   await post('/auth/logout-all', { bearer: last.access });
   for (const p of ['/.well-known/jwks.json', '/.well-known/openid-configuration'])
     await touch('GET', p, () => request(`${app.url}${p}`, 'GET'));

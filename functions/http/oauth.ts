@@ -1,0 +1,127 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import { DomainError, type DomainErrorCode, ServiceUnavailableError } from '../core/errors';
+import { HttpError, errorResponse } from './errors';
+import { MAX_BODY_BYTES, header } from './request';
+import { json } from './response';
+import type { HttpEvent, HttpResult } from './types';
+
+/**
+ * The OAuth 2.0 wire format of the same rules (docs/http-contract.md "OAuth 2.0 endpoints"): errors
+ * are RFC 6749 §5.2 `{"error", "error_description"}`, never with `WWW-Authenticate` (client
+ * libraries read that as a bearer challenge and lose the error code). The domain is shared with the
+ * FastAPI-style routes; only this mapping differs.
+ */
+export class OAuthError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(description);
+    this.name = 'OAuthError';
+  }
+}
+
+export const invalidRequest = (description: string) => new OAuthError(400, 'invalid_request', description);
+
+/** Token responses and their errors must not be cached (RFC 6749 §5.1). */
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+const invalidGrant = (description: string) => () => new OAuthError(400, 'invalid_grant', description);
+
+/** Each domain error in OAuth terms. Codes these endpoints never produce map to `invalid_request`. */
+const OAUTH: Record<DomainErrorCode, (e: DomainError) => OAuthError> = {
+  bad_credentials: invalidGrant('Incorrect username or password'),
+  invalid_refresh_token: invalidGrant('Invalid refresh token'),
+  login_locked: (e) =>
+    new OAuthError(429, 'slow_down', 'Too many failed login attempts', {
+      'Retry-After': String(e.retryAfterSeconds ?? 1),
+    }),
+  not_authenticated: () => invalidRequest('Not authenticated'),
+  invalid_token: invalidGrant('Invalid token'),
+  inactive_user: invalidGrant('Inactive user'),
+  session_not_found: () => invalidRequest('Session not found'),
+  user_exists: (e) => invalidRequest(e.message),
+  user_not_found: (e) => invalidRequest(e.message),
+  invalid_username: (e) => invalidRequest(e.message),
+  invalid_password: (e) => invalidRequest(e.message),
+};
+
+/** Any thrown error as an OAuth answer; what is not an OAuth or domain error goes through the one shared mapping. */
+export function oauthErrorResponse(err: unknown): HttpResult {
+  let known: OAuthError | undefined;
+  if (err instanceof OAuthError) known = err;
+  else if (err instanceof DomainError) known = OAUTH[err.code](err);
+  else if (err instanceof HttpError && typeof err.detail === 'string')
+    known = new OAuthError(err.status === 413 ? 400 : err.status, 'invalid_request', err.detail);
+  if (known) {
+    const body = { error: known.error, error_description: known.description };
+    return json(known.status, body, { headers: { ...NO_STORE, ...known.headers } });
+  }
+  // Store outages and bugs: logged by the shared mapping, answered in OAuth terms.
+  const shared = errorResponse(err);
+  const error = err instanceof ServiceUnavailableError ? 'temporarily_unavailable' : 'server_error';
+  const description = JSON.parse(String(shared.body)).detail as string;
+  return json(shared.statusCode, { error, error_description: description }, { headers: NO_STORE });
+}
+
+/** Wraps an OAuth endpoint's core in middy with the OAuth error mapping. */
+export const oauthHandler = (core: (event: HttpEvent) => Promise<HttpResult>) =>
+  middy<HttpEvent, HttpResult>()
+    .use({
+      onError: async (request) => {
+        request.response = oauthErrorResponse(request.error);
+      },
+    } satisfies MiddlewareObj<HttpEvent, HttpResult>)
+    .handler(core);
+
+/** A JSON answer with the no-store headers of token responses. */
+export const oauthJson = (status: number, body: unknown) => json(status, body, { headers: NO_STORE });
+
+/**
+ * The parameters of an OAuth request: a form body only (RFC 6749 §3.2), each parameter at most once,
+ * within the body limit; the `client_id` may also come as HTTP Basic credentials (public clients
+ * send `client_id:` with an empty secret), and must then agree with the body's.
+ */
+export function parseOAuthForm(event: HttpEvent): { params: Map<string, string>; clientId?: string } {
+  const type = header(event, 'content-type')?.split(';')[0].trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded')
+    throw invalidRequest('the body must be application/x-www-form-urlencoded');
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw invalidRequest(`the body is over ${MAX_BODY_BYTES} bytes`);
+  const params = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(bytes.toString('utf8'))) {
+    if (params.has(name)) throw invalidRequest(`parameter ${name} is repeated`);
+    if (value !== '') params.set(name, value);
+  }
+  const basic = basicClientId(header(event, 'authorization'));
+  const body = params.get('client_id');
+  if (basic !== undefined && body !== undefined && basic !== body)
+    throw invalidRequest('client_id differs between the body and the Authorization header');
+  const clientId = body ?? basic;
+  if (clientId !== undefined && !/^[\x21-\x7e]{1,128}$/.test(clientId))
+    throw invalidRequest('client_id must be 1 to 128 visible ASCII characters');
+  return { params, clientId };
+}
+
+/** The client id of `Authorization: Basic base64(client_id:secret)` (form-encoded per RFC 6749 §2.3.1). */
+function basicClientId(value: string | undefined): string | undefined {
+  const encoded = value?.match(/^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i)?.[1];
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  try {
+    return decodeURIComponent((colon < 0 ? decoded : decoded.slice(0, colon)).replace(/\+/g, ' '));
+  } catch {
+    throw invalidRequest('malformed Basic credentials');
+  }
+}
+
+/** The one value of a required parameter, or `invalid_request` naming it. */
+export function required(params: Map<string, string>, name: string): string {
+  const value = params.get(name);
+  if (value === undefined) throw invalidRequest(`missing parameter: ${name}`);
+  return value;
+}
