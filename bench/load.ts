@@ -34,7 +34,12 @@ async function main() {
   );
   // The old-space cap turns a leak into a crash (and so into failed requests) within the run,
   // instead of a slowly rising RSS that V8 would be entitled to anyway.
-  const server = await startDevServer(store.endpoint, { TABLE_NAME, JWT_SECRET: SECRET }, [
+  // One dev-server process runs all 50 flows' bcrypt compares on its one event loop (a Lambda
+  // instance runs one request at a time): during a burst of logins a store request can wait seconds
+  // for its turn, which the client's default 1 s connect timeout would turn into 503s that say
+  // nothing about the API. A login is 7 store requests since the brute-force places.
+  const timeouts = { DYNAMODB_CONNECT_TIMEOUT_MS: '10000', DYNAMODB_REQUEST_TIMEOUT_MS: '20000' };
+  const server = await startDevServer(store.endpoint, { TABLE_NAME, JWT_SECRET: SECRET, ...timeouts }, [
     `--max-old-space-size=${HEAP_CAP_MB}`,
   ]);
   const { url } = server;

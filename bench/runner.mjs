@@ -66,6 +66,13 @@ if (mode === 'cold-essential') {
   process.exit(0);
 }
 
+const oauthEvent = (fields) =>
+  event('POST', '/oauth2/token', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+const oauthPassword = () => oauthEvent({ grant_type: 'password', username: plan.username, password: plan.password });
+const oauthRefresh = (token) => oauthEvent({ grant_type: 'refresh_token', refresh_token: token });
 const discoveryEvent = () => event('GET', '/.well-known/openid-configuration');
 const jwksEvent = () => event('GET', '/.well-known/jwks.json');
 
@@ -76,6 +83,8 @@ if (mode === 'cold') {
     jwks: jwksEvent,
     token: () => loginEvent(plan.username, plan.password),
     refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${plan.refreshTokens[0]}`] }),
+    'oauth-password': oauthPassword,
+    'oauth-refresh': () => oauthRefresh(plan.refreshTokens[0]),
     logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[0]}`] }),
     me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
   }[route]();
@@ -204,13 +213,16 @@ const essential = {
   // Serving a fixed document has no essential work beyond the invocation itself.
   async discovery() {},
   async jwks() {},
-}[route];
+  // The OAuth grants share the login's and the refresh's rules, so their essential work too.
+}[{ 'oauth-password': 'token', 'oauth-refresh': 'refresh' }[route] ?? route];
 
 let refreshCookie = plan.refreshTokens[0];
 let logoutIndex = 0;
 const nextEvent = {
   token: () => loginEvent(plan.username, plan.password),
   refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${refreshCookie}`] }),
+  'oauth-password': oauthPassword,
+  'oauth-refresh': () => oauthRefresh(refreshCookie),
   logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[logoutIndex++]}`] }),
   me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
   discovery: discoveryEvent,
@@ -222,6 +234,7 @@ async function invoke() {
   if (result.statusCode >= 300) throw new Error(`${route} answered ${result.statusCode}: ${result.body}`);
   // Rotation: carry each new refresh cookie forward, as a client would.
   if (route === 'refresh') refreshCookie = result.cookies[0].match(/^refresh_token=([^;]+)/)[1];
+  if (route === 'oauth-refresh') refreshCookie = JSON.parse(result.body).refresh_token;
 }
 
 const percentile = (xs, p) => {

@@ -5,6 +5,7 @@ import { protectedRoutes } from '../functions/protected-routes';
 import { fallbackHandler, matchRoute, routes } from '../functions/routes';
 import { localAuthorizers, matchProtected, type SessionAuthorizer } from './authorizers';
 import { applyCors } from './cors';
+import { serveDocs } from './docs';
 import { MAX_REQUEST_BYTES, toContext, toEvent, writeResult } from './event';
 
 export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -64,9 +65,12 @@ export function createLocalServer(
       const body = await readBody(req);
       if (body === undefined) return plain(res, 413, { detail: 'Request body too large' });
       const path = new URL(req.url ?? '/', 'http://local').pathname;
+      if (serveDocs(req, res, path)) return;
       if (path === '/' && req.method === 'GET') {
         return plain(res, 200, {
           service: 'auth-api (local)',
+          docs: '/docs',
+          openapi: '/openapi.json',
           routes: routes.map((r) => ({ method: r.method, path: r.path, description: r.description })),
           protected_routes: protectedRoutes.map((r) => ({ method: r.method, path: r.path, authorizer: r.authorizer })),
         });

@@ -3,6 +3,7 @@ import { SignJWT, decodeJwt, importJWK } from 'jose';
 import { keyOf } from '../../functions/core/keys';
 import { attackerKeySet, testKeySet } from './keys';
 import { TEST_SECRET } from './app';
+import { openApiProblem } from './openapi';
 
 export interface Reply {
   status: number;
@@ -23,6 +24,9 @@ export async function request(
   if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
   const res = await fetch(url, { method, headers, body: options.body });
   const text = await res.text();
+  // Every answer must be one the OpenAPI document describes (docs/openapi.json).
+  const problem = openApiProblem(method, url, res.status, res.headers, text);
+  if (problem) throw new Error(`response breaks the OpenAPI document: ${problem}`);
   let body: unknown = text;
   try {
     body = text ? JSON.parse(text) : undefined;

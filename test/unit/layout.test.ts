@@ -30,7 +30,8 @@ describe('codebase layout', () => {
 
   test('no source line is wider than the formatter width (120)', () => {
     const wide = source
-      .filter((f) => !f.startsWith('test/events/'))
+      // Generated (npm run openapi) or recorded payloads: not formatted by hand.
+      .filter((f) => !f.startsWith('test/events/') && f !== 'docs/openapi.json')
       .flatMap((f) =>
         read(f)
           .split('\n')

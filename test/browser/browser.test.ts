@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { LocalApi } from '../../dev/local';
+
+// Code passed to page.evaluate runs in the page, where these exist; the tsconfig has no DOM library.
+declare const window: { call: (path: string, init?: object) => Promise<Reply> };
+declare const document: { cookie: string };
+
+// The cookie flows in a real browser (Debian's chromium, driven by puppeteer-core): a small
+// single-page front end on its own localhost origin calls the dev server with credentials, as a
+// team's app on app.example.com would call api.example.com. Run by `npm run test:browser`
+// (node's test runner: puppeteer-core is an ES module) and by .ci/run.
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** A free port on loopback. */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** The front end: one page whose script calls the API the way an SPA does (fetch, credentials: include). */
+function frontEnd(api: string): Server {
+  const page = `<!doctype html><html><head><meta charset="utf-8"><title>front end</title></head><body>
+<script>
+  const API = ${JSON.stringify(api)};
+  window.call = async (path, { method = 'POST', body, bearer } = {}) => {
+    const headers = {};
+    if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (bearer) headers.authorization = 'Bearer ' + bearer;
+    const res = await fetch(API + path, { method, body, headers, credentials: 'include' });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, retryAfter: res.headers.get('retry-after') };
+  };
+</script></body></html>`;
+  return createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(page);
+  });
+}
+
+let api: LocalApi;
+let browser: Browser;
+let front: Server;
+let frontUrl: string;
+let apiUrl: string;
+let stranger: Server;
+let strangerUrl: string;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  const [apiPort, storePort, frontPort, strangerPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  apiUrl = `http://localhost:${apiPort}`;
+  frontUrl = `http://localhost:${frontPort}`;
+  // Another site altogether (127.0.0.1 is not localhost), and not listed: refused.
+  strangerUrl = `http://127.0.0.1:${strangerPort}`;
+  Object.assign(process.env, {
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    STORE_PORT: String(storePort),
+    TOKEN_ISSUER: apiUrl,
+    ALLOWED_ORIGINS: frontUrl,
+    BCRYPT_COST: '4',
+    POWERTOOLS_LOG_LEVEL: 'WARN', // the audit lines would bury the test report
+  });
+  const { startLocal } = await import('../../dev/local');
+  api = await startLocal(process.env);
+  front = frontEnd(apiUrl).listen(frontPort, '127.0.0.1');
+  stranger = frontEnd(apiUrl).listen(strangerPort, '127.0.0.1');
+  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  await browser?.close();
+  front?.close();
+  stranger?.close();
+  await api?.stop();
+});
+
+type Reply = { status: number; body: Record<string, unknown> | null; retryAfter: string | null };
+const call = (page: Page, path: string, init: { method?: string; body?: string; bearer?: string } = {}) =>
+  page.evaluate((p, i) => window.call(p, i), path, init) as Promise<Reply>;
+const login = (page: Page, username = 'johndoe', password = 'secret') =>
+  call(page, '/auth/token', { body: `username=${username}&password=${password}` });
+
+async function openFront(url = frontUrl): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(url);
+  return page;
+}
+
+describe('a front end on another localhost origin, in Chromium', () => {
+  test('login, /users/me, refresh, reload and refresh again, logout, then refresh is 401', async () => {
+    const page = await openFront();
+    const first = await login(page);
+    assert.equal(first.status, 200);
+    const me = await call(page, '/users/me', { method: 'GET', bearer: String(first.body!.access_token) });
+    assert.equal(me.status, 200);
+    assert.equal(me.body!.username, 'johndoe');
+    // The HttpOnly cookie is invisible to script, but the browser stored it and sends it.
+    assert.equal(await page.evaluate(() => document.cookie), '');
+    assert.equal((await call(page, '/auth/refresh')).status, 200);
+    await page.reload();
+    const again = await call(page, '/auth/refresh');
+    assert.equal(again.status, 200);
+    assert.equal((await call(page, '/auth/logout')).status, 200);
+    const ended = await call(page, '/auth/refresh');
+    assert.equal(ended.status, 401);
+    assert.deepEqual(ended.body, { detail: 'Invalid refresh token' });
+    await page.close();
+  });
+
+  test('two tabs refreshing at once both get a token (the grace window), and the session lives on', async () => {
+    const one = await openFront();
+    assert.equal((await login(one)).status, 200);
+    const two = await openFront();
+    const [a, b] = await Promise.all([call(one, '/auth/refresh'), call(two, '/auth/refresh')]);
+    assert.deepEqual([a.status, b.status], [200, 200]);
+    const next = await call(one, '/auth/refresh');
+    assert.equal(next.status, 200);
+    const sessions = await call(one, '/auth/sessions', { method: 'GET', bearer: String(next.body!.access_token) });
+    assert.equal(sessions.status, 200);
+    await call(one, '/auth/logout-all', { bearer: String(next.body!.access_token) });
+    assert.equal((await call(two, '/auth/refresh')).status, 401);
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  test("the lockout's Retry-After is readable from script", async () => {
+    const page = await openFront();
+    let reply: Reply | undefined;
+    for (let i = 0; i < 6; i++) reply = await login(page, 'alice', 'not-her-password');
+    assert.equal(reply!.status, 429);
+    assert.equal(reply!.retryAfter, '1');
+    await page.close();
+  });
+
+  test('an unlisted origin cannot call the API with credentials: the browser refuses', async () => {
+    const page = await openFront(strangerUrl);
+    const error = await page.evaluate(() =>
+      window.call('/auth/token', { body: 'username=johndoe&password=secret' }).then(
+        () => 'answered',
+        (e: Error) => e.name,
+      ),
+    );
+    assert.equal(error, 'TypeError'); // a CORS failure: the page learns nothing
+    await page.close();
+  });
+
+  test('/docs renders Swagger UI with every route of the API', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${apiUrl}/docs`);
+    await page.waitForSelector('.opblock', { timeout: 20_000 });
+    const shown = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.getAttribute('data-path')));
+    const { routes } = await import('../../functions/routes');
+    for (const route of routes) assert.ok(shown.includes(route.path), `${route.path} missing from /docs`);
+    await page.close();
+  });
+});
