@@ -485,13 +485,13 @@ function printTable(report: {
   };
   console.log(`\nnode ${report.node}; baseline process (node -e 0): ${report.baseline_process_ms} ms\n`);
   console.log(
-    'route     bundle KB  cold ms (-base)  ess. cold  ratio  warm p50  warm p99  essential p50  ratio  DDB req' +
+    'route          bundle KB  cold ms (-base)  ess. cold  ratio  warm p50  warm p99  essential p50  ratio  DDB req' +
       '  memory MB  max RSS MB  USD / 1M',
   );
   for (const [route, r] of Object.entries(report.routes)) {
     console.log(
       [
-        route.padEnd(9),
+        route.padEnd(14),
         String(r.bundle_kb).padStart(9),
         `${r.cold_start_ms} (${round(r.cold_start_ms - report.baseline_process_ms, 1)})`.padStart(15),
         String(r.essential_cold_start_ms).padStart(10),
@@ -521,7 +521,7 @@ function printTable(report: {
     const ratio = `${ok(withinRatio)} cold <= ${TARGETS.coldRatio}x essential`;
     const ddb = TARGETS.ddb[route as RouteName];
     console.log(
-      `  ${route.padEnd(9)} ${warmText}   ${ratio}   ${absolute}   ` +
+      `  ${route.padEnd(14)} ${warmText}   ${ratio}   ${absolute}   ` +
         `${ok(r.bundle_kb <= TARGETS.bundleKb)} bundle <= ${TARGETS.bundleKb} KB   ` +
         `${ok(r.ddb_requests <= ddb)} DDB requests <= ${ddb}`,
     );
