@@ -78,6 +78,11 @@ const formLogin = {
   },
   required: ['username', 'password'],
 };
+const passwordChange = {
+  type: 'object',
+  properties: { current_password: str, new_password: { ...str, description: '8 to 72 bytes, not common' } },
+  required: ['current_password', 'new_password'],
+};
 const tokenBody = object({ access_token: str, token_type: { const: 'bearer' }, expires_in: int });
 
 type Operation = Record<string, unknown>;
@@ -134,6 +139,34 @@ const OPERATIONS: Record<string, Operation> = {
       ),
       ...bearerErrors,
       ...originRefused,
+    },
+  },
+  'POST /auth/password': {
+    summary: 'Change your own password; every other session ends, this one keeps working',
+    security: [{ bearer: [] }],
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': { schema: passwordChange },
+        'application/json': { schema: passwordChange },
+      },
+    },
+    responses: {
+      '200': jsonBody(object({ message: { const: 'Password changed' }, revoked: int }), 'Changed'),
+      '401': {
+        description:
+          'No token or an invalid one (`Not authenticated`, `Could not validate credentials`, with ' +
+          '`WWW-Authenticate`), or a wrong current password (`Incorrect password`, counted toward the lockout)',
+        content: { 'application/json': { schema: ref('Detail') } },
+      },
+      '400': detail('The user is disabled', 'Inactive user', H.wwwAuthenticate),
+      '413': detail('Body over 16 KiB'),
+      '415': detail('Neither a form nor JSON'),
+      '422': jsonBody(ref('ValidationError'), 'Missing fields, or a new password the policy refuses (`msg` says why)'),
+      '429': {
+        description: 'Locked out (the current password is checked like a login)',
+        content: { 'application/json': { schema: { oneOf: [ref('Detail'), ref('GatewayMessage')] } } },
+      },
     },
   },
   'GET /auth/sessions': {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bcryptCostFrom } from '../functions/core/config';
 import { ConfigError, DomainError } from '../functions/core/errors';
-import { hashPassword, passwordProblem } from '../functions/core/passwords';
+import { passwordPolicyProblem } from '../functions/core/password-policy';
+import { hashPassword } from '../functions/core/passwords';
 import { UserAdmin } from '../functions/core/users';
 import { createDocumentClient } from '../functions/store/client';
 import { DynamoStore } from '../functions/store/dynamo-store';
@@ -55,7 +56,7 @@ function userAdmin(env: Env): UserAdmin {
   if (!tableName) throw new UsageError('set TABLE_NAME (deployed table) or DYNAMODB_ENDPOINT (local store)');
   const cost = cliBcryptCost(env);
   const store = new DynamoStore(createDocumentClient(env), tableName);
-  return new UserAdmin(store, { problem: passwordProblem, hash: (password) => hashPassword(password, cost) });
+  return new UserAdmin(store, { problem: passwordPolicyProblem, hash: (password) => hashPassword(password, cost) });
 }
 
 const ended = (n: number) => (n ? ` (${n} session${n === 1 ? '' : 's'} ended)` : '');

@@ -120,6 +120,24 @@ export const routes: readonly Route[] = [
     keys: ['refresh', 'public'],
   },
   {
+    method: 'POST',
+    path: '/auth/password',
+    handler: 'password-change',
+    description: 'Change your own password; every other session ends',
+    table: {
+      // The caller's session and user; the lockout's places, as a login takes them.
+      BatchGetItem: SESSION_AND_USER,
+      GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
+      // The caller's session moves to the new credential version, then the user item takes it.
+      UpdateItem: ['SESSION#', 'USER#', 'THROTTLE#', 'THROTTLE_IP#'],
+      PutItem: ['THROTTLE#', 'THROTTLE_IP#'],
+      // A success resets the username's count; the other sessions' items are tidied away.
+      DeleteItem: ['THROTTLE#', 'SESSION#'],
+      Query: ['USER#'],
+    },
+    keys: ['public'],
+  },
+  {
     method: 'GET',
     path: '/auth/sessions',
     handler: 'sessions',

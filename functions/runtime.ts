@@ -14,18 +14,19 @@ import { audit, logger } from './http/logger';
  * A missing or bad variable fails the init with a message naming it.
  */
 export const config = loadConfig();
-const store = new DynamoStore(createDocumentClient(), config.tableName);
+export const store = new DynamoStore(createDocumentClient(), config.tableName);
 const tokens = new TokenService(tokenKeys(config), config);
 /** Housekeeping that failed after the answer was decided: names only (an SDK message may quote keys). */
-const housekeepingFailed = (event: string) => (err: unknown) =>
+export const housekeepingFailed = (event: string) => (err: unknown) =>
   logger.warn(event, {
     errorName: (err as Error)?.name,
     causeName: ((err as Error)?.cause as Error | undefined)?.name,
   });
+export const passwords = new PasswordChecker(config.bcryptCost);
 export const auth = new AuthService(
   store,
   tokens,
-  new PasswordChecker(config.bcryptCost),
+  passwords,
   config,
   audit,
   Date.now,

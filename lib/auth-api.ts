@@ -95,6 +95,8 @@ const SIZING: Record<string, { memorySize: number; timeoutSeconds: number }> = {
   token: { memorySize: 1769, timeoutSeconds: 15 },
   // The password grant checks passwords exactly like the login.
   'oauth2-token': { memorySize: 1769, timeoutSeconds: 15 },
+  // Checks the current password and hashes the new one: two bcrypt runs.
+  'password-change': { memorySize: 1769, timeoutSeconds: 15 },
   [fallbackHandler]: { memorySize: 256, timeoutSeconds: 3 },
   // Generates RSA keys (CPU-bound) for the custom resource and each rotation.
   'signing-keys': { memorySize: 1024, timeoutSeconds: 60 },

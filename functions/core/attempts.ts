@@ -1,5 +1,5 @@
 import type { LockoutSettings } from './config';
-import { live, lockDuration, retryAfterSeconds } from './lockout';
+import { live, lockDuration, locked, retryAfterSeconds } from './lockout';
 import type { AttemptStore, ThrottleRecord } from './ports';
 import { secondsMs } from './time';
 
@@ -96,7 +96,7 @@ export class AttemptLimiter {
     // lazily) fails its condition and is then replaced by compare-and-set.
     let viaAdd = true;
     for (let race = 0; race < MAX_RACES; race++) {
-      if (current && current.lockedUntil > nowMs)
+      if (current && locked(this.settings, current, nowMs))
         return { retryAfter: Math.ceil((current.lockedUntil - nowMs) / 1000) };
       const failures = (current?.failures ?? 0) + 1;
       if (viaAdd && failures < this.settings.maxFailures) {

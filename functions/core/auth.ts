@@ -21,7 +21,8 @@ export type AuditEvent =
   | 'logout'
   | 'logout_all'
   | 'session_deleted'
-  | 'session_evicted';
+  | 'session_evicted'
+  | 'password_changed';
 
 /** One structured audit line; implementations never receive a token or password (they are not passed). */
 export type Audit = (

@@ -17,6 +17,8 @@ export type DomainErrorCode =
   | 'invalid_token'
   /** A genuine, live access token of a disabled user. */
   | 'inactive_user'
+  /** A password change whose current password is wrong (counted toward the lockout). */
+  | 'incorrect_password'
   /** A session id that is not a live session of the caller (whoever else it may belong to). */
   | 'session_not_found'
   /** User admin: the username is taken and overwriting was not asked for. */

@@ -5,6 +5,14 @@ import type { ThrottleRecord } from './ports';
 export const live = (r: ThrottleRecord | undefined, nowMs: number) => (r && r.expiresAt > nowMs ? r : undefined);
 
 /**
+ * Whether a username record locks logins now. A lock only counts while the record holds at least
+ * the threshold's worth of failures: the place that reached the threshold set it, and if places were
+ * given back since (logins that succeeded while it was in flight), what set it is gone.
+ */
+export const locked = (settings: LockoutSettings, r: ThrottleRecord, nowMs: number) =>
+  r.failures >= settings.maxFailures && r.lockedUntil > nowMs;
+
+/**
  * Seconds a login must wait, or 0. The username lock comes from failures in a row; the IP limit
  * from failures within a fixed window. Neither is extended by the refused attempt itself.
  */
@@ -16,7 +24,7 @@ export function retryAfterSeconds(
 ): number {
   let waitMs = 0;
   const user = live(userThrottle, nowMs);
-  if (user && user.lockedUntil > nowMs) waitMs = user.lockedUntil - nowMs;
+  if (user && locked(settings, user, nowMs)) waitMs = user.lockedUntil - nowMs;
   const ip = live(ipThrottle, nowMs);
   if (ip && ip.failures > settings.ipMaxFailures)
     waitMs = Math.max(waitMs, ip.windowStart + settings.windowSeconds * 1000 - nowMs);

@@ -153,6 +153,16 @@ export interface AuthStore extends AttemptStore {
    * credential version stays: the password did not change). False when it is not.
    */
   replacePasswordHash(username: string, change: { checked: string; next: string }): Promise<boolean>;
+  /** A password change's first write: the caller's own session moves to the new credential version. */
+  moveSessionToVersion(sid: string, username: string, credentialVersion: string): Promise<boolean>;
+  /**
+   * A password change's commit: the new hash and credential version in one write, only if the stored hash is still
+   * `checked`. False when it is not.
+   */
+  replaceCredentials(
+    username: string,
+    change: { checked: string; passwordHash: string; credentialVersion: string },
+  ): Promise<boolean>;
 }
 
 export interface UserAdminStore {

@@ -69,9 +69,9 @@ export interface NewUser {
 export class UserAdmin {
   constructor(
     private readonly store: UserAdminStore,
-    /** Checks the password rule (undefined when acceptable) and hashes it. */
+    /** Checks the password policy for this user (undefined when acceptable) and hashes it. */
     private readonly passwords: {
-      problem: (password: string) => string | undefined;
+      problem: (password: string, username: string) => string | undefined;
       hash: (password: string) => Promise<string>;
     },
     private readonly now: () => number = Date.now,
@@ -92,7 +92,7 @@ export class UserAdmin {
     { overwrite }: { overwrite: boolean },
   ): Promise<{ username: string; sessionsEnded: number }> {
     const username = checkUsername(user.username);
-    const problem = this.passwords.problem(user.password);
+    const problem = this.passwords.problem(user.password, username);
     if (problem) throw new DomainError('invalid_password', problem);
     const now = this.now();
     const existing = overwrite ? await this.store.getUser(username) : undefined;

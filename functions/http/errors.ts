@@ -43,12 +43,15 @@ const FASTAPI: Record<DomainErrorCode, (e: DomainError) => HttpError> = {
   not_authenticated: () => new HttpError(401, 'Not authenticated', bearer),
   invalid_token: () => new HttpError(401, 'Could not validate credentials', bearer),
   inactive_user: () => new HttpError(400, 'Inactive user', bearer),
+  incorrect_password: () => new HttpError(401, 'Incorrect password'),
   session_not_found: () => new HttpError(404, 'Session not found'),
   // User admin happens in the CLI, never over HTTP; should one reach here it is a plain 400.
   user_exists: (e) => new HttpError(400, e.message),
   user_not_found: (e) => new HttpError(400, e.message),
   invalid_username: (e) => new HttpError(400, e.message),
-  invalid_password: (e) => new HttpError(400, e.message),
+  // A new password the policy refuses: a 422 on new_password whose msg says why.
+  invalid_password: (e) =>
+    new HttpError(422, [{ type: 'value_error', loc: ['body', 'new_password'], msg: `Value error, ${e.message}` }]),
 };
 
 /** Maps any thrown error to the contract's JSON answer; the only place errors become HTTP. */

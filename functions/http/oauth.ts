@@ -41,6 +41,7 @@ const OAUTH: Record<DomainErrorCode, (e: DomainError) => OAuthError> = {
   not_authenticated: () => invalidRequest('Not authenticated'),
   invalid_token: invalidGrant('Invalid token'),
   inactive_user: invalidGrant('Inactive user'),
+  incorrect_password: invalidGrant('Incorrect password'),
   session_not_found: () => invalidRequest('Session not found'),
   user_exists: (e) => invalidRequest(e.message),
   user_not_found: (e) => invalidRequest(e.message),

@@ -43,19 +43,30 @@ export interface LoginForm {
 
 const mediaType = (event: HttpEvent) => header(event, 'content-type')?.split(';')[0].trim().toLowerCase();
 
-/** Reads the login fields from a form or JSON body: 415, 413 or FastAPI-shaped 422 when it cannot. */
-export function parseLoginForm(event: HttpEvent): LoginForm {
+/** The fields of a form or JSON body: 415, 413 or FastAPI-shaped 422 when there are none to read. */
+function bodyFields(event: HttpEvent): Record<string, unknown> {
   const type = mediaType(event);
   const text = bodyText(event);
-  let fields: Record<string, unknown>;
   if (type === 'application/x-www-form-urlencoded' || (type === undefined && text.length === 0)) {
-    fields = Object.fromEntries(new URLSearchParams(text));
-  } else if (type === 'application/json') {
-    fields = parseJsonObject(text);
-  } else {
-    throw new HttpError(415, 'Unsupported media type: use application/x-www-form-urlencoded or application/json');
+    return Object.fromEntries(new URLSearchParams(text));
   }
+  if (type === 'application/json') return parseJsonObject(text);
+  throw new HttpError(415, 'Unsupported media type: use application/x-www-form-urlencoded or application/json');
+}
 
+/** `current_password` and `new_password` of POST /auth/password, from a form or JSON body (422 when missing). */
+export function parsePasswordChange(event: HttpEvent): { currentPassword: string; newPassword: string } {
+  const fields = bodyFields(event);
+  const issues: ValidationIssue[] = [];
+  const currentPassword = stringField(fields, 'current_password', issues);
+  const newPassword = stringField(fields, 'new_password', issues);
+  if (issues.length > 0) throw validationFailed(issues);
+  return { currentPassword: currentPassword!, newPassword: newPassword! };
+}
+
+/** Reads the login fields from a form or JSON body: 415, 413 or FastAPI-shaped 422 when it cannot. */
+export function parseLoginForm(event: HttpEvent): LoginForm {
+  const fields = bodyFields(event);
   const issues: ValidationIssue[] = [];
   const username = stringField(fields, 'username', issues);
   const password = stringField(fields, 'password', issues);

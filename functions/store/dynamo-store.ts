@@ -235,8 +235,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
             // the condition: the caller replaces it by compare-and-set. A retry of this very write
             // (same :id) fails it too, so one attempt is never counted twice.
             ConditionExpression:
-              '(attribute_not_exists(pk) OR (expiresAt > :now AND lockedUntil <= :at AND failures < :last)) ' +
-              'AND NOT lastWrite = :id',
+              '(attribute_not_exists(pk) OR (expiresAt > :now AND failures < :last)) ' + 'AND NOT lastWrite = :id',
             ExpressionAttributeValues: {
               ':id': id,
               ':zero': 0,
@@ -502,6 +501,37 @@ export class DynamoStore implements AuthStore, UserAdminStore {
           // Only the hash that was checked: a password replaced meanwhile must not be put back.
           ConditionExpression: 'passwordHash = :checked',
           ExpressionAttributeValues: { ':next': next, ':checked': checked },
+        }),
+      ),
+    );
+  }
+
+  async moveSessionToVersion(sid: string, username: string, credentialVersion: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: sessionKey(sid),
+          UpdateExpression: 'SET credentialVersion = :v',
+          ConditionExpression: 'attribute_exists(pk) AND username = :u',
+          ExpressionAttributeValues: { ':v': credentialVersion, ':u': username },
+        }),
+      ),
+    );
+  }
+
+  async replaceCredentials(
+    username: string,
+    { checked, passwordHash, credentialVersion }: { checked: string; passwordHash: string; credentialVersion: string },
+  ): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET passwordHash = :h, credentialVersion = :v',
+          ConditionExpression: 'passwordHash = :checked',
+          ExpressionAttributeValues: { ':h': passwordHash, ':v': credentialVersion, ':checked': checked },
         }),
       ),
     );

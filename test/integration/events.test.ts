@@ -24,6 +24,7 @@ const AS_COMMITTED: Record<string, [number, unknown]> = {
   token: [200, undefined],
   'oauth2-token': [200, undefined],
   'oauth2-revoke': [200, {}],
+  'password-change': [401, { detail: 'Could not validate credentials' }],
   refresh: [401, { detail: 'Invalid refresh token' }],
   logout: [200, { message: 'Successfully logged out' }],
   me: [401, { detail: 'Could not validate credentials' }],

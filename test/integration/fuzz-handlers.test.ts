@@ -135,6 +135,7 @@ const RUNS: Record<string, number> = {
   logout: 800,
   'oauth2-token': 500,
   'oauth2-revoke': 500,
+  'password-change': 300,
   'logout-all': 500,
   sessions: 500,
   'session-delete': 500,

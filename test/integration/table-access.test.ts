@@ -110,6 +110,25 @@ test('each route touches only the item kinds and actions the route table grants 
   await post('/auth/logout', { cookie: ann.refresh });
   const last = await wire('cookie').logIn('cara-cookie');
   await post('/auth/logout-all', { bearer: last.access });
+  // The password change: five wrong current passwords (the fifth place locks by compare-and-set),
+  // stale counts replaced, then a change that moves the session and user and tidies the others.
+  await app.addUser('pat', 'pw');
+  const pat = await wire('cookie').logIn('pat');
+  await wire('cookie').logIn('pat');
+  const changeAs = (current: string) =>
+    touch('POST', '/auth/password', () =>
+      request(`${app.url}/auth/password`, 'POST', {
+        bearer: pat.access,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ current_password: current, new_password: 'a new passphrase' }),
+      }),
+    );
+  for (let i = 0; i < 5; i++) await changeAs('wrong');
+  const stale = { failures: 3, lockedUntil: 0, windowStart: 0, expiresAt: past() };
+  await put({ ...throttleKey({ kind: 'user', username: 'pat' }), ...stale });
+  await put({ ...throttleKey({ kind: 'ip', ip: '127.0.0.1' }), ...stale });
+  expect((await changeAs('pw')).status).toBe(200);
+
   for (const p of ['/.well-known/jwks.json', '/.well-known/openid-configuration'])
     await touch('GET', p, () => request(`${app.url}${p}`, 'GET'));
 

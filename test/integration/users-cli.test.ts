@@ -60,10 +60,16 @@ describe('npm run users', () => {
     expect(out.stdout).not.toMatch(/\$2[aby]\$/);
   });
 
-  test('refuses an empty password and one over 72 bytes, creating nothing', async () => {
-    const empty = await users(['add', 'heidi'], '\n');
-    expect(empty.code).toBe(2);
-    expect(empty.stderr).toContain('must not be empty');
+  test('applies the password policy: 8 to 72 bytes, not the username, not a common password', async () => {
+    for (const [password, why] of [
+      ['', 'at least 8 bytes'],
+      ['seven77', 'at least 8 bytes'],
+      ['Password1', 'most common passwords'],
+      ['HEIDI-PASS', 'must not be the username'],
+    ]) {
+      const out = await users(['add', 'heidi-pass'], `${password}\n`);
+      expect([password, out.code, out.stderr]).toEqual([password, 2, expect.stringContaining(why)]);
+    }
     const long = await users(['add', 'heidi'], `${'é'.repeat(37)}\n`);
     expect(long.code).toBe(2);
     expect(long.stderr).toContain('at most 72 bytes');
@@ -86,7 +92,7 @@ describe('npm run users', () => {
 
     const forced = await users(
       ['add', 'johndoe', '--force', '--full-name', 'John Doe', '--email', 'johndoe@example.com'],
-      'secret\n',
+      'a new secret for john\n',
     );
     expect(forced.code).toBe(0);
     expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: session.refresh })).status).toBe(401);
@@ -94,8 +100,8 @@ describe('npm run users', () => {
   });
 
   test('disable ends every session; enable allows new logins but revives none', async () => {
-    await users(['add', 'judy'], 'pw-judy\n');
-    const session = await login(app.url, 'judy', 'pw-judy');
+    await users(['add', 'judy'], 'pw-judy-2026\n');
+    const session = await login(app.url, 'judy', 'pw-judy-2026');
     const disabled = await users(['disable', 'judy']);
     expect(disabled).toMatchObject({ code: 0, stdout: 'disabled judy (1 session ended)\n' });
     expect(await app.session(session.sid)).toBeUndefined();
@@ -104,14 +110,14 @@ describe('npm run users', () => {
       (
         await request(`${app.url}/auth/token`, 'POST', {
           headers: { 'content-type': 'application/json' },
-          body: '{"username":"judy","password":"pw-judy"}',
+          body: '{"username":"judy","password":"pw-judy-2026"}',
         })
       ).status,
     ).toBe(401);
 
     expect((await users(['enable', 'judy'])).code).toBe(0);
     expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: session.refresh })).status).toBe(401);
-    expect((await login(app.url, 'judy', 'pw-judy')).access).toBeTruthy();
+    expect((await login(app.url, 'judy', 'pw-judy-2026')).access).toBeTruthy();
   });
 
   test('remove deletes the user; their tokens stop working', async () => {
@@ -139,14 +145,17 @@ describe('npm run users', () => {
   });
 
   test('stores the canonical form of a username and refuses look-alikes of an existing one', async () => {
-    expect(await users(['add', 'LookAlike'], 'pw-1\n')).toMatchObject({ code: 0, stdout: 'added lookalike\n' });
-    const again = await users(['add', 'LOOKALIKE'], 'pw-2\n');
+    expect(await users(['add', 'LookAlike'], 'lookalike-pw-1\n')).toMatchObject({
+      code: 0,
+      stdout: 'added lookalike\n',
+    });
+    const again = await users(['add', 'LOOKALIKE'], 'lookalike-pw-2\n');
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('user "LOOKALIKE" exists');
-    const zeroWidth = await users(['add', 'lookalike\u200b'], 'pw-3\n');
+    const zeroWidth = await users(['add', 'lookalike\u200b'], 'lookalike-pw-3\n');
     expect(zeroWidth.code).toBe(2);
     expect(zeroWidth.stderr).toContain('format characters');
-    expect((await login(app.url, 'LookAlike', 'pw-1')).reply.status).toBe(200);
+    expect((await login(app.url, 'LookAlike', 'lookalike-pw-1')).reply.status).toBe(200);
   });
 
   test('migrate-usernames rewrites names stored before canonical forms, reporting collisions', async () => {

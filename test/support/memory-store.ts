@@ -80,7 +80,7 @@ export class MemoryStore implements AuthStore, UserAdminStore {
       this.throttles.set(id, fresh);
       return { ...fresh };
     }
-    if (cur.expiresAt <= at || cur.lockedUntil > at || cur.failures >= below - 1) return undefined;
+    if (cur.expiresAt <= at || cur.failures >= below - 1) return undefined;
     cur.failures++;
     cur.expiresAt = Math.ceil((at + windowMs) / 1000) * 1000;
     return { ...cur };
@@ -103,14 +103,36 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     const id = throttleId({ kind: 'user', username });
     const cur = this.throttles.get(id);
     if (!cur) return;
-    if ((cur.failures === mine.failures && cur.lockedUntil === mine.lockedUntil) || cur.failures <= 1)
+    if ((cur.failures === mine.failures && cur.lockedUntil === mine.lockedUntil) || cur.failures <= 1) {
       this.throttles.delete(id);
-    else if (cur.failures > 0) cur.failures--;
+      return;
+    }
+    // Two requests, as in DynamoDB (a conditional delete, then a conditional add): others may run between.
+    await this.step('releaseUserPlace:decrement');
+    const now = this.throttles.get(id);
+    if (now && now.failures > 0) now.failures--;
   }
   async releaseIpPlace(ip: string, windowStart: number) {
     await this.step('releaseIpPlace');
     const cur = this.throttles.get(throttleId({ kind: 'ip', ip }));
     if (cur && cur.failures > 0 && cur.windowStart === windowStart) cur.failures--;
+  }
+  async moveSessionToVersion(sid: string, username: string, credentialVersion: string) {
+    await this.step('moveSessionToVersion');
+    const session = this.sessions.get(sid);
+    if (!session || session.username !== username) return false;
+    session.credentialVersion = credentialVersion;
+    return true;
+  }
+  async replaceCredentials(
+    username: string,
+    { checked, passwordHash, credentialVersion }: { checked: string; passwordHash: string; credentialVersion: string },
+  ) {
+    await this.step('replaceCredentials');
+    const user = this.users.get(username);
+    if (!user || user.passwordHash !== checked) return false;
+    Object.assign(user, { passwordHash, credentialVersion });
+    return true;
   }
   async replacePasswordHash(username: string, { checked, next }: { checked: string; next: string }) {
     await this.step('replacePasswordHash');

@@ -28,10 +28,11 @@ describe('codebase layout', () => {
     expect(imports(sample)).toEqual(['../lib/x', '../dev/y', '../bench/z']);
   });
 
+  const GENERATED = ['docs/openapi.json', 'functions/core/common-passwords.json'];
   test('no source line is wider than the formatter width (120)', () => {
     const wide = source
       // Generated (npm run openapi) or recorded payloads: not formatted by hand.
-      .filter((f) => !f.startsWith('test/events/') && f !== 'docs/openapi.json')
+      .filter((f) => !f.startsWith('test/events/') && !GENERATED.includes(f))
       .flatMap((f) =>
         read(f)
           .split('\n')

@@ -18,9 +18,14 @@ describe('lockout rules', () => {
   });
 
   test('retryAfterSeconds rounds the lock up and ignores expired records', () => {
-    expect(retryAfterSeconds(settings, record({ lockedUntil: now + 1500 }), undefined, now)).toBe(2);
-    expect(retryAfterSeconds(settings, record({ lockedUntil: now - 1 }), undefined, now)).toBe(0);
-    expect(retryAfterSeconds(settings, record({ lockedUntil: now + 5000, expiresAt: now }), undefined, now)).toBe(0);
+    const five = { failures: 5 };
+    expect(retryAfterSeconds(settings, record({ ...five, lockedUntil: now + 1500 }), undefined, now)).toBe(2);
+    expect(retryAfterSeconds(settings, record({ ...five, lockedUntil: now - 1 }), undefined, now)).toBe(0);
+    expect(
+      retryAfterSeconds(settings, record({ ...five, lockedUntil: now + 5000, expiresAt: now }), undefined, now),
+    ).toBe(0);
+    // A lock whose places were given back (logins that succeeded while it was in flight) locks nobody.
+    expect(retryAfterSeconds(settings, record({ failures: 4, lockedUntil: now + 1500 }), undefined, now)).toBe(0);
   });
 
   test('the IP limit applies above the threshold until the window started by the first failure ends', () => {
@@ -29,7 +34,7 @@ describe('lockout rules', () => {
     expect(
       retryAfterSeconds(
         settings,
-        record({ lockedUntil: now + 10_000 }),
+        record({ failures: 5, lockedUntil: now + 10_000 }),
         record({ failures: 101, windowStart: now - 899_000 }),
         now,
       ),

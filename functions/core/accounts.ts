@@ -1,0 +1,84 @@
+import type { AttemptLimiter } from './attempts';
+import type { Audit, AuthService, RequestMeta } from './auth';
+import { DomainError } from './errors';
+import type { AuthStore } from './ports';
+import type { PasswordVerifier } from './passwords';
+import { passwordPolicyProblem } from './password-policy';
+import { newId } from './tokens';
+
+/**
+ * What users do to their own accounts (docs/http-contract.md "Passwords and accounts"). A module of
+ * its own so that only the functions that set passwords carry the policy's common-password list.
+ */
+export class AccountService {
+  constructor(
+    private readonly store: AuthStore,
+    private readonly auth: AuthService,
+    private readonly passwords: PasswordVerifier,
+    private readonly audit: Audit,
+    private readonly onCleanupError: (err: unknown) => void = () => undefined,
+  ) {}
+
+  private get attempts(): AttemptLimiter {
+    return this.auth.attempts;
+  }
+
+  /**
+   * POST /auth/password. The new password must pass the policy (checked first: a refusal touches
+   * nothing); the current one is checked like a login's, taking its places in the lockout counts
+   * first. Then the credential version moves: the caller's session first, then the user item (new
+   * hash and version in one write, conditional on the hash just checked), so every other session
+   * ends, however requests interleave, and this one lives on. If the second write fails the answer
+   * is 503, the password is unchanged, and at worst the caller's own session has ended.
+   * Returns how many other sessions were tidied away.
+   */
+  async changePassword(
+    accessToken: string | undefined,
+    { currentPassword, newPassword }: { currentPassword: string; newPassword: string },
+    meta: RequestMeta,
+  ): Promise<number> {
+    const { user, session } = await this.auth.authenticate(accessToken);
+    const problem = passwordPolicyProblem(newPassword, user.username);
+    if (problem) throw new DomainError('invalid_password', problem);
+
+    const ip = meta.sourceIp ?? 'unknown';
+    const reservation = await this.attempts.reserve({ username: user.username, ip }, {});
+    if ('retryAfter' in reservation) {
+      this.audit('login_locked', { username: user.username, sid: session.sid, ...meta });
+      throw new DomainError('login_locked', 'Too many failed login attempts', reservation.retryAfter);
+    }
+    if (!(await this.passwords.check(currentPassword, user.passwordHash))) {
+      this.audit('login_failed', { username: user.username, sid: session.sid, reason: 'bad_password', ...meta });
+      throw new DomainError('incorrect_password');
+    }
+    await this.attempts.giveBack(reservation.place);
+
+    const credentialVersion = newId();
+    const passwordHash = await this.passwords.hash(newPassword);
+    if (!(await this.store.moveSessionToVersion(session.sid, user.username, credentialVersion))) {
+      throw new DomainError('invalid_token'); // the session ended meanwhile
+    }
+    const written = await this.store.replaceCredentials(user.username, {
+      checked: user.passwordHash,
+      passwordHash,
+      credentialVersion,
+    });
+    // Another change won the race: this caller's password is no longer the current one.
+    if (!written) throw new DomainError('incorrect_password');
+
+    const revoked = await this.tidyOtherSessions(user.username, session.sid);
+    this.audit('password_changed', { username: user.username, sid: session.sid, revoked, ...meta });
+    return revoked;
+  }
+
+  /** Deletes the user's other session items (already ended by the new version): housekeeping only. */
+  private async tidyOtherSessions(username: string, keep: string): Promise<number> {
+    try {
+      const others = (await this.store.listSessionIds(username)).filter((sid) => sid !== keep);
+      return (await this.store.deleteSessions(others)).length;
+    } catch (err) {
+      this.onCleanupError(err);
+      return 0;
+    }
+  }
+}
