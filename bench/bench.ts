@@ -36,7 +36,17 @@ const { values: args } = parseArgs({
   },
 });
 const QUICK = args.quick === true;
-const ROUTES = ['token', 'refresh', 'oauth-password', 'oauth-refresh', 'logout', 'me', 'discovery', 'jwks'] as const;
+const ROUTES = [
+  'token',
+  'refresh',
+  'oauth-password',
+  'oauth-refresh',
+  'logout',
+  'me',
+  'discovery',
+  'jwks',
+  'password-change',
+] as const;
 type RouteName = (typeof ROUTES)[number];
 /** The handler file (and so the function id) of each measured route. */
 const HANDLER: Record<RouteName, string> = {
@@ -47,6 +57,7 @@ const HANDLER: Record<RouteName, string> = {
   'oauth-refresh': 'oauth2-token',
   logout: 'logout',
   me: 'me',
+  'password-change': 'password-change',
   discovery: 'openid-configuration',
   jwks: 'jwks',
 };
@@ -82,6 +93,9 @@ const TARGETS = {
     me: 1,
     discovery: 0,
     jwks: 0,
+    // The read, two places and their return, the caller's session and the user moved to the new
+    // credential version, the index query for the other sessions (none here to tidy).
+    'password-change': 8,
   } as Record<RouteName, number>,
 };
 /** Routes measured against another route's essential work (the same rules, another wire format). */
@@ -148,17 +162,22 @@ async function main() {
   const oracleCount = QUICK ? 6 : 40;
   const oracleUsers = Array.from({ length: oracleCount }, (_, i) => `oracle-${i}`);
   await addUsers(store.store, [username, ...oracleUsers], password);
+  // The password change gets a user of its own: changing bench-user's password (a new credential
+  // version) would end the sessions every other measurement uses.
+  const changer = 'bench-changer';
+  const changePasswords = [password, 'bench-password-2'];
+  await addUsers(store.store, [changer], password);
 
   /** Writes n live sessions straight into the table and returns their tokens. */
-  async function sessions(n: number) {
+  async function sessions(n: number, owner = username) {
     const out: { sid: string; refresh: string; access: string }[] = [];
     const now = Date.now();
     const iat = Math.floor(now / 1000);
     for (let i = 0; i < n; i++) {
       const sid = newId();
       const jti = newId();
-      const refresh = await tokens.sign({ type: 'refresh', sub: username, sid, jti, issuedAt: now });
-      const access = await tokens.sign({ type: 'access', sub: username, sid, jti: newId(), issuedAt: now });
+      const refresh = await tokens.sign({ type: 'refresh', sub: owner, sid, jti, issuedAt: now });
+      const access = await tokens.sign({ type: 'access', sub: owner, sid, jti: newId(), issuedAt: now });
       out.push({ sid, refresh, access });
       (out[i] as { jti?: string }).jti = jti;
     }
@@ -168,13 +187,13 @@ async function main() {
           Item: {
             ...sessionKey(s.sid),
             sid: s.sid,
-            username,
+            username: owner,
             jti: (s as { jti?: string }).jti,
             createdAt: now,
             lastUsedAt: now,
             expiresAt: iat + 604800,
             absoluteExpiresAt: iat + 2592000,
-            [TABLE.indexPartitionKey]: `USER#${username}`,
+            [TABLE.indexPartitionKey]: `USER#${owner}`,
             [TABLE.indexSortKey]: `SESSION#${now}`,
           },
         },
@@ -272,6 +291,11 @@ async function main() {
   const results: Record<string, Record<string, number>> = {};
   let oracle: Record<string, number> | undefined;
   const coldRuns = QUICK ? 3 : 10;
+  // The changer's one session (a change keeps the caller's session alive, and ends every other) and
+  // which of its two passwords is current: every change, cold or warm, swaps them.
+  const [changerSession] = await sessions(1, changer);
+  let changeFrom = 0;
+  const changePlan = () => ({ accessToken: changerSession.access, changePasswords, changeFrom });
   for (const route of ROUTES) {
     log(`${route}: ${coldRuns} cold starts, then warm invocations...`);
     const colds: number[] = [];
@@ -283,13 +307,15 @@ async function main() {
         accessToken: s.access,
         essentialSid: s.sid,
         essentialRefresh: s.refresh,
+        ...(route === 'password-change' ? changePlan() : {}),
       };
+      if (route === 'password-change') changeFrom = 1 - changeFrom;
       // Interleaved, so that both see the same machine.
       colds.push(await coldStart(route, planFile(`${route}-cold-${i}`, cold)));
       essentialColds.push(await coldStart(route, planFile(`${route}-essential-cold-${i}`, cold), true));
     }
     // Logins spend a bcrypt compare each: fewer of them.
-    const login = route === 'token' || route === 'oauth-password';
+    const login = route === 'token' || route === 'oauth-password' || route === 'password-change';
     const iterations = login ? (QUICK ? 10 : 50) : Number(args.iterations ?? (QUICK ? 100 : 1000));
     const warmup = login ? 3 : 50;
     const pool = await sessions(route === 'logout' ? iterations + warmup + 1 : 1);
@@ -305,6 +331,7 @@ async function main() {
         essentialRefresh: essentialSession.refresh,
         oracle: route === 'token' ? oracleCount : 0,
         oracleUsers,
+        ...(route === 'password-change' ? changePlan() : {}),
       }),
     );
     if (w.oracle) oracle = w.oracle;

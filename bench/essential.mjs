@@ -64,6 +64,41 @@ export async function handler(plan) {
     await db.send(new PutItemCommand({ TableName: T, Item: { ...sessionKey(`e-${Date.now()}`), username: S('x') } }));
     const sessions = { KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': S('USER#x') } };
     await Promise.all([db.send(new QueryCommand({ TableName: T, IndexName: 'gsi1', ...sessions })), signBoth()]);
+  } else if (ROUTE === 'password-change') {
+    // The contract's password change (bench/runner.mjs has the same, warm).
+    const key = await importJWK({ kty: 'RSA', n: current.jwk.n, e: current.jwk.e }, 'RS256');
+    await jwtVerify(plan.accessToken, key, { algorithms: ['RS256'], ...checks });
+    const out = await db.send(
+      new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [sessionKey(sid), userKey], ConsistentRead: true } } }),
+    );
+    const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
+    const places = ['THROTTLE#essential', 'THROTTLE_IP#essential'].map((id) => ({ pk: S(id), sk: S('THROTTLE') }));
+    const add = (n) => (Key) =>
+      db.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key,
+          UpdateExpression: 'ADD failures :n',
+          ExpressionAttributeValues: { ':n': { N: String(n) } },
+        }),
+      );
+    await Promise.all(places.map(add(1)));
+    await bcrypt.compare(plan.password, user.passwordHash.S);
+    await Promise.all(places.map(add(-1)));
+    await bcrypt.hash('a new password', 10);
+    const version = (Key) =>
+      db.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key,
+          UpdateExpression: 'SET v = :v',
+          ExpressionAttributeValues: { ':v': S('x') },
+        }),
+      );
+    await version(sessionKey(sid));
+    await version({ pk: S('USER#essential'), sk: S('PROFILE') });
+    const sessions = { KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': S('USER#x') } };
+    await db.send(new QueryCommand({ TableName: T, IndexName: 'gsi1', ...sessions }));
   } else if (ROUTE === 'refresh') {
     await jwtVerify(plan.essentialRefresh, hmac, { algorithms: ['HS256'], ...checks });
     await db.send(

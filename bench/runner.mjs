@@ -73,6 +73,16 @@ const oauthEvent = (fields) =>
   });
 const oauthPassword = () => oauthEvent({ grant_type: 'password', username: plan.username, password: plan.password });
 const oauthRefresh = (token) => oauthEvent({ grant_type: 'refresh_token', refresh_token: token });
+// POST /auth/password, alternating between two passwords: each change makes the next one's current.
+let changeFrom = plan.changeFrom ?? 0;
+const passwordChangeEvent = () => {
+  const [current, next] = changeFrom === 0 ? plan.changePasswords : [...plan.changePasswords].reverse();
+  changeFrom = 1 - changeFrom;
+  return event('POST', '/auth/password', {
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.accessToken}` },
+    body: JSON.stringify({ current_password: current, new_password: next }),
+  });
+};
 const discoveryEvent = () => event('GET', '/.well-known/openid-configuration');
 const jwksEvent = () => event('GET', '/.well-known/jwks.json');
 
@@ -85,6 +95,7 @@ if (mode === 'cold') {
     refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${plan.refreshTokens[0]}`] }),
     'oauth-password': oauthPassword,
     'oauth-refresh': () => oauthRefresh(plan.refreshTokens[0]),
+    'password-change': passwordChangeEvent,
     logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[0]}`] }),
     me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
   }[route]();
@@ -213,6 +224,40 @@ const essential = {
   // Serving a fixed document has no essential work beyond the invocation itself.
   async discovery() {},
   async jwks() {},
+  // The contract's password change: the caller's session and user, the lockout's places taken and
+  // given back, one bcrypt compare and one hash, the session and the user written, the index query.
+  async 'password-change'() {
+    await verifyAccess(plan.accessToken);
+    const out = await batchGet([sessionKey(plan.essentialSid), userKey]);
+    const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
+    const places = ['THROTTLE#essential', 'THROTTLE_IP#essential'].map((id) => ({ pk: S(id), sk: S('THROTTLE') }));
+    const add = (n) => (Key) =>
+      db.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key,
+          UpdateExpression: 'ADD failures :n',
+          ExpressionAttributeValues: { ':n': N(n) },
+        }),
+      );
+    await Promise.all(places.map(add(1)));
+    await bcrypt.compare(plan.password, user.passwordHash.S);
+    await Promise.all(places.map(add(-1)));
+    await bcrypt.hash('a new password', 10);
+    const version = (Key) =>
+      db.send(
+        new UpdateItemCommand({
+          TableName: T,
+          Key,
+          UpdateExpression: 'SET v = :v',
+          ExpressionAttributeValues: { ':v': S('x') },
+        }),
+      );
+    await version(sessionKey(plan.essentialSid));
+    await version({ pk: S('USER#essential'), sk: S('PROFILE') });
+    const sessions = { KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': S('USER#x') } };
+    await db.send(new QueryCommand({ TableName: T, IndexName: 'gsi1', ...sessions }));
+  },
   // The OAuth grants share the login's and the refresh's rules, so their essential work too.
 }[{ 'oauth-password': 'token', 'oauth-refresh': 'refresh' }[route] ?? route];
 
@@ -223,6 +268,7 @@ const nextEvent = {
   refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${refreshCookie}`] }),
   'oauth-password': oauthPassword,
   'oauth-refresh': () => oauthRefresh(refreshCookie),
+  'password-change': passwordChangeEvent,
   logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[logoutIndex++]}`] }),
   me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
   discovery: discoveryEvent,
