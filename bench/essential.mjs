@@ -40,38 +40,10 @@ export async function handler(plan) {
       refresh.setProtectedHeader({ alg: 'HS256' }).sign(hmac),
     ]);
   };
-  if (ROUTE === 'token') {
-    // The contract's login: one read; a place in the username's and the IP's failure counts taken
-    // before the password is checked and given back after; the session; the session cap's query.
-    const throttle = (id) => ({ pk: S(id), sk: S('THROTTLE') });
-    const out = await db.send(
-      new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [userKey], ConsistentRead: true } } }),
-    );
-    // Counts of their own: the bundle under test must find its user's counts as it left them.
-    const places = [throttle('THROTTLE#essential'), throttle('THROTTLE_IP#essential')];
-    const add = (n) => (Key) =>
-      db.send(
-        new UpdateItemCommand({
-          TableName: T,
-          Key,
-          UpdateExpression: 'ADD failures :n',
-          ExpressionAttributeValues: { ':n': { N: String(n) } },
-        }),
-      );
-    await Promise.all(places.map(add(1)));
-    await bcrypt.compare(plan.password, out.Responses[T][0].passwordHash.S);
-    await Promise.all(places.map(add(-1)));
-    await db.send(new PutItemCommand({ TableName: T, Item: { ...sessionKey(`e-${Date.now()}`), username: S('x') } }));
-    const sessions = { KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': S('USER#x') } };
-    await Promise.all([db.send(new QueryCommand({ TableName: T, IndexName: 'gsi1', ...sessions })), signBoth()]);
-  } else if (ROUTE === 'password-change') {
-    // The contract's password change (bench/runner.mjs has the same, warm).
-    const key = await importJWK({ kty: 'RSA', n: current.jwk.n, e: current.jwk.e }, 'RS256');
-    await jwtVerify(plan.accessToken, key, { algorithms: ['RS256'], ...checks });
-    const out = await db.send(
-      new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [sessionKey(sid), userKey], ConsistentRead: true } } }),
-    );
-    const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
+  // A password check as the contract wants it: a place in the username's and the IP's failure counts
+  // taken before, given back after. Counts of their own: the bundle under test must find its user's
+  // counts as it left them.
+  const checkWithPlaces = async (hash) => {
     const places = ['THROTTLE#essential', 'THROTTLE_IP#essential'].map((id) => ({ pk: S(id), sk: S('THROTTLE') }));
     const add = (n) => (Key) =>
       db.send(
@@ -83,8 +55,35 @@ export async function handler(plan) {
         }),
       );
     await Promise.all(places.map(add(1)));
-    await bcrypt.compare(plan.password, user.passwordHash.S);
+    await bcrypt.compare(plan.password, hash);
     await Promise.all(places.map(add(-1)));
+  };
+  const querySessions = () =>
+    db.send(
+      new QueryCommand({
+        TableName: T,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :u',
+        ExpressionAttributeValues: { ':u': S('USER#x') },
+      }),
+    );
+  if (ROUTE === 'token') {
+    // The contract's login: one read, the checked password's places, the session, the cap's query.
+    const out = await db.send(
+      new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [userKey], ConsistentRead: true } } }),
+    );
+    await checkWithPlaces(out.Responses[T][0].passwordHash.S);
+    await db.send(new PutItemCommand({ TableName: T, Item: { ...sessionKey(`e-${Date.now()}`), username: S('x') } }));
+    await Promise.all([querySessions(), signBoth()]);
+  } else if (ROUTE === 'password-change') {
+    // The contract's password change (bench/runner.mjs has the same, warm).
+    const key = await importJWK({ kty: 'RSA', n: current.jwk.n, e: current.jwk.e }, 'RS256');
+    await jwtVerify(plan.accessToken, key, { algorithms: ['RS256'], ...checks });
+    const out = await db.send(
+      new BatchGetItemCommand({ RequestItems: { [T]: { Keys: [sessionKey(sid), userKey], ConsistentRead: true } } }),
+    );
+    const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
+    await checkWithPlaces(user.passwordHash.S);
     await bcrypt.hash('a new password', 10);
     const version = (Key) =>
       db.send(
@@ -97,8 +96,7 @@ export async function handler(plan) {
       );
     await version(sessionKey(sid));
     await version({ pk: S('USER#essential'), sk: S('PROFILE') });
-    const sessions = { KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': S('USER#x') } };
-    await db.send(new QueryCommand({ TableName: T, IndexName: 'gsi1', ...sessions }));
+    await querySessions();
   } else if (ROUTE === 'refresh') {
     await jwtVerify(plan.essentialRefresh, hmac, { algorithms: ['HS256'], ...checks });
     await db.send(

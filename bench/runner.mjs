@@ -153,6 +153,36 @@ const userKey = { pk: S(`USER#${plan.username}`), sk: S('PROFILE') };
 const sessionKey = (sid) => ({ pk: S(`SESSION#${sid}`), sk: S('SESSION') });
 let essentialN = 0;
 
+/**
+ * A password check as the contract wants it: a place in the username's and the IP's failure counts
+ * taken before, given back after (counts of their own: the handler under test must find its user's
+ * as it left them).
+ */
+async function checkWithPlaces(hash) {
+  const places = ['THROTTLE#essential', 'THROTTLE_IP#essential'].map((id) => ({ pk: S(id), sk: S('THROTTLE') }));
+  const add = (n) => (Key) =>
+    db.send(
+      new UpdateItemCommand({
+        TableName: T,
+        Key,
+        UpdateExpression: 'ADD failures :n',
+        ExpressionAttributeValues: { ':n': N(n) },
+      }),
+    );
+  await Promise.all(places.map(add(1)));
+  await bcrypt.compare(plan.password, hash);
+  await Promise.all(places.map(add(-1)));
+}
+const querySessions = (owner) =>
+  db.send(
+    new QueryCommand({
+      TableName: T,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :u',
+      ExpressionAttributeValues: { ':u': S(owner) },
+    }),
+  );
+
 const essential = {
   async token() {
     const out = await batchGet([
@@ -161,21 +191,7 @@ const essential = {
       { pk: S('THROTTLE_IP#198.51.100.1'), sk: S('THROTTLE') },
     ]);
     const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
-    // The contract's places in both failure counts, taken before the check and given back after
-    // (counts of their own: the handler under test must find its user's as it left them).
-    const places = ['THROTTLE#essential', 'THROTTLE_IP#essential'].map((id) => ({ pk: S(id), sk: S('THROTTLE') }));
-    const add = (n) => (Key) =>
-      db.send(
-        new UpdateItemCommand({
-          TableName: T,
-          Key,
-          UpdateExpression: 'ADD failures :n',
-          ExpressionAttributeValues: { ':n': N(n) },
-        }),
-      );
-    await Promise.all(places.map(add(1)));
-    await bcrypt.compare(plan.password, user.passwordHash.S);
-    await Promise.all(places.map(add(-1)));
+    await checkWithPlaces(user.passwordHash.S);
     const sid = `essential${essentialN++}`;
     await db.send(
       new PutItemCommand({
@@ -190,9 +206,8 @@ const essential = {
         },
       }),
     );
-    const sessions = { KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': S('ESSENTIAL') } };
     await Promise.all([
-      db.send(new QueryCommand({ TableName: T, IndexName: 'gsi1', ...sessions })),
+      querySessions('ESSENTIAL'),
       sign({ sub: plan.username, sid, jti: 'a', client_id: 'web' }, '15m'),
       sign({ sub: plan.username, type: 'refresh', sid, jti: 'r' }, '7d'),
     ]);
@@ -230,19 +245,7 @@ const essential = {
     await verifyAccess(plan.accessToken);
     const out = await batchGet([sessionKey(plan.essentialSid), userKey]);
     const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
-    const places = ['THROTTLE#essential', 'THROTTLE_IP#essential'].map((id) => ({ pk: S(id), sk: S('THROTTLE') }));
-    const add = (n) => (Key) =>
-      db.send(
-        new UpdateItemCommand({
-          TableName: T,
-          Key,
-          UpdateExpression: 'ADD failures :n',
-          ExpressionAttributeValues: { ':n': N(n) },
-        }),
-      );
-    await Promise.all(places.map(add(1)));
-    await bcrypt.compare(plan.password, user.passwordHash.S);
-    await Promise.all(places.map(add(-1)));
+    await checkWithPlaces(user.passwordHash.S);
     await bcrypt.hash('a new password', 10);
     const version = (Key) =>
       db.send(
@@ -255,8 +258,7 @@ const essential = {
       );
     await version(sessionKey(plan.essentialSid));
     await version({ pk: S('USER#essential'), sk: S('PROFILE') });
-    const sessions = { KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': S('USER#x') } };
-    await db.send(new QueryCommand({ TableName: T, IndexName: 'gsi1', ...sessions }));
+    await querySessions('USER#x');
   },
   // The OAuth grants share the login's and the refresh's rules, so their essential work too.
 }[{ 'oauth-password': 'token', 'oauth-refresh': 'refresh' }[route] ?? route];

@@ -28,6 +28,17 @@ const ASSETS: Record<string, string> = {
   '/docs/swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
 };
 
+/** The package's files, read once (the bundle is 1.5 MB). */
+const read = new Map<string, Buffer>();
+const asset = (path: string): Buffer => {
+  let file = read.get(path);
+  if (!file) {
+    file = readFileSync(join(swaggerUi.getAbsoluteFSPath(), path.slice('/docs/'.length)));
+    read.set(path, file);
+  }
+  return file;
+};
+
 const send = (res: ServerResponse, type: string, body: string | Buffer) => {
   res.writeHead(200, {
     'content-type': type,
@@ -46,8 +57,7 @@ export function serveDocs(req: IncomingMessage, res: ServerResponse, path: strin
     send(res, 'application/json', JSON.stringify(doc, null, 2));
   } else if (path === '/docs' || path === '/docs/') send(res, 'text/html; charset=utf-8', PAGE);
   else if (path === '/docs/init.js') send(res, 'text/javascript; charset=utf-8', INIT);
-  else if (ASSETS[path]) {
-    send(res, ASSETS[path], readFileSync(join(swaggerUi.getAbsoluteFSPath(), path.slice('/docs/'.length))));
-  } else return false;
+  else if (ASSETS[path]) send(res, ASSETS[path], asset(path));
+  else return false;
   return true;
 }

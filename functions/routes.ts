@@ -39,25 +39,45 @@ const SESSION_AND_USER: readonly KeyPrefix[] = ['SESSION#', 'USER#'];
 /** The session authorizer of protected routes (no row of its own): it reads a session and its user, like /users/me. */
 export const SESSION_AUTHORIZER_TABLE_ACCESS: TableAccess = { BatchGetItem: SESSION_AND_USER };
 
+/** What a password login touches (POST /auth/token, and the password grant of /oauth2/token). */
+const LOGIN_TABLE: TableAccess = {
+  // The user and both failure counts in one read; the session cap's reads of the user's sessions.
+  BatchGetItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
+  // Re-reading a count that changed under a compare-and-set.
+  GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
+  // Taking and giving back places; USER# only for rehash on login, conditional on the hash checked.
+  UpdateItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#'],
+  // The place that sets a lock, a count replacing an expired one, the new session.
+  PutItem: ['THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
+  // A username's count reset by a success; sessions evicted beyond the cap.
+  DeleteItem: ['THROTTLE#', 'SESSION#'],
+  Query: ['USER#'],
+};
+
+/** What a refresh touches (POST /auth/refresh, and the refresh_token grant of /oauth2/token). */
+const REFRESH_TABLE: TableAccess = {
+  BatchGetItem: SESSION_AND_USER,
+  GetItem: ['SESSION#'],
+  UpdateItem: ['SESSION#'],
+  DeleteItem: ['SESSION#'],
+};
+
+/** The access of a function that serves several of these flows. */
+function unionOf(...accesses: TableAccess[]): TableAccess {
+  const out: Partial<Record<TableAction, KeyPrefix[]>> = {};
+  for (const access of accesses)
+    for (const [action, prefixes] of Object.entries(access) as [TableAction, readonly KeyPrefix[]][])
+      out[action] = [...new Set([...(out[action] ?? []), ...prefixes])];
+  return out;
+}
+
 export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/token',
     handler: 'token',
     description: 'Log in with username and password',
-    table: {
-      // The user and both failure counts in one read; the session cap's reads of the user's sessions.
-      BatchGetItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
-      // Re-reading a count that changed under a compare-and-set.
-      GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
-      // Taking and giving back places; USER# only for rehash on login, conditional on the hash checked.
-      UpdateItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#'],
-      // The place that sets a lock, a count replacing an expired one, the new session.
-      PutItem: ['THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
-      // A username's count reset by a success; sessions evicted beyond the cap.
-      DeleteItem: ['THROTTLE#', 'SESSION#'],
-      Query: ['USER#'],
-    },
+    table: LOGIN_TABLE,
     keys: ['refresh', 'signing'],
   },
   {
@@ -66,14 +86,7 @@ export const routes: readonly Route[] = [
     handler: 'oauth2-token',
     description: 'OAuth 2.0 token endpoint: password and refresh_token grants, refresh token in the body',
     // Both grants: the login's access and the refresh's.
-    table: {
-      BatchGetItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
-      GetItem: ['THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
-      UpdateItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
-      PutItem: ['THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
-      DeleteItem: ['THROTTLE#', 'SESSION#'],
-      Query: ['USER#'],
-    },
+    table: unionOf(LOGIN_TABLE, REFRESH_TABLE),
     keys: ['refresh', 'signing'],
   },
   {
@@ -89,12 +102,7 @@ export const routes: readonly Route[] = [
     path: '/auth/refresh',
     handler: 'refresh',
     description: 'New access token and rotated refresh cookie',
-    table: {
-      BatchGetItem: SESSION_AND_USER,
-      GetItem: ['SESSION#'],
-      UpdateItem: ['SESSION#'],
-      DeleteItem: ['SESSION#'],
-    },
+    table: REFRESH_TABLE,
     keys: ['refresh', 'signing'],
   },
   {

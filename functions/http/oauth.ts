@@ -1,7 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { DomainError, type DomainErrorCode, ServiceUnavailableError } from '../core/errors';
 import { HttpError, errorResponse } from './errors';
-import { MAX_BODY_BYTES, header } from './request';
+import { bodyText, header } from './request';
 import { json } from './response';
 import type { HttpEvent, HttpResult } from './types';
 
@@ -89,11 +89,9 @@ export function parseOAuthForm(event: HttpEvent): { params: Map<string, string>;
   const type = header(event, 'content-type')?.split(';')[0].trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded')
     throw invalidRequest('the body must be application/x-www-form-urlencoded');
-  const raw = event.body ?? '';
-  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) throw invalidRequest(`the body is over ${MAX_BODY_BYTES} bytes`);
+  // bodyText's 413 becomes invalid_request in oauthErrorResponse.
   const params = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(bytes.toString('utf8'))) {
+  for (const [name, value] of new URLSearchParams(bodyText(event))) {
     if (params.has(name)) throw invalidRequest(`parameter ${name} is repeated`);
     if (value !== '') params.set(name, value);
   }
