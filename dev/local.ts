@@ -42,6 +42,10 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
   // The dev server speaks plain HTTP on loopback, so the cookie cannot be Secure here (everywhere else it is).
   env.COOKIE_SECURE ||= 'false';
   env.POWERTOOLS_SERVICE_NAME ||= 'auth-api-local';
+  // Messages go to the outbox (GET /_dev/outbox); the links point at a front end on the usual port.
+  env.EMAIL_FROM ||= 'no-reply@auth-api.localhost';
+  env.PASSWORD_RESET_URL ||= 'http://localhost:3000/reset-password';
+  env.EMAIL_VERIFY_URL ||= 'http://localhost:3000/verify-email';
 
   // Imported only now: the handlers read their configuration when they load.
   const { ensureTable } = await import('./table');

@@ -2,11 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Context } from 'aws-lambda';
 import type { HttpEvent, HttpResult } from '../functions/http/types';
 import { protectedRoutes } from '../functions/protected-routes';
-import { fallbackHandler, matchRoute, routes } from '../functions/routes';
+import { accountSettings } from '../functions/core/config';
+import { useLocalMailSender } from '../functions/mail-jobs';
+import { enabledRoutes, fallbackHandler, matchRoute, routes } from '../functions/routes';
 import { localAuthorizers, matchProtected, type SessionAuthorizer } from './authorizers';
 import { applyCors } from './cors';
 import { serveDocs } from './docs';
 import { MAX_REQUEST_BYTES, toContext, toEvent, writeResult } from './event';
+import { outbox } from './outbox';
 
 export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
@@ -22,6 +25,8 @@ export async function loadHandlers(): Promise<Record<string, LambdaHandler>> {
     ...protectedRoutes.map((r) => [r.name, `../${r.entry}`] as [string, string]),
   ];
   const modules = await Promise.all(files.map(([, file]) => import(file) as Promise<{ handler: LambdaHandler }>));
+  // The account routes' messages go to the outbox (deployed, the mail worker sends them through SES).
+  useLocalMailSender(outbox);
   return Object.fromEntries(files.map(([name], i) => [name, modules[i].handler]));
 }
 
@@ -59,7 +64,10 @@ export function createLocalServer(
 ): Server {
   // Lazily: the handlers (and the environment the authorizers read) may be filled in after creation.
   let authorize: ReturnType<typeof localAuthorizers> | undefined;
+  let served: readonly (typeof routes)[number][] | undefined;
   return createServer(async (req, res) => {
+    // The routes a deployment with this environment has (sign-up only when ALLOW_SIGNUP is on).
+    served ??= enabledRoutes(accountSettings());
     try {
       if (applyCors(req, res, allowedOrigins) === 'preflight') return;
       const body = await readBody(req);
@@ -71,10 +79,11 @@ export function createLocalServer(
           service: 'auth-api (local)',
           docs: '/docs',
           openapi: '/openapi.json',
-          routes: routes.map((r) => ({ method: r.method, path: r.path, description: r.description })),
+          routes: served.map((r) => ({ method: r.method, path: r.path, description: r.description })),
           protected_routes: protectedRoutes.map((r) => ({ method: r.method, path: r.path, authorizer: r.authorizer })),
         });
       }
+      if (path === '/_dev/outbox' && req.method === 'GET') return plain(res, 200, { messages: outbox.messages });
       const own = matchProtected(protectedRoutes, req.method ?? 'GET', path);
       if (own) {
         const session = handlers['session-authorizer'] as unknown as SessionAuthorizer;
@@ -86,7 +95,7 @@ export function createLocalServer(
         if ('status' in authorized) return plain(res, authorized.status, authorized.body);
         return writeResult(res, await handlers[own.name](authorized, toContext(own.name)));
       }
-      const { route, params } = matchRoute(req.method ?? 'GET', path);
+      const { route, params } = matchRoute(req.method ?? 'GET', path, served);
       const name = route?.handler ?? fallbackHandler;
       const event = toEvent(req, body, { routeKey: route ? `${route.method} ${route.path}` : '$default', params });
       writeResult(res, await handlers[name](event, toContext(name)));

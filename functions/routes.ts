@@ -20,12 +20,19 @@ export interface Route {
    * published key set that verifies them.
    */
   keys: readonly KeyAccess[];
+  /**
+   * A route that exists only with a feature on: `email` needs a sender (EMAIL_FROM; the dev server
+   * always has its outbox), `signup` needs ALLOW_SIGNUP too. Without it the route is not deployed (404).
+   */
+  needs?: 'email' | 'signup';
+  /** The route hands messages to the mail worker: it may send to the mail queue. */
+  sendsMail?: boolean;
 }
 
 export type KeyAccess = 'refresh' | 'signing' | 'public';
 
 /** The item kinds of the one table, by the prefix of their partition key (docs/architecture.md "Data model"). */
-export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#';
+export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#' | 'OTT#';
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 export type TableAccess = Readonly<Partial<Record<TableAction, readonly KeyPrefix[]>>>;
 
@@ -38,6 +45,22 @@ const SESSION_AND_USER: readonly KeyPrefix[] = ['SESSION#', 'USER#'];
 
 /** The session authorizer of protected routes (no row of its own): it reads a session and its user, like /users/me. */
 export const SESSION_AUTHORIZER_TABLE_ACCESS: TableAccess = { BatchGetItem: SESSION_AND_USER };
+
+/**
+ * A request that counts against its source IP (forgot, resend, sign-up): the bounded atomic add, the
+ * re-read after a refused condition, and the put that replaces an expired window.
+ */
+const IP_COUNT: TableAccess = { UpdateItem: ['THROTTLE_IP#'], GetItem: ['THROTTLE_IP#'], PutItem: ['THROTTLE_IP#'] };
+
+/**
+ * The mail worker (no row of its own: it reads a queue): the user, the per-user count of messages,
+ * the one-time token it makes.
+ */
+export const MAIL_WORKER_TABLE_ACCESS: TableAccess = {
+  GetItem: ['USER#', 'THROTTLE#'],
+  UpdateItem: ['THROTTLE#'],
+  PutItem: ['THROTTLE#', 'OTT#'],
+};
 
 /** What a password login touches (POST /auth/token, and the password grant of /oauth2/token). */
 const LOGIN_TABLE: TableAccess = {
@@ -146,6 +169,62 @@ export const routes: readonly Route[] = [
     keys: ['public'],
   },
   {
+    method: 'POST',
+    path: '/auth/password/forgot',
+    handler: 'password-forgot',
+    description: 'Ask for a password reset link by email (the same answer whether or not the user exists)',
+    table: IP_COUNT,
+    keys: [],
+    needs: 'email',
+    sendsMail: true,
+  },
+  {
+    method: 'POST',
+    path: '/auth/password/reset',
+    handler: 'password-reset',
+    description: "Set a new password with a reset link's token; every session ends",
+    table: {
+      // The token, read, used up (one conditional delete) and put back if the reset could not be written.
+      GetItem: ['OTT#'],
+      DeleteItem: ['OTT#', 'THROTTLE#', 'SESSION#'],
+      PutItem: ['OTT#'],
+      // The new hash and credential version; the lockout cleared; the ended sessions tidied away.
+      UpdateItem: ['USER#'],
+      Query: ['USER#'],
+    },
+    keys: [],
+    needs: 'email',
+  },
+  {
+    method: 'POST',
+    path: '/auth/signup',
+    handler: 'signup',
+    description: 'Create an account (only when sign-up is allowed); a verification link is sent',
+    table: { ...IP_COUNT, PutItem: ['THROTTLE_IP#', 'USER#'] },
+    keys: [],
+    needs: 'signup',
+    sendsMail: true,
+  },
+  {
+    method: 'POST',
+    path: '/auth/email/verify',
+    handler: 'email-verify',
+    description: "Verify an email address with a verification link's token",
+    table: { GetItem: ['OTT#'], DeleteItem: ['OTT#'], PutItem: ['OTT#'], UpdateItem: ['USER#'] },
+    keys: [],
+    needs: 'signup',
+  },
+  {
+    method: 'POST',
+    path: '/auth/email/verify/resend',
+    handler: 'email-verify-resend',
+    description: 'Ask for a new verification link (the same answer whether or not the user exists)',
+    table: IP_COUNT,
+    keys: [],
+    needs: 'signup',
+    sendsMail: true,
+  },
+  {
     method: 'GET',
     path: '/auth/sessions',
     handler: 'sessions',
@@ -207,6 +286,13 @@ export interface ProtectedRoute {
   authorizer: 'jwt' | 'session';
 }
 
+/** The routes that exist with these settings: the email routes with a sender, the sign-up routes with sign-up on. */
+export function enabledRoutes(accounts: { emailFrom?: string; allowSignup: boolean }): readonly Route[] {
+  return routes.filter(
+    (r) => !r.needs || (r.needs === 'email' && accounts.emailFrom) || (r.needs === 'signup' && accounts.allowSignup),
+  );
+}
+
 /** Answers every request no route matches: 404, or 405 when the path exists with another method. */
 export const fallbackHandler = 'not-found';
 
@@ -214,9 +300,10 @@ export const fallbackHandler = 'not-found';
 export function matchRoute(
   method: string,
   path: string,
+  table: readonly Route[] = routes,
 ): { route?: Route; params: Record<string, string>; pathKnown: boolean } {
   let pathKnown = false;
-  for (const route of routes) {
+  for (const route of table) {
     const params = matchPath(route.path, path);
     if (!params) continue;
     pathKnown = true;

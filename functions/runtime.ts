@@ -6,7 +6,7 @@ import { TokenService } from './core/tokens';
 import { createDocumentClient } from './store/client';
 import { DynamoStore } from './store/dynamo-store';
 import { tokenKeys } from './store/keys';
-import { audit, logger } from './http/logger';
+import { audit, housekeepingFailed } from './http/logger';
 
 /**
  * The composition root of the session routes, built once per process (Lambda init): config
@@ -16,12 +16,7 @@ import { audit, logger } from './http/logger';
 export const config = loadConfig();
 export const store = new DynamoStore(createDocumentClient(), config.tableName);
 const tokens = new TokenService(tokenKeys(config), config);
-/** Housekeeping that failed after the answer was decided: names only (an SDK message may quote keys). */
-export const housekeepingFailed = (event: string) => (err: unknown) =>
-  logger.warn(event, {
-    errorName: (err as Error)?.name,
-    causeName: ((err as Error)?.cause as Error | undefined)?.name,
-  });
+export { housekeepingFailed };
 export const passwords = new PasswordChecker(config.bcryptCost);
 export const auth = new AuthService(
   store,

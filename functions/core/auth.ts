@@ -22,7 +22,12 @@ export type AuditEvent =
   | 'logout_all'
   | 'session_deleted'
   | 'session_evicted'
-  | 'password_changed';
+  | 'password_changed'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'signup'
+  | 'email_verification_requested'
+  | 'email_verified';
 
 /** One structured audit line; implementations never receive a token or password (they are not passed). */
 export type Audit = (
@@ -52,6 +57,8 @@ export interface AuthSettings {
   lockout: LockoutSettings;
   /** MAX_SESSIONS_PER_USER; 20 when not given. */
   maxSessionsPerUser?: number;
+  /** REQUIRE_EMAIL_VERIFICATION: a correct password of an unverified user is refused (403). */
+  accounts?: { requireEmailVerification: boolean };
 }
 
 /** The contract's default session cap. */
@@ -110,6 +117,12 @@ export class AuthService {
         ...meta,
       });
       throw new DomainError('bad_credentials');
+    }
+    // Only after the right password, so the 403 tells nothing to someone who does not know it. The
+    // places stay taken, as for a disabled user: the login did not succeed.
+    if (user.emailVerified === false && this.settings.accounts?.requireEmailVerification) {
+      this.audit('login_failed', { username, reason: 'email_not_verified', ...meta });
+      throw new DomainError('email_not_verified');
     }
 
     const start = wholeSecond(nowMs);

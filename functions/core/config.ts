@@ -28,6 +28,24 @@ export interface Config {
   signingKeys?: string;
   signingKeysArn?: string;
   publicKeysArn?: string;
+  accounts: AccountSettings;
+}
+
+/** Self-service accounts (docs/http-contract.md "Passwords and accounts"). */
+export interface AccountSettings {
+  /** EMAIL_FROM: the sender of reset and verification messages; without it no email route exists. */
+  emailFrom?: string;
+  /** ALLOW_SIGNUP (default false): POST /auth/signup and the verification routes exist. */
+  allowSignup: boolean;
+  /** REQUIRE_EMAIL_VERIFICATION (default: ALLOW_SIGNUP): an unverified user's correct password gets 403. */
+  requireEmailVerification: boolean;
+  /** SIGNUP_IP_MAX_PER_HOUR (default 10). */
+  signupIpMaxPerHour: number;
+  /** The front-end pages the links point at (`?token=` is appended). */
+  passwordResetUrl?: string;
+  emailVerifyUrl?: string;
+  /** Deployed: the queue the mail worker reads. Absent (local): the worker runs in the same process. */
+  mailQueueUrl?: string;
 }
 
 /** Brute-force limits (docs/http-contract.md "Brute force"). */
@@ -72,7 +90,7 @@ export const issuerFrom = (env: Env = process.env): string => env.TOKEN_ISSUER |
 export const audienceFrom = (env: Env = process.env): string => env.TOKEN_AUDIENCE || 'serverless-auth-api';
 
 /** Reads and validates the configuration; throws ConfigError naming the variable at fault. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, { needsKeys = true }: { needsKeys?: boolean } = {}): Config {
   const tableName = env.TABLE_NAME;
   if (!tableName) throw new ConfigError('TABLE_NAME is required');
 
@@ -92,7 +110,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (deployed && overrides.some(Boolean) && env.AWS_SAM_LOCAL !== 'true') {
     throw new ConfigError(`${overrides.filter(Boolean).join(', ')} must not be set in a deployed function`);
   }
-  if (!jwtSecret && !jwtSecretArn && !signingKeys && !signingKeysArn && !publicKeysArn) {
+  // The account routes that never see a token (forgot, reset, sign-up, verify) hold no keys at all.
+  if (needsKeys && !jwtSecret && !jwtSecretArn && !signingKeys && !signingKeysArn && !publicKeysArn) {
     throw new ConfigError(
       'no keys: set JWT_SECRET and SIGNING_KEYS (local), ' +
         'or JWT_SECRET_ARN, SIGNING_KEYS_ARN, PUBLIC_KEYS_ARN (deployed)',
@@ -131,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     tableName,
+    accounts: accountSettings(env),
     issuer: issuerFrom(env),
     audience: audienceFrom(env),
     accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 60, 86_400),
@@ -154,5 +174,52 @@ export function loadConfig(env: Env = process.env): Config {
     signingKeys,
     signingKeysArn,
     publicKeysArn,
+  };
+}
+
+/** A link base the messages may point at: https, or http only for a local front end. */
+function linkBase(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL like https://app.example.com/reset, got "${raw}"`);
+  }
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && local)) || url.search || url.hash) {
+    throw new ConfigError(
+      `${name} must be an https:// URL without query or fragment (http:// only for localhost), got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
+/** The account settings; sign-up without a sender is refused (it could verify nobody). */
+export function accountSettings(env: Env = process.env): AccountSettings {
+  const emailFrom = env.EMAIL_FROM || undefined;
+  if (emailFrom && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(emailFrom)) {
+    throw new ConfigError(`EMAIL_FROM must be an email address like no-reply@example.com, got "${emailFrom}"`);
+  }
+  const allowSignup = boolean(env, 'ALLOW_SIGNUP', false);
+  if (allowSignup && !emailFrom) {
+    throw new ConfigError('ALLOW_SIGNUP needs EMAIL_FROM: sign-up sends a verification message');
+  }
+  const passwordResetUrl = linkBase(env, 'PASSWORD_RESET_URL');
+  const emailVerifyUrl = linkBase(env, 'EMAIL_VERIFY_URL');
+  // The links point at the team's own front-end pages: there is no sensible default.
+  if (emailFrom && !passwordResetUrl)
+    throw new ConfigError('EMAIL_FROM needs PASSWORD_RESET_URL: the page reset links open');
+  if (allowSignup && !emailVerifyUrl)
+    throw new ConfigError('ALLOW_SIGNUP needs EMAIL_VERIFY_URL: the page verification links open');
+  return {
+    emailFrom,
+    allowSignup,
+    requireEmailVerification: boolean(env, 'REQUIRE_EMAIL_VERIFICATION', allowSignup),
+    signupIpMaxPerHour: integer(env, 'SIGNUP_IP_MAX_PER_HOUR', 10, 1, 1_000_000),
+    passwordResetUrl,
+    emailVerifyUrl,
+    mailQueueUrl: env.MAIL_QUEUE_URL || undefined,
   };
 }

@@ -28,14 +28,24 @@ export type DomainErrorCode =
   /** User admin: the username breaks the username rule (`message` says how). */
   | 'invalid_username'
   /** User admin: the password breaks the password rule (`message` says how). */
-  | 'invalid_password';
+  | 'invalid_password'
+  /** A correct password of a user whose email is not verified, while verification is required. */
+  | 'email_not_verified'
+  /** A reset or verification token that is unknown, used, expired or no longer applies. */
+  | 'invalid_one_time_token'
+  /** Sign-up: the username is taken. */
+  | 'username_taken'
+  /** A per-IP limit of the account routes (forgot, resend, sign-up); `retryAfterSeconds` says when. */
+  | 'too_many_requests';
 
-/** A domain rule said no. `retryAfterSeconds` accompanies `login_locked`. */
+/** A domain rule said no. `retryAfterSeconds` accompanies `login_locked` and `too_many_requests`. */
 export class DomainError extends Error {
   constructor(
     readonly code: DomainErrorCode,
     message: string = code,
     readonly retryAfterSeconds?: number,
+    /** The request field at fault, for a refusal about one (`invalid_password`: sign-up's `password`). */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -45,7 +55,7 @@ export class DomainError extends Error {
 /** The store (or the secret store) could not be reached or failed: the request did not take effect. */
 export class ServiceUnavailableError extends Error {
   constructor(
-    readonly dependency: 'store' | 'secret',
+    readonly dependency: 'store' | 'secret' | 'queue' | 'email',
     options?: { cause?: unknown },
   ) {
     super(`${dependency} unavailable`, options);

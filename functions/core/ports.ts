@@ -1,3 +1,5 @@
+import type { OneTimeTokenKind } from './one-time-tokens';
+
 /**
  * The persistence the domain needs, implemented by functions/store (DynamoDB) and by in-memory
  * fakes in tests. Every instant is epoch milliseconds; the store converts TTL attributes to seconds.
@@ -17,6 +19,8 @@ export interface UserRecord {
    * Absent on users written before the rule: the one legacy version.
    */
   credentialVersion?: string;
+  /** False only for a signed-up user who has not verified the address yet; absent means verified. */
+  emailVerified?: boolean;
 }
 
 export interface SessionRecord {
@@ -163,6 +167,91 @@ export interface AuthStore extends AttemptStore {
     username: string,
     change: { checked: string; passwordHash: string; credentialVersion: string },
   ): Promise<boolean>;
+}
+
+/** A one-time token as the table holds it: only the SHA-256 of the token itself. */
+export interface OneTimeTokenRecord {
+  hash: string;
+  kind: OneTimeTokenKind;
+  username: string;
+  /** Epoch ms; also the item's TTL. */
+  expiresAt: number;
+  /** A reset link is good only while the user's credentials are those it was sent for (absent: legacy). */
+  credentialVersion?: string;
+  /** A verification link verifies this address only. */
+  email?: string;
+}
+
+/**
+ * A per-IP or per-user count of the account routes (forgot, resend, sign-up, messages sent): its own
+ * record beside the login's, so that these requests never lock anyone out of logging in.
+ */
+export type CounterSubject =
+  | { kind: 'ip'; ip: string; scope: 'password_reset' | 'email_verify' | 'signup' }
+  | { kind: 'user'; username: string; scope: 'password_reset' | 'email_verify' };
+
+/** The persistence of the account flows (core/recovery.ts, core/signup.ts, core/account-mail.ts). */
+export interface AccountStore {
+  getUser(username: string): Promise<UserRecord | undefined>;
+  /** Writes a new user; false when the username is taken. */
+  createUser(user: UserRecord): Promise<boolean>;
+  /** One atomic add, refused once the window holds more than `maxFailures` (the IP place's rule). */
+  takeCountPlace(
+    subject: CounterSubject,
+    request: IpPlaceRequest,
+  ): Promise<{ placed: boolean; record: ThrottleRecord }>;
+  putOneTimeToken(token: OneTimeTokenRecord): Promise<void>;
+  /** A strongly consistent read. */
+  getOneTimeToken(hash: string): Promise<OneTimeTokenRecord | undefined>;
+  /**
+   * Uses a token up: deletes it only if it is still there and unexpired. Exactly one of any number of
+   * concurrent callers gets true.
+   */
+  consumeOneTimeToken(hash: string, now: number): Promise<boolean>;
+  /** Puts a consumed token back after the write it was for failed (only if nothing took its place). */
+  restoreOneTimeToken(token: OneTimeTokenRecord): Promise<void>;
+  /**
+   * A reset's commit: new hash and credential version, only if the user exists, is enabled and still
+   * has `expectedVersion` (absent: the legacy version). False otherwise.
+   */
+  resetCredentials(
+    username: string,
+    change: { passwordHash: string; credentialVersion: string; expectedVersion?: string },
+  ): Promise<boolean>;
+  /** Marks the address verified, only if the user exists and `email` is still its address. */
+  markEmailVerified(username: string, email: string): Promise<boolean>;
+  clearThrottle(subject: ThrottleSubject): Promise<void>;
+  listSessionIds(username: string): Promise<string[]>;
+  deleteSessions(sids: string[]): Promise<SessionRecord[]>;
+}
+
+/** A message to send: plain text and short (docs/architecture.md "Email"). */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** Sends one message (SES deployed, the dev server's outbox locally); throws when it could not. */
+export interface MailSender {
+  send(message: MailMessage): Promise<void>;
+}
+
+/**
+ * What the account routes hand to the mail worker: a username and what was asked for, never a token
+ * (the worker makes it). The same job whether or not the user exists, so the answer takes as long.
+ */
+export interface MailJob {
+  kind: OneTimeTokenKind;
+  username: string;
+  requestedAt: number;
+  sourceIp?: string;
+  userAgent?: string;
+}
+
+/** The asynchronous hand-off: deployed an SQS queue, locally the same process after the answer. */
+export interface MailQueue {
+  enqueue(job: MailJob): Promise<void>;
 }
 
 export interface UserAdminStore {

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { DomainError, type DomainErrorCode, ServiceUnavailableError } from '../core/errors';
-import { logger } from './logger';
+import { dependencyUnavailable, logger } from './logger';
 import { json } from './response';
 import type { HttpEvent, HttpResult } from './types';
 
@@ -51,7 +51,14 @@ const FASTAPI: Record<DomainErrorCode, (e: DomainError) => HttpError> = {
   invalid_username: (e) => new HttpError(400, e.message),
   // A new password the policy refuses: a 422 on new_password whose msg says why.
   invalid_password: (e) =>
-    new HttpError(422, [{ type: 'value_error', loc: ['body', 'new_password'], msg: `Value error, ${e.message}` }]),
+    new HttpError(422, [
+      { type: 'value_error', loc: ['body', e.field ?? 'new_password'], msg: `Value error, ${e.message}` },
+    ]),
+  email_not_verified: () => new HttpError(403, 'Email not verified'),
+  invalid_one_time_token: () => new HttpError(400, 'Invalid or expired token'),
+  username_taken: () => new HttpError(409, 'Username already registered'),
+  too_many_requests: (e) =>
+    new HttpError(429, 'Too many requests', { 'Retry-After': String(e.retryAfterSeconds ?? 1) }),
 };
 
 /** Maps any thrown error to the contract's JSON answer; the only place errors become HTTP. */
@@ -59,14 +66,7 @@ export function errorResponse(err: unknown): HttpResult {
   const known = err instanceof DomainError ? FASTAPI[err.code](err) : err;
   if (known instanceof HttpError) return json(known.status, { detail: known.detail }, { headers: known.headers });
   if (err instanceof ServiceUnavailableError) {
-    // Name and code only: SDK messages can echo request parameters.
-    const cause = err.cause as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-    logger.error('dependency_unavailable', {
-      dependency: err.dependency,
-      errorName: cause?.name,
-      errorCode: cause?.code,
-      httpStatus: cause?.$metadata?.httpStatusCode,
-    });
+    dependencyUnavailable(err);
     return json(503, { detail: 'Service unavailable' });
   }
   const e = err as { name?: string; message?: string; stack?: string };

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Audit } from '../core/auth';
+import type { ServiceUnavailableError } from '../core/errors';
 
 /**
  * One structured JSON logger per process. Level from POWERTOOLS_LOG_LEVEL (or the Lambda's
@@ -11,3 +12,21 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
 export const audit: Audit = (event, fields) => {
   logger.info(event, { audit: true, event, ...fields });
 };
+
+/** Housekeeping that failed after the answer was decided: names only (an SDK message may quote keys). */
+export const housekeepingFailed = (event: string) => (err: unknown) =>
+  logger.warn(event, {
+    errorName: (err as Error)?.name,
+    causeName: ((err as Error)?.cause as Error | undefined)?.name,
+  });
+
+/** `dependency_unavailable`, with the dependency and the error's name and code only: SDK messages can echo request parameters. */
+export function dependencyUnavailable(err: ServiceUnavailableError): void {
+  const cause = err.cause as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  logger.error('dependency_unavailable', {
+    dependency: err.dependency,
+    errorName: cause?.name,
+    errorCode: cause?.code,
+    httpStatus: cause?.$metadata?.httpStatusCode,
+  });
+}

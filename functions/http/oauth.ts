@@ -47,6 +47,12 @@ const OAUTH: Record<DomainErrorCode, (e: DomainError) => OAuthError> = {
   user_not_found: (e) => invalidRequest(e.message),
   invalid_username: (e) => invalidRequest(e.message),
   invalid_password: (e) => invalidRequest(e.message),
+  // A correct password of an unverified user: the grant is refused, saying why (RFC 6749 §5.2).
+  email_not_verified: invalidGrant('Email not verified'),
+  invalid_one_time_token: () => invalidRequest('Invalid or expired token'),
+  username_taken: (e) => invalidRequest(e.message),
+  too_many_requests: (e) =>
+    new OAuthError(429, 'slow_down', 'Too many requests', { 'Retry-After': String(e.retryAfterSeconds ?? 1) }),
 };
 
 /** Any thrown error as an OAuth answer; what is not an OAuth or domain error goes through the one shared mapping. */

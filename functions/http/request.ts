@@ -64,6 +64,74 @@ export function parsePasswordChange(event: HttpEvent): { currentPassword: string
   return { currentPassword: currentPassword!, newPassword: newPassword! };
 }
 
+/** A username field in its canonical form (FastAPI-shaped 422 when missing or refused). */
+function usernameField(fields: Record<string, unknown>, issues: ValidationIssue[]): string | undefined {
+  const raw = stringField(fields, 'username', issues);
+  const canonical = raw === undefined ? undefined : canonicalUsername(raw);
+  if (canonical && 'problem' in canonical) issues.push(usernameIssue(canonical.problem));
+  return canonical && 'username' in canonical ? canonical.username : undefined;
+}
+
+/** `username` of POST /auth/password/forgot and /auth/email/verify/resend. */
+export function parseUsernameRequest(event: HttpEvent): { username: string } {
+  const fields = bodyFields(event);
+  const issues: ValidationIssue[] = [];
+  const username = usernameField(fields, issues);
+  if (issues.length > 0) throw validationFailed(issues);
+  return { username: username! };
+}
+
+/** `token` (and for a reset `new_password`) of POST /auth/password/reset and /auth/email/verify. */
+export function parseTokenRequest(event: HttpEvent, { withPassword }: { withPassword: boolean }) {
+  const fields = bodyFields(event);
+  const issues: ValidationIssue[] = [];
+  const token = stringField(fields, 'token', issues);
+  const newPassword = withPassword ? stringField(fields, 'new_password', issues) : '';
+  if (issues.length > 0) throw validationFailed(issues);
+  return { token: token!, newPassword: newPassword! };
+}
+
+/** Long enough for any real address (RFC 5321's path limit), short enough for a key-sized item. */
+const MAX_EMAIL_LENGTH = 254;
+const MAX_FULL_NAME_LENGTH = 256;
+
+/** The fields of POST /auth/signup: `username`, `password`, `email`, optional `full_name`. */
+export function parseSignup(event: HttpEvent): {
+  username: string;
+  password: string;
+  email: string;
+  fullName?: string;
+} {
+  const fields = bodyFields(event);
+  const issues: ValidationIssue[] = [];
+  const username = usernameField(fields, issues);
+  const password = stringField(fields, 'password', issues);
+  const email = stringField(fields, 'email', issues)?.trim();
+  // A pragmatic check, not RFC 5322: one @, something on each side, a dot in the domain, no spaces.
+  if (email !== undefined && (email.length > MAX_EMAIL_LENGTH || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))) {
+    issues.push({
+      type: 'value_error',
+      loc: ['body', 'email'],
+      msg: 'Value error, value is not a valid email address',
+    });
+  }
+  let fullName: string | undefined;
+  if (fields.full_name !== undefined && fields.full_name !== null && fields.full_name !== '') {
+    if (typeof fields.full_name !== 'string') {
+      issues.push({ type: 'string_type', loc: ['body', 'full_name'], msg: 'Input should be a valid string' });
+    } else if ([...fields.full_name].length > MAX_FULL_NAME_LENGTH) {
+      issues.push({
+        type: 'string_too_long',
+        loc: ['body', 'full_name'],
+        msg: `String should have at most ${MAX_FULL_NAME_LENGTH} characters`,
+        ctx: { max_length: MAX_FULL_NAME_LENGTH },
+      });
+    } else fullName = fields.full_name;
+  }
+  if (issues.length > 0) throw validationFailed(issues);
+  return { username: username!, password: password!, email: email!, ...(fullName ? { fullName } : {}) };
+}
+
 /** Reads the login fields from a form or JSON body: 415, 413 or FastAPI-shaped 422 when it cannot. */
 export function parseLoginForm(event: HttpEvent): LoginForm {
   const fields = bodyFields(event);

@@ -24,13 +24,14 @@ import type {
 } from '../core/ports';
 import { TABLE, sessionKey, throttleKey, userKey } from './schema';
 
-type Item = Record<string, unknown>;
-type Key = Record<string, string>;
+export type Item = Record<string, unknown>;
+export type Key = Record<string, string>;
 
-const isConditionFailure = (err: unknown) => (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+export const isConditionFailure = (err: unknown) =>
+  (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /** Any SDK failure (network, timeout, throttling, 5xx) means the request did not take effect: 503. */
-async function call<T>(op: () => Promise<T>): Promise<T> {
+export async function call<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
@@ -40,7 +41,7 @@ async function call<T>(op: () => Promise<T>): Promise<T> {
 }
 
 /** Runs a conditional write; false when its condition did not hold. */
-async function conditional(op: () => Promise<unknown>): Promise<boolean> {
+export async function conditional(op: () => Promise<unknown>): Promise<boolean> {
   try {
     await call(op);
     return true;
@@ -54,10 +55,10 @@ const num = (v: unknown) => (v === undefined ? undefined : Number(v));
 
 // The domain's instants are epoch ms; TTL attributes (and absoluteExpiresAt beside them) are epoch
 // seconds in the table, rounded up so that an item never expires before the domain said.
-const toSeconds = (ms: number) => Math.ceil(ms / 1000);
-const fromSeconds = (seconds: unknown) => Number(seconds) * 1000;
+export const toSeconds = (ms: number) => Math.ceil(ms / 1000);
+export const fromSeconds = (seconds: unknown) => Number(seconds) * 1000;
 
-function toUser(item: Item | undefined): UserRecord | undefined {
+export function toUser(item: Item | undefined): UserRecord | undefined {
   if (!item) return undefined;
   return {
     username: String(item.username),
@@ -68,6 +69,7 @@ function toUser(item: Item | undefined): UserRecord | undefined {
     createdAt: Number(item.createdAt),
     sessionsValidAfter: num(item.sessionsValidAfter),
     credentialVersion: item.credentialVersion as string | undefined,
+    ...(item.emailVerified === undefined ? {} : { emailVerified: item.emailVerified === true }),
   };
 }
 
@@ -128,8 +130,8 @@ const sameKey = (item: Item, key: Key) => item.pk === key.pk && item.sk === key.
 /** The AuthStore and UserAdminStore on one DynamoDB table (docs/architecture.md "Data model"). */
 export class DynamoStore implements AuthStore, UserAdminStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly db: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {}
 
   /** BatchGetItem, strongly consistent, asking again for any keys DynamoDB left unprocessed. */
@@ -214,8 +216,13 @@ export class DynamoStore implements AuthStore, UserAdminStore {
   }
 
   private async throttleItem(subject: ThrottleSubject): Promise<Item | undefined> {
+    return this.itemAt(throttleKey(subject));
+  }
+
+  /** One item, strongly consistent. */
+  protected async itemAt(Key: Key): Promise<Item | undefined> {
     const out = await call(() =>
-      this.db.send(new GetCommand({ TableName: this.tableName, Key: throttleKey(subject), ConsistentRead: true })),
+      this.db.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true })),
     );
     return out.Item;
   }
@@ -256,9 +263,12 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     }
   }
 
-  async takeIpPlace(ip: string, { at, windowMs, maxFailures }: IpPlaceRequest) {
-    const subject = { kind: 'ip', ip } as const;
-    const key = throttleKey(subject);
+  async takeIpPlace(ip: string, request: IpPlaceRequest) {
+    return this.takePlaceIn(throttleKey({ kind: 'ip', ip }), request);
+  }
+
+  /** The IP place's atomic bounded add, on any count record (the account routes' counts too). */
+  protected async takePlaceIn(key: Key, { at, windowMs, maxFailures }: IpPlaceRequest) {
     const nowSec = Math.floor(at / 1000);
     const id = newWriteId();
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -291,7 +301,7 @@ export class DynamoStore implements AuthStore, UserAdminStore {
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
-      const item = await this.throttleItem(subject);
+      const item = await this.itemAt(key);
       const record = toThrottle(item);
       if (record && item?.lastWrite === id) return { placed: true, record };
       if (record && record.expiresAt > at && record.failures > maxFailures) return { placed: false, record };

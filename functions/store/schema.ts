@@ -1,4 +1,4 @@
-import type { ThrottleSubject } from '../core/ports';
+import type { CounterSubject, ThrottleSubject } from '../core/ports';
 
 /** The one table's key and attribute names, shared by the store, the local bootstrap and the CDK stack. */
 export const TABLE = {
@@ -16,3 +16,13 @@ export const throttleKey = (subject: ThrottleSubject) =>
   subject.kind === 'user'
     ? { pk: `THROTTLE#${subject.username}`, sk: 'THROTTLE' }
     : { pk: `THROTTLE_IP#${subject.ip}`, sk: 'THROTTLE' };
+/** A one-time token, keyed by the SHA-256 of the token: the token itself is never stored. */
+export const oneTimeTokenKey = (hash: string) => ({ pk: `OTT#${hash}`, sk: 'OTT' });
+/**
+ * The account routes' counts live beside the login's failure counts, under the same partition (and
+ * so the same grants' prefixes), with a sort key of their own: they never lock anyone out of a login.
+ */
+export const counterKey = (subject: CounterSubject) =>
+  subject.kind === 'ip'
+    ? { pk: `THROTTLE_IP#${subject.ip}`, sk: `COUNT#${subject.scope}` }
+    : { pk: `THROTTLE#${subject.username}`, sk: `COUNT#${subject.scope}` };

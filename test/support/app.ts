@@ -64,6 +64,9 @@ export async function startApp(
     DYNAMODB_MAX_ATTEMPTS: '2',
     DYNAMODB_CONNECT_TIMEOUT_MS: '300',
     DYNAMODB_REQUEST_TIMEOUT_MS: '1000',
+    EMAIL_FROM: 'no-reply@auth-api.localhost',
+    PASSWORD_RESET_URL: 'http://localhost:3000/reset-password',
+    EMAIL_VERIFY_URL: 'http://localhost:3000/verify-email',
     ...env,
   });
 

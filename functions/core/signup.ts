@@ -1,0 +1,67 @@
+import type { Audit, RequestMeta } from './auth';
+import type { AccountSettings } from './config';
+import { DomainError } from './errors';
+import type { PasswordVerifier } from './passwords';
+import { passwordPolicyProblem } from './password-policy';
+import type { AccountStore, MailQueue, UserRecord } from './ports';
+import { newId } from './tokens';
+
+const HOUR_MS = 3_600_000;
+
+export interface SignupRequest {
+  username: string;
+  password: string;
+  email: string;
+  fullName?: string;
+}
+
+/** POST /auth/signup (docs/http-contract.md "Passwords and accounts"): only deployed when ALLOW_SIGNUP is on. */
+export class SignupService {
+  constructor(
+    private readonly store: AccountStore,
+    private readonly queue: MailQueue,
+    private readonly passwords: PasswordVerifier,
+    private readonly settings: AccountSettings,
+    private readonly audit: Audit,
+    private readonly now: () => number = Date.now,
+    /** Told when the verification message could not be handed off: the account stands, a resend will do. */
+    private readonly onMailError: (err: unknown) => void = () => undefined,
+  ) {}
+
+  /**
+   * Creates the user, unverified, and hands the verification message off. The policy is checked first
+   * (a refusal touches nothing); then a place in the IP's hourly count (429 beyond
+   * SIGNUP_IP_MAX_PER_HOUR); then one conditional put (409 when the name is taken).
+   */
+  async signUp(request: SignupRequest, meta: RequestMeta): Promise<UserRecord> {
+    const problem = passwordPolicyProblem(request.password, request.username);
+    if (problem) throw new DomainError('invalid_password', problem, undefined, 'password');
+    const nowMs = this.now();
+    const taken = await this.store.takeCountPlace(
+      { kind: 'ip', ip: meta.sourceIp ?? 'unknown', scope: 'signup' },
+      { at: nowMs, windowMs: HOUR_MS, maxFailures: this.settings.signupIpMaxPerHour - 1 },
+    );
+    if (!taken.placed) {
+      const wait = Math.max(1, Math.ceil((taken.record.windowStart + HOUR_MS - nowMs) / 1000));
+      throw new DomainError('too_many_requests', 'Too many requests', wait);
+    }
+    const user: UserRecord = {
+      username: request.username,
+      passwordHash: await this.passwords.hash(request.password),
+      email: request.email,
+      ...(request.fullName ? { fullName: request.fullName } : {}),
+      disabled: false,
+      createdAt: nowMs,
+      credentialVersion: newId(),
+      emailVerified: false,
+    };
+    if (!(await this.store.createUser(user))) throw new DomainError('username_taken', 'Username already registered');
+    this.audit('signup', { username: user.username, ...meta });
+    try {
+      await this.queue.enqueue({ kind: 'email_verify', username: user.username, requestedAt: nowMs, ...meta });
+    } catch (err) {
+      this.onMailError(err);
+    }
+    return user;
+  }
+}
