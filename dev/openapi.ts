@@ -83,6 +83,34 @@ const passwordChange = {
   properties: { current_password: str, new_password: { ...str, description: '8 to 72 bytes, not common' } },
   required: ['current_password', 'new_password'],
 };
+/** A JSON or form body with these string fields. */
+const fields = (properties: Record<string, Schema>, required = Object.keys(properties)) => {
+  const schema = { type: 'object', properties, required };
+  return {
+    required: true,
+    content: { 'application/x-www-form-urlencoded': { schema }, 'application/json': { schema } },
+  };
+};
+const newPassword = { ...str, description: '8 to 72 bytes of UTF-8, not the username, not a common password' };
+const usernameField = { type: 'string', maxLength: 128 };
+const fieldErrors = {
+  '413': detail('Body over 16 KiB'),
+  '415': detail('Neither a form nor JSON'),
+  '422': jsonBody(ref('ValidationError'), 'Missing or malformed fields, or a password the policy refuses'),
+};
+const perIpLimit = {
+  '429': {
+    description: 'Too many requests from this source IP (`Too many requests`, with `Retry-After`), or API Gateway',
+    headers: { 'Retry-After': { ...H.retryAfter['Retry-After'], required: false } },
+    content: { 'application/json': { schema: { oneOf: [ref('Detail'), ref('GatewayMessage')] } } },
+  },
+};
+const badToken = { '400': detail('Unknown, used, expired or no longer applicable token', 'Invalid or expired token') };
+const message = (text: string, description: string) => jsonBody(object({ message: { const: text } }), description);
+const emailRoute = ' Deployed only with an email sender (EMAIL_FROM); the dev server always has its outbox.';
+const signupRoute = ' Only when sign-up is allowed (ALLOW_SIGNUP); otherwise 404.';
+const signupOff = { '404': detail('Sign-up is off: the route does not exist', 'Not Found') };
+
 const tokenBody = object({ access_token: str, token_type: { const: 'bearer' }, expires_in: int });
 
 type Operation = Record<string, unknown>;
@@ -100,7 +128,11 @@ const OPERATIONS: Record<string, Operation> = {
     responses: {
       '200': jsonBody(tokenBody, 'Logged in', { ...H.setCookie, ...H.noStore }),
       '401': detail('Unknown user, wrong password, disabled user', 'Incorrect username or password', H.wwwAuthenticate),
-      ...originRefused,
+      '403': jsonBody(
+        object({ detail: { enum: ['Origin not allowed', 'Email not verified'] } }),
+        'A foreign Origin (CSRF defence); or, when verification is required, the right password of a user ' +
+          'whose email is not verified',
+      ),
       '413': detail('Body over 16 KiB'),
       '415': detail('Neither a form nor JSON'),
       '422': jsonBody(ref('ValidationError'), 'Missing or malformed fields (FastAPI shape)'),
@@ -243,6 +275,75 @@ const OPERATIONS: Record<string, Operation> = {
       '403': jsonBody(ref('OAuthError'), 'A foreign Origin: `invalid_request`'),
       '503': jsonBody(ref('OAuthError'), '`temporarily_unavailable`'),
       '500': jsonBody(ref('OAuthError'), '`server_error`'),
+    },
+  },
+  'POST /auth/password/forgot': {
+    summary: 'Ask for a password reset link',
+    description:
+      'Always the same 202, as fast whether or not the user exists; at most 3 messages per user per hour ' +
+      `(beyond that, the same 202 and nothing sent). The link lives 30 minutes.${emailRoute}`,
+    requestBody: fields({ username: usernameField }),
+    responses: {
+      '202': message('If the account exists, a reset link has been sent', 'Accepted (whoever was named)'),
+      ...fieldErrors,
+      ...perIpLimit,
+    },
+  },
+  'POST /auth/password/reset': {
+    summary: "Set a new password with a reset link's token",
+    description: `Every session of the user ends and the username's lockout is cleared.${emailRoute}`,
+    requestBody: fields({ token: str, new_password: newPassword }),
+    responses: { '200': message('Password reset', 'The password is replaced'), ...badToken, ...fieldErrors },
+  },
+  'POST /auth/signup': {
+    summary: 'Create an account',
+    description: `A verification link (24 hours) is sent to the address.${signupRoute}`,
+    requestBody: fields(
+      {
+        username: usernameField,
+        password: newPassword,
+        email: { type: 'string', maxLength: 254 },
+        full_name: { type: 'string', maxLength: 256 },
+      },
+      ['username', 'password', 'email'],
+    ),
+    responses: {
+      '201': jsonBody(
+        object({
+          username: str,
+          email: str,
+          full_name: { type: ['string', 'null'] },
+          disabled: { const: false },
+          email_verified: { const: false },
+        }),
+        'The new, unverified user',
+      ),
+      '409': detail('The username is taken', 'Username already registered'),
+      ...signupOff,
+      ...fieldErrors,
+      ...perIpLimit,
+    },
+  },
+  'POST /auth/email/verify': {
+    summary: "Verify an email address with a verification link's token",
+    description: signupRoute.trim(),
+    requestBody: fields({ token: str }),
+    responses: {
+      '200': message('Email verified', 'The address is verified'),
+      ...badToken,
+      ...signupOff,
+      ...fieldErrors,
+    },
+  },
+  'POST /auth/email/verify/resend': {
+    summary: 'Ask for a new verification link',
+    description: `The same rules as forgot: always 202, at most 3 messages per user per hour.${signupRoute}`,
+    requestBody: fields({ username: usernameField }),
+    responses: {
+      '202': message('If the account needs it, a verification link has been sent', 'Accepted (whoever was named)'),
+      ...signupOff,
+      ...fieldErrors,
+      ...perIpLimit,
     },
   },
   'GET /.well-known/openid-configuration': {

@@ -54,10 +54,15 @@ export const localMailSender: MailSender = {
  */
 export class InProcessMailQueue implements MailQueue {
   private readonly running = new Set<Promise<boolean>>();
+  private held: MailJob[] | undefined;
 
   constructor(private readonly mailer: () => AccountMailer) {}
 
   async enqueue(job: MailJob): Promise<void> {
+    if (this.held) {
+      this.held.push(job);
+      return;
+    }
     setImmediate(() => {
       const run = runMailJob(this.mailer(), job);
       this.running.add(run);
@@ -67,5 +72,19 @@ export class InProcessMailQueue implements MailQueue {
 
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.all(this.running);
+  }
+
+  /** Keeps jobs until release() (a test that must tell the worker's store requests from the route's). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Runs the jobs held, one after another, and stops holding; resolves with how many ran ok. */
+  async release(): Promise<number> {
+    const jobs = this.held ?? [];
+    this.held = undefined;
+    let ok = 0;
+    for (const job of jobs) if (await runMailJob(this.mailer(), job)) ok++;
+    return ok;
   }
 }

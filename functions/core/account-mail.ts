@@ -26,14 +26,17 @@ function message(kind: OneTimeTokenKind, to: string, link: string): MailMessage 
       to,
       subject: 'Reset your password',
       text:
-        `Someone asked to reset the password of your account. To choose a new one, open this link within 30 minutes:\n\n` +
-        `${link}\n\nIf it was not you, ignore this message: your password stays as it is.\n`,
+        'Someone asked to reset the password of your account. ' +
+        `To choose a new one, open this link within 30 minutes:\n\n${link}\n\n` +
+        'If it was not you, ignore this message: your password stays as it is.\n',
     };
   }
   return {
     to,
     subject: 'Verify your email address',
-    text: `To verify your email address, open this link within 24 hours:\n\n${link}\n\nIf you did not sign up, ignore this message.\n`,
+    text:
+      `To verify your email address, open this link within 24 hours:\n\n${link}\n\n` +
+      'If you did not sign up, ignore this message.\n',
   };
 }
 

@@ -20,7 +20,10 @@ export const housekeepingFailed = (event: string) => (err: unknown) =>
     causeName: ((err as Error)?.cause as Error | undefined)?.name,
   });
 
-/** `dependency_unavailable`, with the dependency and the error's name and code only: SDK messages can echo request parameters. */
+/**
+ * `dependency_unavailable`, with the dependency and the error's name and code only: SDK messages can echo request
+ * parameters.
+ */
 export function dependencyUnavailable(err: ServiceUnavailableError): void {
   const cause = err.cause as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   logger.error('dependency_unavailable', {

@@ -4,6 +4,8 @@ import type { AccountStore, CounterSubject, IpPlaceRequest, OneTimeTokenRecord, 
 import { DynamoStore, type Item, call, conditional, fromSeconds, toSeconds } from './dynamo-store';
 import { counterKey, oneTimeTokenKey, userKey } from './schema';
 
+const ENABLED = '(attribute_not_exists(disabled) OR disabled = :false)';
+
 function toOneTimeToken(item: Item | undefined): OneTimeTokenRecord | undefined {
   if (!item) return undefined;
   return {
@@ -90,7 +92,7 @@ export class DynamoAccountStore extends DynamoStore implements AccountStore {
           UpdateExpression: 'SET passwordHash = :h, credentialVersion = :v',
           // Enabled, and still the credentials the link was sent for: a password changed or reset since
           // (or a disable) makes the link useless.
-          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(disabled) OR disabled = :false) AND ${version}`,
+          ConditionExpression: `attribute_exists(pk) AND ${ENABLED} AND ${version}`,
           ExpressionAttributeValues: {
             ':h': passwordHash,
             ':v': credentialVersion,

@@ -46,13 +46,27 @@ describe('dev server', () => {
     }
   });
 
-  test('answers GET / with an index of the routes', async () => {
+  test('answers GET / with an index of the routes it serves (sign-up is off by default)', async () => {
     const reply = await request(`${app.url}/`, 'GET');
     expect(reply.status).toBe(200);
     expect(reply.body.routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`)).toEqual(
-      routes.map((r) => `${r.method} ${r.path}`),
+      routes.filter((r) => r.needs !== 'signup').map((r) => `${r.method} ${r.path}`),
     );
+    expect(reply.body.routes.map((r: { path: string }) => r.path)).toContain('/auth/password/forgot');
   });
+
+  test.each(['/auth/signup', '/auth/email/verify', '/auth/email/verify/resend'])(
+    'sign-up off: POST %s is 404 like any unknown path, and writes nothing',
+    async (path) => {
+      const before = app.proxy.requests;
+      const reply = await request(`${app.url}${path}`, 'POST', {
+        headers: { 'content-type': 'application/json' },
+        body: '{"username":"newcomer","password":"long-enough-pw","email":"x@example.com","token":"t"}',
+      });
+      expect([reply.status, reply.body]).toEqual([404, { detail: 'Not Found' }]);
+      expect(app.proxy.requests).toBe(before);
+    },
+  );
 
   test('reads cookies sent in several Cookie headers and among other cookies', async () => {
     const login = await request(`${app.url}/auth/token`, 'POST', {
