@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { hashPassword } from '../../functions/core/passwords';
+import type { UserRecord } from '../../functions/core/ports';
 import { createDocumentClient, createDynamoClient } from '../../functions/store/client';
 import { DynamoStore } from '../../functions/store/dynamo-store';
 import { TABLE, sessionKey, userKey } from '../../functions/store/schema';
@@ -32,7 +33,7 @@ export interface TestApp {
   db: DynamoDBDocumentClient;
   store: DynamoStore;
   /** Adds (or overwrites) a user with this password, hashed at cost 4 for speed. */
-  addUser(username: string, password: string, extra?: { email?: string; disabled?: boolean }): Promise<void>;
+  addUser(username: string, password: string, extra?: Partial<UserRecord>): Promise<void>;
   /** Adds a user with a name never used before in this app, so a test starts from a clean slate. */
   freshUser(password: string): Promise<string>;
   session(sid: string): Promise<Record<string, unknown> | undefined>;

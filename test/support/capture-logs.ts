@@ -25,6 +25,7 @@ export const SECRETS_NEVER_LOGGED: (string | RegExp)[] = [
   /bearer\s+\S/i,
   /authorization/i,
   /\$2[aby]\$\d\d\$/, // a bcrypt hash
+  /token=[\w-]{43}\b/, // a reset or verification link's token
   /\b(secret2|pw-[a-z]+|hunter2|other-password|correct horse battery staple|guess)\b/, // passwords the tests use
 ];
 
