@@ -2,7 +2,7 @@ import { httpHandler } from './http/handler';
 import { parseSignup, requestMeta } from './http/request';
 import { json } from './http/response';
 import type { HttpEvent, HttpResult } from './http/types';
-import { signup as accounts } from './recovery-runtime';
+import { signup as accounts } from './new-password-runtime';
 
 /** POST /auth/signup (only when ALLOW_SIGNUP is on): a new, unverified user, and a verification message. */
 export async function signup(event: HttpEvent): Promise<HttpResult> {

@@ -58,6 +58,14 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     samLocal: bool('samLocal') === 'true',
     customDomain: customDomainFromContext(ctx),
     disableExecuteApiEndpoint: bool('disableExecuteApiEndpoint') === 'true',
+    emailFrom: ctx('emailFrom'),
+    emailIdentity: ctx('emailIdentity'),
+    passwordResetUrl: ctx('passwordResetUrl'),
+    emailVerifyUrl: ctx('emailVerifyUrl'),
+    allowSignup: bool('allowSignup') === 'true',
+    requireEmailVerification:
+      bool('requireEmailVerification') === undefined ? undefined : bool('requireEmailVerification') === 'true',
+    signupIpMaxPerHour: num('signupIpMaxPerHour'),
   };
 }
 

@@ -26,11 +26,12 @@ import {
   type ProtectedRoute,
   type Route,
   SESSION_AUTHORIZER_TABLE_ACCESS,
+  enabledRoutes,
   fallbackHandler,
-  routes,
 } from '../functions/routes';
 import { TABLE } from '../functions/store/schema';
 import { CustomDomain, type CustomDomainProps } from './custom-domain';
+import { Mail } from './mail';
 import { RouteFunction, functionId } from './route-function';
 
 /** What a deployment may change; every value has the documented default (README "Configuration"). */
@@ -83,6 +84,26 @@ export interface AuthApiProps {
   customDomain?: CustomDomainProps;
   /** Turn off the `https://<id>.execute-api.<region>.amazonaws.com` endpoint (only with a custom domain). */
   disableExecuteApiEndpoint?: boolean;
+  /**
+   * The sender of reset and verification messages, an address of an identity verified in Amazon SES
+   * (README "Accounts"). Without it the email routes (forgot, reset, sign-up, verify, resend) are not
+   * deployed. Default none.
+   */
+  emailFrom?: string;
+  /**
+   * The SES identity the mail worker may send as: the domain of `emailFrom` (default) or the address
+   * itself, whichever you verified. The worker's grant names this identity only.
+   */
+  emailIdentity?: string;
+  /** The front-end pages reset and verification links open (`?token=` is appended). */
+  passwordResetUrl?: string;
+  emailVerifyUrl?: string;
+  /** Self-service sign-up (needs `emailFrom` and `emailVerifyUrl`). Default false: the routes are not deployed. */
+  allowSignup?: boolean;
+  /** A correct password of an unverified user gets 403 (default: `allowSignup`). */
+  requireEmailVerification?: boolean;
+  /** Sign-ups per source IP per hour (default 10). */
+  signupIpMaxPerHour?: number;
 }
 
 /**
@@ -97,6 +118,9 @@ const SIZING: Record<string, { memorySize: number; timeoutSeconds: number }> = {
   'oauth2-token': { memorySize: 1769, timeoutSeconds: 15 },
   // Checks the current password and hashes the new one: two bcrypt runs.
   'password-change': { memorySize: 1769, timeoutSeconds: 15 },
+  // One bcrypt hash each, on the user's own request (not a login flood): half a vCPU is enough.
+  'password-reset': { memorySize: 1024, timeoutSeconds: 15 },
+  signup: { memorySize: 1024, timeoutSeconds: 15 },
   [fallbackHandler]: { memorySize: 256, timeoutSeconds: 3 },
   // Generates RSA keys (CPU-bound) for the custom resource and each rotation.
   'signing-keys': { memorySize: 1024, timeoutSeconds: 60 },
@@ -119,6 +143,12 @@ const SETTING_OF: Record<string, string> = {
   LOGIN_LOCK_MAX_SECONDS: 'loginLockMaxSeconds',
   LOGIN_FAILURE_WINDOW_SECONDS: 'loginFailureWindowSeconds',
   LOGIN_IP_MAX_FAILURES: 'loginIpMaxFailures',
+  EMAIL_FROM: 'emailFrom',
+  PASSWORD_RESET_URL: 'passwordResetUrl',
+  EMAIL_VERIFY_URL: 'emailVerifyUrl',
+  ALLOW_SIGNUP: 'allowSignup',
+  REQUIRE_EMAIL_VERIFICATION: 'requireEmailVerification',
+  SIGNUP_IP_MAX_PER_HOUR: 'signupIpMaxPerHour',
 };
 const COMMON_ENVIRONMENT = { POWERTOOLS_SERVICE_NAME: 'auth-api', NODE_OPTIONS: '--enable-source-maps' };
 
@@ -142,6 +172,8 @@ export class AuthApi extends Construct {
   readonly stage: HttpStage;
   /** The custom domain, when the props name one. */
   readonly customDomain?: CustomDomain;
+  /** The mail queue and worker, when `emailFrom` is set. */
+  readonly mail?: Mail;
   private readonly customDomainUrl?: string;
   /** Each function, by handler name (`token`, `me`, ..., `not-found`, `signing-keys`, `session-authorizer`). */
   readonly functions: Record<string, RouteFunction> = {};
@@ -214,7 +246,11 @@ export class AuthApi extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const origins = props.allowedOrigins ?? [];
-    const fallback = makeFunction(fallbackHandler, '404 / 405 for every unmatched request', COMMON_ENVIRONMENT);
+    // The catch-all tells a route this deployment lacks (sign-up off) from one it has: the account settings.
+    const fallback = makeFunction(fallbackHandler, '404 / 405 for every unmatched request', {
+      ...COMMON_ENVIRONMENT,
+      ...this.accountEnvironment(props),
+    });
     if (props.disableExecuteApiEndpoint && !props.customDomain) {
       throw new ConfigError('disableExecuteApiEndpoint needs a custom domain (domainName and certificateArn)');
     }
@@ -245,14 +281,26 @@ export class AuthApi extends Construct {
     this.publicKeys = keys.publicKeys;
     this.initialKeys = keys.initial;
     const environment = this.environment(props);
-    for (const route of routes) {
+    if (props.emailFrom) {
+      this.mail = new Mail(this, 'Mail', {
+        table: this.table,
+        emailFrom: props.emailFrom,
+        emailIdentity: props.emailIdentity ?? props.emailFrom.split('@')[1],
+        environment,
+        makeWorker: (env) => makeFunction('mail-worker', 'Sends reset and verification links through SES', env),
+      });
+    }
+    const deployed = enabledRoutes({ emailFrom: props.emailFrom, allowSignup: props.allowSignup === true });
+    for (const route of deployed) {
       // The discovery routes need no table and no configuration but the issuer.
       const base =
         Object.keys(route.table).length > 0 ? environment : { ...COMMON_ENVIRONMENT, TOKEN_ISSUER: this.issuer() };
       const fn = makeFunction(route.handler, `${route.method} ${route.path}`, {
         ...base,
         ...this.keyEnvironment(route.keys, props),
+        ...(route.sendsMail && this.mail ? { MAIL_QUEUE_URL: this.mail.queue.queueUrl } : {}),
       });
+      if (route.sendsMail) this.mail?.queue.grantSendMessages(fn);
       this.addRoute(route, fn);
     }
     Validations.of(this.api).acknowledge({
@@ -473,6 +521,20 @@ export class AuthApi extends Construct {
     return env;
   }
 
+  /** The account settings, only those given (functions/core/config.ts gives the defaults). */
+  private accountEnvironment(props: AuthApiProps): Record<string, string> {
+    const env: Record<string, string | undefined> = {
+      EMAIL_FROM: props.emailFrom,
+      PASSWORD_RESET_URL: props.passwordResetUrl,
+      EMAIL_VERIFY_URL: props.emailVerifyUrl,
+      ALLOW_SIGNUP: props.allowSignup === undefined ? undefined : String(props.allowSignup),
+      REQUIRE_EMAIL_VERIFICATION:
+        props.requireEmailVerification === undefined ? undefined : String(props.requireEmailVerification),
+      SIGNUP_IP_MAX_PER_HOUR: props.signupIpMaxPerHour === undefined ? undefined : String(props.signupIpMaxPerHour),
+    };
+    return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  }
+
   /** The session routes' environment (their configuration, read and validated at init: functions/core/config.ts). */
   private environment(props: AuthApiProps): Record<string, string> {
     const environment: Record<string, string> = {
@@ -494,6 +556,7 @@ export class AuthApi extends Construct {
       LOGIN_LOCK_MAX_SECONDS: String(props.loginLockMaxSeconds ?? 900),
       LOGIN_FAILURE_WINDOW_SECONDS: String(props.loginFailureWindowSeconds ?? 900),
       LOGIN_IP_MAX_FAILURES: String(props.loginIpMaxFailures ?? 100),
+      ...this.accountEnvironment(props),
       // Stack traces of 500s point at the TypeScript source, not the minified bundle.
       ...COMMON_ENVIRONMENT,
       // Declared only for `sam local invoke --env-vars`, which overrides only variables a template

@@ -2,16 +2,14 @@ import type { Audit, RequestMeta } from './auth';
 import type { LockoutSettings } from './config';
 import { DomainError } from './errors';
 import { type OneTimeTokenKind, oneTimeTokenHash } from './one-time-tokens';
-import type { PasswordVerifier } from './passwords';
-import { passwordPolicyProblem } from './password-policy';
 import type { AccountStore, MailQueue, OneTimeTokenRecord } from './ports';
 import { secondsMs } from './time';
-import { newId } from './tokens';
 
 const invalidToken = () => new DomainError('invalid_one_time_token', 'Invalid or expired token');
 
 /**
- * Forgot, reset, verify and resend (docs/http-contract.md "Passwords and accounts"). The routes that
+ * Forgot, verify and resend (docs/http-contract.md "Passwords and accounts"); the reset, which sets a
+ * password, is core/password-reset.ts (only what sets passwords bundles the policy). The routes that
  * ask for a message do the same work whoever is named (a per-IP count and a hand-off to the mail
  * worker, core/account-mail.ts), so neither their answer nor their latency says who exists.
  */
@@ -19,7 +17,6 @@ export class RecoveryService {
   constructor(
     private readonly store: AccountStore,
     private readonly queue: MailQueue,
-    private readonly passwords: PasswordVerifier,
     private readonly lockout: LockoutSettings,
     private readonly audit: Audit,
     private readonly now: () => number = Date.now,
@@ -45,32 +42,6 @@ export class RecoveryService {
     await this.queue.enqueue({ kind, username, requestedAt: nowMs, ...meta });
   }
 
-  /**
-   * POST /auth/password/reset. Nothing is written unless everything can be: the token is read, the
-   * policy checked and the new hash made first; the lockout is cleared; then the token is used up (one
-   * conditional delete, so of two racing resets exactly one goes on) and the credentials replaced,
-   * conditional on the user being enabled and still on the credentials the link was sent for. If that
-   * write fails on the store the token is put back. Every session ends with the new credential version.
-   */
-  async resetPassword(token: string, newPassword: string, meta: RequestMeta): Promise<void> {
-    const record = await this.liveToken(token, 'password_reset');
-    const problem = passwordPolicyProblem(newPassword, record.username);
-    if (problem) throw new DomainError('invalid_password', problem, undefined, 'new_password');
-    const passwordHash = await this.passwords.hash(newPassword);
-    await this.store.clearThrottle({ kind: 'user', username: record.username });
-    const written = await this.useToken(record, () =>
-      this.store.resetCredentials(record.username, {
-        passwordHash,
-        credentialVersion: newId(),
-        expectedVersion: record.credentialVersion,
-      }),
-    );
-    // A disabled or removed user, or credentials replaced since the link was sent: the link is spent.
-    if (!written) throw invalidToken();
-    const revoked = await this.tidySessions(record.username);
-    this.audit('password_reset', { username: record.username, revoked, ...meta });
-  }
-
   /** POST /auth/email/verify: the address the link was sent to is verified, if it is still the user's. */
   async verifyEmail(token: string, meta: RequestMeta): Promise<void> {
     const record = await this.liveToken(token, 'email_verify');
@@ -82,7 +53,7 @@ export class RecoveryService {
   }
 
   /** The token's record, if the token is well formed, known, of this kind and unexpired; 400 otherwise. */
-  private async liveToken(token: string, kind: OneTimeTokenKind): Promise<OneTimeTokenRecord> {
+  async liveToken(token: string, kind: OneTimeTokenKind): Promise<OneTimeTokenRecord> {
     const hash = oneTimeTokenHash(token);
     if (!hash) throw invalidToken();
     const record = await this.store.getOneTimeToken(hash);
@@ -94,23 +65,13 @@ export class RecoveryService {
    * Uses the token up, then runs the write it allows. Only one caller gets past the delete; if the
    * write then fails on the store, the token goes back so the link still works (nothing half-written).
    */
-  private async useToken(record: OneTimeTokenRecord, write: () => Promise<boolean>): Promise<boolean> {
+  async useToken(record: OneTimeTokenRecord, write: () => Promise<boolean>): Promise<boolean> {
     if (!(await this.store.consumeOneTimeToken(record.hash, this.now()))) throw invalidToken();
     try {
       return await write();
     } catch (err) {
       await this.store.restoreOneTimeToken(record).catch(this.onCleanupError);
       throw err;
-    }
-  }
-
-  /** The sessions already ended by the new credential version: their items are tidied away. */
-  private async tidySessions(username: string): Promise<number> {
-    try {
-      return (await this.store.deleteSessions(await this.store.listSessionIds(username))).length;
-    } catch (err) {
-      this.onCleanupError(err);
-      return 0;
     }
   }
 }

@@ -7,7 +7,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
 import { functionId } from '../../lib/route-function';
 import { protectedRoutes } from '../../functions/protected-routes';
-import { SESSION_AUTHORIZER_TABLE_ACCESS, fallbackHandler, matchRoute, routes } from '../../functions/routes';
+import {
+  MAIL_WORKER_TABLE_ACCESS,
+  SESSION_AUTHORIZER_TABLE_ACCESS,
+  fallbackHandler,
+  matchRoute,
+  routes,
+} from '../../functions/routes';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, asserted by shape
 type Resources = Record<string, { Type: string; Properties: any; Metadata?: any; DeletionPolicy?: string }>;
@@ -27,14 +33,25 @@ function synth(context: Record<string, string> = {}, { bundle = true } = {}) {
   return { ...built, template, resources: template.toJSON().Resources as Resources };
 }
 
-const { stack, nag, template, resources } = synth();
+/** Every feature on, so that every route is deployed (the defaults are tested on their own below). */
+const ACCOUNTS = {
+  emailFrom: 'no-reply@example.com',
+  passwordResetUrl: 'https://app.example.com/reset-password',
+  allowSignup: 'true',
+  emailVerifyUrl: 'https://app.example.com/verify-email',
+};
+const { stack, nag, template, resources } = synth(ACCOUNTS);
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-/** Every function: one per route, the catch-all, the signing keys', the session authorizer, the example routes. */
+/**
+ * Every function: one per route, the catch-all, the signing keys', the session authorizer, the mail
+ * worker, the example routes.
+ */
 const handlers = [
   ...routes.map((r) => r.handler),
   fallbackHandler,
   'signing-keys',
   'session-authorizer',
+  'mail-worker',
   ...protectedRoutes.map((r) => r.name),
 ];
 const fnLogicalId = (handler: string) => {
@@ -183,7 +200,8 @@ describe('AuthStack', () => {
       // The session authorizer reads a session and its user, like /users/me; nothing else outside the route table.
       const access =
         routes.find((r) => r.handler === handler)?.table ??
-        (handler === 'session-authorizer' ? SESSION_AUTHORIZER_TABLE_ACCESS : {});
+        { 'session-authorizer': SESSION_AUTHORIZER_TABLE_ACCESS, 'mail-worker': MAIL_WORKER_TABLE_ACCESS }[handler] ??
+        {};
       const granted = dynamoStatementsOf(handler);
       // Every (action, key prefix) pair granted is one the route table names, and the other way round.
       const pairs = (list: [string, readonly string[]][]) =>
@@ -351,6 +369,7 @@ describe('AuthStack', () => {
       'Annotation::AwsSolutions-IAM5[Resource::*]', // GetRandomPassword, granted by CDK's RotationSchedule
       'Annotation::AwsSolutions-SMG4', // the refresh secret: replaced on purpose, not on a schedule
       'Annotation::AwsSolutions-SMG4', // the public key copy: rewritten by the key set's own rotation
+      'Annotation::AwsSolutions-SQS3', // the mail queue's dead-letter queue needs none of its own
     ]);
     for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(40);
   });
@@ -513,5 +532,122 @@ describe('custom domain', () => {
     expect(() => synth({ ...domain, certificateArn: 'arn:aws:iam::123:role/x' }, fast)).toThrow('ACM certificate ARN');
     expect(() => synth({ ...domain, hostedZoneId: 'Z1' }, fast)).toThrow('hostedZoneId and hostedZoneName go together');
     expect(() => synth({ disableExecuteApiEndpoint: 'true' }, fast)).toThrow('needs a custom domain');
+  });
+});
+
+describe('AuthStack: accounts and email', () => {
+  const defaults = synth({}, { bundle: false });
+  const ofTypeIn = (r: Resources, type: string) => Object.entries(r).filter(([, x]) => x.Type === type);
+  const routeKeys = (r: Resources) => ofTypeIn(r, 'AWS::ApiGatewayV2::Route').map(([, x]) => x.Properties.RouteKey);
+  const emailRoutes = routes.filter((r) => r.needs).map((r) => `${r.method} ${r.path}`);
+  const statementsOf = (handler: string) => {
+    const roleRef = resources[fnLogicalId(handler)].Properties.Role['Fn::GetAtt'][0];
+    return ofType('AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleRef))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+  };
+
+  test('by default: no email route, no sign-up route, no queue, no SES grant', () => {
+    expect(emailRoutes).toHaveLength(5);
+    for (const key of emailRoutes) expect(routeKeys(defaults.resources)).not.toContain(key);
+    expect(routeKeys(defaults.resources)).toContain('POST /auth/password');
+    expect(ofTypeIn(defaults.resources, 'AWS::SQS::Queue')).toEqual([]);
+    expect(JSON.stringify(defaults.resources)).not.toContain('ses:');
+  });
+
+  test('with a sender but no sign-up: forgot and reset only', () => {
+    const { resources: r } = synth(
+      { emailFrom: ACCOUNTS.emailFrom, passwordResetUrl: ACCOUNTS.passwordResetUrl },
+      { bundle: false },
+    );
+    const keys = routeKeys(r);
+    expect(emailRoutes.filter((k) => keys.includes(k)).sort()).toEqual([
+      'POST /auth/password/forgot',
+      'POST /auth/password/reset',
+    ]);
+  });
+
+  test('asking for sign-up without a sender fails the synth, naming the keys', () => {
+    expect(() => synth({ allowSignup: 'true' }, { bundle: false })).toThrow(
+      'allowSignup needs emailFrom: sign-up sends a verification message',
+    );
+    expect(() => synth({ emailFrom: ACCOUNTS.emailFrom }, { bundle: false })).toThrow(/needs passwordResetUrl/);
+    expect(() => synth({ ...ACCOUNTS, passwordResetUrl: 'http://app.example.com/reset' }, { bundle: false })).toThrow(
+      /passwordResetUrl must be an https:\/\/ URL/,
+    );
+  });
+
+  test('every sign-up and email route is deployed when asked for, each with its own function', () => {
+    for (const key of emailRoutes) expect(routeKeys(resources)).toContain(key);
+  });
+
+  test("the worker's SES grant: SendEmail on the configured identity only, from EMAIL_FROM only", () => {
+    const ses = statementsOf('mail-worker').filter((st: { Action: string | string[] }) =>
+      [st.Action].flat().some((a) => a.startsWith('ses:')),
+    );
+    expect(ses).toHaveLength(1);
+    expect(ses[0].Action).toBe('ses:SendEmail');
+    expect(JSON.stringify(ses[0].Resource)).toContain(':identity/example.com');
+    expect(JSON.stringify(ses[0].Resource)).not.toContain('*');
+    expect(ses[0].Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'no-reply@example.com' } });
+    // No other function may send email.
+    for (const handler of handlers.filter((h) => h !== 'mail-worker'))
+      expect(actionsOf(handler).filter((a) => a.startsWith('ses:'))).toEqual([]);
+    // A verified address instead of its domain: the grant names that address.
+    const byAddress = synth({ ...ACCOUNTS, emailIdentity: 'no-reply@example.com' }, { bundle: false });
+    expect(JSON.stringify(byAddress.resources)).toContain(':identity/no-reply@example.com');
+  });
+
+  test('only the routes that hand off messages may send to the queue; the worker reads it', () => {
+    const senders = handlers.filter((h) => actionsOf(h).includes('sqs:SendMessage')).sort();
+    expect(senders).toEqual(
+      routes
+        .filter((r) => r.sendsMail)
+        .map((r) => r.handler)
+        .sort(),
+    );
+    for (const h of senders)
+      expect(resources[fnLogicalId(h)].Properties.Environment.Variables.MAIL_QUEUE_URL).toBeDefined();
+    expect(actionsOf('mail-worker')).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    // Token-less account routes hold no keys at all.
+    for (const h of [
+      'password-forgot',
+      'password-reset',
+      'signup',
+      'email-verify',
+      'email-verify-resend',
+      'mail-worker',
+    ])
+      expect(actionsOf(h).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  test('the queue: encrypted, TLS only, a dead-letter queue after 3 tries, partial batch failures reported', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    expect(queues).toHaveLength(2);
+    for (const [, q] of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+    const jobs = queues.find(([, q]) => q.Properties.RedrivePolicy)![1];
+    expect(jobs.Properties.RedrivePolicy.maxReceiveCount).toBe(3);
+    expect(jobs.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(60);
+    const dlq = queues.find(([, q]) => !q.Properties.RedrivePolicy)![1];
+    expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(ofType('AWS::SQS::QueuePolicy')).toHaveLength(2);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  test('sign-up settings reach the functions; the catch-all knows which routes exist', () => {
+    const env = (h: string) => resources[fnLogicalId(h)].Properties.Environment.Variables;
+    expect(env('token')).toMatchObject({ ALLOW_SIGNUP: 'true', EMAIL_FROM: 'no-reply@example.com' });
+    expect(env(fallbackHandler)).toMatchObject({ ALLOW_SIGNUP: 'true', EMAIL_FROM: 'no-reply@example.com' });
+    const strict = synth(
+      { ...ACCOUNTS, requireEmailVerification: 'false', signupIpMaxPerHour: '3' },
+      { bundle: false },
+    );
+    const tokenFn = ofTypeIn(strict.resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('TokenFunction'))!;
+    expect(tokenFn[1].Properties.Environment.Variables).toMatchObject({
+      REQUIRE_EMAIL_VERIFICATION: 'false',
+      SIGNUP_IP_MAX_PER_HOUR: '3',
+    });
   });
 });

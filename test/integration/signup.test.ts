@@ -60,7 +60,7 @@ describe('POST /auth/signup', () => {
     expect([(await signup({ ...newcomer(), username: 'johndoe' })).status]).toEqual([409]);
   });
 
-  test('a password the policy refuses, a bad or missing email, or a bad username: 422 and nothing written', async () => {
+  test('a refused password, a bad or missing email, a bad username: 422 and nothing written', async () => {
     const who = newcomer();
     const before = app.proxy.requests;
     const cases: [Record<string, unknown>, string][] = [
