@@ -16,6 +16,10 @@ const USAGE = `usage: npm run users -- <command> [options]
                      password from a no-echo prompt, or the first line of stdin
                      (--force replaces an existing user's password and ends their sessions;
                       email, full name and disabled are kept unless given)
+  passwd <username>   set a new password (policy applied; prompt or stdin as for add)
+                     and end every session of the user
+  verify-email <username>
+                     mark the user's email address verified (sign-up with verification)
   disable <username>  refuse logins and end every session of the user
   enable <username>   allow logins again (old sessions stay ended)
   remove <username>   delete the user (their sessions end with them)
@@ -108,6 +112,20 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
       console.log(`${overwrite ? 'saved' : 'added'} ${username}${ended(sessionsEnded)}`);
       return 0;
     }
+    case 'passwd': {
+      const admin = userAdmin(env);
+      // Asked before the prompt, so nobody types a password for nothing.
+      if (!(await admin.exists(name))) throw new UsageError(`no user "${name}"`);
+      const password = await readPassword(`New password for ${name}: `);
+      const { username, sessionsEnded } = await admin.setPassword(name, password);
+      console.log(`password changed for ${username}${ended(sessionsEnded)}`);
+      return 0;
+    }
+    case 'verify-email': {
+      const { username } = await userAdmin(env).verifyEmail(name);
+      console.log(`email verified for ${username}`);
+      return 0;
+    }
     case 'disable':
     case 'enable': {
       const { sessionsEnded } = await userAdmin(env).setDisabled(name, command === 'disable');
@@ -122,7 +140,8 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
     case 'list': {
       const users = await userAdmin(env).list();
       for (const u of users) {
-        console.log([u.username, u.disabled ? 'disabled' : 'active', u.fullName ?? '', u.email ?? ''].join('\t'));
+        const status = [u.disabled ? 'disabled' : 'active', u.emailVerified === false ? 'unverified' : ''];
+        console.log([u.username, status.filter(Boolean).join(','), u.fullName ?? '', u.email ?? ''].join('\t'));
       }
       if (users.length === 0) console.log('(no users)');
       return 0;

@@ -262,6 +262,16 @@ export interface UserAdminStore {
   setDisabled(username: string, change: { disabled: boolean; endSessionsAt?: number }): Promise<boolean>;
   /** Deletes the user; returns false when there was none. */
   deleteUser(username: string): Promise<boolean>;
+  /**
+   * An administrator's new password: hash and credential version replaced and every session ended
+   * (`sessionsValidAfter`) in one write; false when there is no such user.
+   */
+  setPassword(
+    username: string,
+    change: { passwordHash: string; credentialVersion: string; endSessionsAt: number },
+  ): Promise<boolean>;
+  /** Marks the user's address verified; false when there is no such user. */
+  setEmailVerified(username: string): Promise<boolean>;
   listUsers(): Promise<UserRecord[]>;
   listSessionIds(username: string): Promise<string[]>;
   deleteSessions(sids: string[]): Promise<SessionRecord[]>;

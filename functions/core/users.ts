@@ -123,6 +123,30 @@ export class UserAdmin {
     return { sessionsEnded: disabled ? await this.tidySessions(name) : 0 };
   }
 
+  /**
+   * `passwd`: a new password (the policy applies) for an existing user; every session ends, and
+   * a password reset link sent before is dead (the credential version moved).
+   */
+  async setPassword(username: string, password: string): Promise<{ username: string; sessionsEnded: number }> {
+    const name = checkUsername(username);
+    const problem = this.passwords.problem(password, name);
+    if (problem) throw new DomainError('invalid_password', problem);
+    const change = {
+      passwordHash: await this.passwords.hash(password),
+      credentialVersion: newId(),
+      endSessionsAt: this.now(),
+    };
+    if (!(await this.store.setPassword(name, change))) throw new DomainError('user_not_found', `no user "${name}"`);
+    return { username: name, sessionsEnded: await this.tidySessions(name) };
+  }
+
+  /** `verify-email`: the user's address counts as verified (for a user who cannot get the message). */
+  async verifyEmail(username: string): Promise<{ username: string }> {
+    const name = checkUsername(username);
+    if (!(await this.store.setEmailVerified(name))) throw new DomainError('user_not_found', `no user "${name}"`);
+    return { username: name };
+  }
+
   /** Deletes the user; their sessions end with them (no user item, no live session). */
   async remove(username: string): Promise<void> {
     const name = checkUsername(username);

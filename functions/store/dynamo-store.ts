@@ -580,6 +580,41 @@ export class DynamoStore implements AuthStore, UserAdminStore {
     );
   }
 
+  async setPassword(
+    username: string,
+    {
+      passwordHash,
+      credentialVersion,
+      endSessionsAt,
+    }: { passwordHash: string; credentialVersion: string; endSessionsAt: number },
+  ): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET passwordHash = :h, credentialVersion = :v, sessionsValidAfter = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':h': passwordHash, ':v': credentialVersion, ':t': endSessionsAt },
+        }),
+      ),
+    );
+  }
+
+  async setEmailVerified(username: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET emailVerified = :true',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      ),
+    );
+  }
+
   async deleteUser(username: string): Promise<boolean> {
     return conditional(() =>
       this.db.send(

@@ -76,6 +76,31 @@ describe('npm run users', () => {
     expect(await app.store.getUser('heidi')).toBeUndefined();
   });
 
+  test('passwd: a new password (policy applied), every session ended, the lockout untouched otherwise', async () => {
+    await app.addUser('pat-cli', 'pw-old', { credentialVersion: 'v1' });
+    const s = await login(app.url, 'pat-cli', 'pw-old');
+    const weak = await users(['passwd', 'pat-cli'], 'password\n');
+    expect([weak.code, weak.stderr]).toEqual([2, expect.stringContaining('most common passwords')]);
+    expect((await request(`${app.url}/users/me`, 'GET', { bearer: s.access })).status).toBe(200);
+    const out = await users(['passwd', 'pat-cli'], 'correct horse battery staple\n');
+    expect(out).toMatchObject({ code: 0, stdout: 'password changed for pat-cli (1 session ended)\n' });
+    expect((await request(`${app.url}/users/me`, 'GET', { bearer: s.access })).status).toBe(401);
+    expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: s.refresh })).status).toBe(401);
+    expect((await login(app.url, 'pat-cli', 'correct horse battery staple')).reply.status).toBe(200);
+    expect((await app.store.getUser('pat-cli'))!.credentialVersion).not.toBe('v1');
+    const missing = await users(['passwd', 'nobody-at-all'], 'correct horse battery staple\n');
+    expect([missing.code, missing.stderr]).toEqual([2, 'users: no user "nobody-at-all"\n']);
+  });
+
+  test('verify-email: an unverified user becomes verified; list shows who is not', async () => {
+    await app.addUser('uma-cli', 'pw-old', { email: 'uma@example.com', emailVerified: false });
+    expect((await users(['list'])).stdout).toContain('uma-cli\tactive,unverified\t\tuma@example.com');
+    expect(await users(['verify-email', 'UMA-cli'])).toMatchObject({ code: 0, stdout: 'email verified for uma-cli\n' });
+    expect((await app.store.getUser('uma-cli'))!.emailVerified).toBe(true);
+    expect((await users(['list'])).stdout).toContain('uma-cli\tactive\t\tuma@example.com');
+    expect((await users(['verify-email', 'nobody-at-all'])).code).toBe(2);
+  });
+
   test('refuses a password on the command line', async () => {
     const out = await users(['add', 'ivan', 'hunter2']);
     expect(out.code).toBe(2);

@@ -221,6 +221,28 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     });
     return true;
   }
+  async setPassword(
+    username: string,
+    change: { passwordHash: string; credentialVersion: string; endSessionsAt: number },
+  ) {
+    await this.step('setPassword');
+    const user = this.users.get(username);
+    if (!user) return false;
+    this.users.set(username, {
+      ...user,
+      passwordHash: change.passwordHash,
+      credentialVersion: change.credentialVersion,
+      sessionsValidAfter: change.endSessionsAt,
+    });
+    return true;
+  }
+  async setEmailVerified(username: string) {
+    await this.step('setEmailVerified');
+    const user = this.users.get(username);
+    if (!user) return false;
+    this.users.set(username, { ...user, emailVerified: true });
+    return true;
+  }
   async deleteUser(username: string) {
     await this.step('deleteUser');
     return this.users.delete(username);
