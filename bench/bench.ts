@@ -23,7 +23,8 @@ import { tokenKeys } from '../functions/store/keys';
 import { TABLE, sessionKey } from '../functions/store/schema';
 import { buildApp } from '../lib/app';
 import { functionId } from '../lib/route-function';
-import { addUsers, startDevServer, startStore } from './support';
+import { seedAccounts } from './accounts';
+import { addUsers, startDevServer, startFakeSqs, startStore } from './support';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +47,11 @@ const ROUTES = [
   'discovery',
   'jwks',
   'password-change',
+  'forgot',
+  'resend',
+  'reset',
+  'signup',
+  'verify',
 ] as const;
 type RouteName = (typeof ROUTES)[number];
 /** The handler file (and so the function id) of each measured route. */
@@ -60,6 +66,20 @@ const HANDLER: Record<RouteName, string> = {
   'password-change': 'password-change',
   discovery: 'openid-configuration',
   jwks: 'jwks',
+  forgot: 'password-forgot',
+  resend: 'email-verify-resend',
+  reset: 'password-reset',
+  signup: 'signup',
+  verify: 'email-verify',
+};
+/** Routes that spend a bcrypt run per invocation: fewer iterations. */
+const BCRYPT_ROUTES: readonly RouteName[] = ['token', 'oauth-password', 'password-change', 'reset', 'signup'];
+/** The stack as synthesized for the bench: every account route deployed (the email ones need a sender). */
+const ACCOUNT_CONTEXT = {
+  emailFrom: 'no-reply@bench.example',
+  passwordResetUrl: 'https://app.bench.example/reset',
+  allowSignup: 'true',
+  emailVerifyUrl: 'https://app.bench.example/verify',
 };
 const ISSUER = 'https://bench.example';
 const AUDIENCE = 'serverless-auth-api';
@@ -96,6 +116,16 @@ const TARGETS = {
     // The read, two places and their return, the caller's session and the user moved to the new
     // credential version, the index query for the other sessions (none here to tidy).
     'password-change': 8,
+    // Requests of every kind (DynamoDB and SQS). Forgot and resend: the IP's count and the hand-off,
+    // whoever is named (the mail worker does the rest after the answer).
+    forgot: 2,
+    resend: 2,
+    // The token read and used up, the lockout cleared, the user written, the index query for tidying.
+    reset: 5,
+    // The IP's count, the user, the hand-off of the verification message.
+    signup: 3,
+    // The token read and used up, the user marked verified.
+    verify: 3,
   } as Record<RouteName, number>,
 };
 /** Routes measured against another route's essential work (the same rules, another wire format). */
@@ -119,7 +149,10 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 async function synthBundles(): Promise<Record<RouteName, { bundle: string; memoryMb: number }>> {
   const outdir = mkdtempSync(join(tmpdir(), 'auth-bench-'));
   const { app } = buildApp(
-    new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } }),
+    new App({
+      outdir,
+      context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true, ...ACCOUNT_CONTEXT },
+    }),
   );
   const assembly = app.synth();
   const template = JSON.parse(readFileSync(join(outdir, assembly.stacks[0].templateFile), 'utf8'));
@@ -203,8 +236,18 @@ async function main() {
     return out;
   }
 
+  const sqs = await startFakeSqs();
+  const seeded = await seedAccounts(doc, password, QUICK ? 40 : 120, QUICK ? 200 : 1200);
   const env = {
     ...process.env,
+    EMAIL_FROM: ACCOUNT_CONTEXT.emailFrom,
+    PASSWORD_RESET_URL: ACCOUNT_CONTEXT.passwordResetUrl,
+    EMAIL_VERIFY_URL: ACCOUNT_CONTEXT.emailVerifyUrl,
+    ALLOW_SIGNUP: 'true',
+    MAIL_QUEUE_URL: sqs.queueUrl,
+    // Every forgot, resend and sign-up of the bench comes from one address: limits out of the way.
+    LOGIN_IP_MAX_FAILURES: '1000000',
+    SIGNUP_IP_MAX_PER_HOUR: '1000000',
     TABLE_NAME,
     DYNAMODB_ENDPOINT: store.endpoint,
     JWT_SECRET: SECRET,
@@ -234,6 +277,7 @@ async function main() {
         audience: AUDIENCE,
         username,
         password,
+        queueUrl: sqs.queueUrl,
         ...plan,
       }),
     );
@@ -278,7 +322,10 @@ async function main() {
     });
   }
 
-  function warm(route: RouteName, plan: string): Promise<Record<string, number> & { oracle?: Record<string, number> }> {
+  function warm(
+    route: RouteName,
+    plan: string,
+  ): Promise<Record<string, number> & { oracle?: Record<string, number>; forgotOracle?: Record<string, number> }> {
     const r = spawnSync(
       process.execPath,
       ['--expose-gc', 'bench/runner.mjs', 'warm', bundles[route].bundle, route, plan],
@@ -290,12 +337,21 @@ async function main() {
 
   const results: Record<string, Record<string, number>> = {};
   let oracle: Record<string, number> | undefined;
+  let forgotOracle: Record<string, number> | undefined;
   const coldRuns = QUICK ? 3 : 10;
   // The changer's one session (a change keeps the caller's session alive, and ends every other) and
   // which of its two passwords is current: every change, cold or warm, swaps them.
   const [changerSession] = await sessions(1, changer);
   let changeFrom = 0;
   const changePlan = () => ({ accessToken: changerSession.access, changePasswords, changeFrom });
+  /** What each account route consumes: reset and verify tokens are single-use, sign-up names must be new. */
+  const accountPlan = (route: RouteName, n: number) => ({
+    resetTokens: route === 'reset' ? seeded.resetTokens.splice(0, n) : [],
+    verifyTokens: route === 'verify' ? seeded.verifyTokens.splice(0, n) : [],
+    signupPrefix: `bench-signup-${newId()}`,
+    forgotUsers: seeded.forgotUsers,
+    resendUser: seeded.resendUser,
+  });
   for (const route of ROUTES) {
     log(`${route}: ${coldRuns} cold starts, then warm invocations...`);
     const colds: number[] = [];
@@ -308,14 +364,15 @@ async function main() {
         essentialSid: s.sid,
         essentialRefresh: s.refresh,
         ...(route === 'password-change' ? changePlan() : {}),
+        ...accountPlan(route, 1),
       };
       if (route === 'password-change') changeFrom = 1 - changeFrom;
       // Interleaved, so that both see the same machine.
       colds.push(await coldStart(route, planFile(`${route}-cold-${i}`, cold)));
       essentialColds.push(await coldStart(route, planFile(`${route}-essential-cold-${i}`, cold), true));
     }
-    // Logins spend a bcrypt compare each: fewer of them.
-    const login = route === 'token' || route === 'oauth-password' || route === 'password-change';
+    // Logins and password writes spend a bcrypt run each: fewer of them.
+    const login = BCRYPT_ROUTES.includes(route);
     const iterations = login ? (QUICK ? 10 : 50) : Number(args.iterations ?? (QUICK ? 100 : 1000));
     const warmup = login ? 3 : 50;
     const pool = await sessions(route === 'logout' ? iterations + warmup + 1 : 1);
@@ -332,9 +389,11 @@ async function main() {
         oracle: route === 'token' ? oracleCount : 0,
         oracleUsers,
         ...(route === 'password-change' ? changePlan() : {}),
+        ...accountPlan(route, iterations + warmup + 1),
       }),
     );
     if (w.oracle) oracle = w.oracle;
+    if (w.forgotOracle) forgotOracle = w.forgotOracle;
     const memoryMb = bundles[route].memoryMb;
     results[route] = {
       bundle_kb: round(statSync(bundles[route].bundle).size / 1024, 1),
@@ -358,6 +417,7 @@ async function main() {
   log('dev server under autocannon...');
   const load = await devServerLoad(store.endpoint, sessions, signingKeys);
   await store.stop();
+  await sqs.stop();
 
   const report = {
     node: process.version,
@@ -368,6 +428,14 @@ async function main() {
       ...oracle,
       difference_pct: round(
         (100 * Math.abs(oracle.unknown_user_p50_ms - oracle.wrong_password_p50_ms)) / oracle.wrong_password_p50_ms,
+        1,
+      ),
+    },
+    forgot_timing: forgotOracle && {
+      ...forgotOracle,
+      difference_pct: round(
+        (100 * Math.abs(forgotOracle.unknown_user_p50_ms - forgotOracle.existing_user_p50_ms)) /
+          forgotOracle.existing_user_p50_ms,
         1,
       ),
     },
@@ -503,6 +571,7 @@ function printTable(report: {
   routes: Record<string, Record<string, number>>;
   rs256_ms: { sign_p50: number; verify_p50: number };
   timing_oracle?: Record<string, number>;
+  forgot_timing?: Record<string, number>;
   dev_server: Awaited<ReturnType<typeof devServerLoad>>;
 }): number {
   let missed = 0;
@@ -559,6 +628,13 @@ function printTable(report: {
       `  login p50: unknown user ${round(o.unknown_user_p50_ms, 1)} ms, ` +
         `wrong password ${round(o.wrong_password_p50_ms, 1)} ms: ` +
         `${o.difference_pct}% apart  ${ok(o.difference_pct <= 10)} (<= 10%)`,
+    );
+  }
+  if (report.forgot_timing) {
+    const o = report.forgot_timing;
+    console.log(
+      `  forgot p50: existing user ${round(o.existing_user_p50_ms, 2)} ms, ` +
+        `unknown user ${round(o.unknown_user_p50_ms, 2)} ms: ${o.difference_pct}% apart (same work by construction)`,
     );
   }
   console.log(

@@ -11,6 +11,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import bcrypt from 'bcryptjs';
 import { SignJWT, importJWK, jwtVerify } from 'jose';
 
@@ -97,6 +98,28 @@ export async function handler(plan) {
     await version(sessionKey(sid));
     await version({ pk: S('USER#essential'), sk: S('PROFILE') });
     await querySessions();
+  } else if (ROUTE === 'forgot' || ROUTE === 'resend' || ROUTE === 'signup') {
+    // The source IP's count, (for sign-up: a hash and the user,) then the hand-off to the worker.
+    if (ROUTE === 'signup') await bcrypt.hash('a new password', 10);
+    const count = { pk: S('THROTTLE_IP#essential'), sk: S('COUNT#essential') };
+    const add = { UpdateExpression: 'ADD failures :n', ExpressionAttributeValues: { ':n': { N: '1' } } };
+    await db.send(new UpdateItemCommand({ TableName: T, Key: count, ...add }));
+    if (ROUTE === 'signup')
+      await db.send(new PutItemCommand({ TableName: T, Item: { pk: S(`USER#e-${Date.now()}`), sk: S('PROFILE') } }));
+    const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+    const sqs = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await sqs.send(new SendMessageCommand({ QueueUrl: plan.queueUrl, MessageBody: '{"u":"x"}' }));
+    sqs.destroy();
+  } else if (ROUTE === 'reset' || ROUTE === 'verify') {
+    // The token read and used up, (for a reset: a hash and the lockout cleared,) the user written.
+    const token = { pk: S('OTT#essential'), sk: S('OTT') };
+    await db.send(new GetItemCommand({ TableName: T, Key: token, ConsistentRead: true }));
+    if (ROUTE === 'reset') await bcrypt.hash('a new password', 10);
+    await db.send(new DeleteItemCommand({ TableName: T, Key: token }));
+    if (ROUTE === 'reset')
+      await db.send(new DeleteItemCommand({ TableName: T, Key: { pk: S('THROTTLE#essential'), sk: S('THROTTLE') } }));
+    const set = { UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': S('x') } };
+    await db.send(new UpdateItemCommand({ TableName: T, Key: { pk: S('USER#essential'), sk: S('PROFILE') }, ...set }));
   } else if (ROUTE === 'refresh') {
     await jwtVerify(plan.essentialRefresh, hmac, { algorithms: ['HS256'], ...checks });
     await db.send(

@@ -83,6 +83,37 @@ const passwordChangeEvent = () => {
     body: JSON.stringify({ current_password: current, new_password: next }),
   });
 };
+const jsonEvent = (path, body) =>
+  event('POST', path, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+// Forgot alternates between a user who exists and one who does not: the two must take as long.
+let forgotN = 0;
+/** Whether each forgot invocation named the user who exists, in order. */
+const forgotKnown = [];
+const forgotEvent = () => {
+  const known = forgotN++ % 2 === 0;
+  forgotKnown.push(known);
+  return jsonEvent('/auth/password/forgot', { username: known ? plan.forgotUsers.known : plan.forgotUsers.unknown });
+};
+let resetN = 0;
+const resetEvent = () =>
+  jsonEvent('/auth/password/reset', { token: plan.resetTokens[resetN++], new_password: 'a bench passphrase' });
+let verifyN = 0;
+const verifyEvent = () => jsonEvent('/auth/email/verify', { token: plan.verifyTokens[verifyN++] });
+let signupN = 0;
+const signupEvent = () =>
+  jsonEvent('/auth/signup', {
+    username: `${plan.signupPrefix}-${signupN}`,
+    password: 'a bench passphrase',
+    email: `${plan.signupPrefix}-${signupN++}@bench.example`,
+  });
+const resendEvent = () => jsonEvent('/auth/email/verify/resend', { username: plan.resendUser });
+const ACCOUNT_EVENTS = {
+  forgot: forgotEvent,
+  resend: resendEvent,
+  reset: resetEvent,
+  signup: signupEvent,
+  verify: verifyEvent,
+};
 const discoveryEvent = () => event('GET', '/.well-known/openid-configuration');
 const jwksEvent = () => event('GET', '/.well-known/jwks.json');
 
@@ -98,6 +129,7 @@ if (mode === 'cold') {
     'password-change': passwordChangeEvent,
     logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[0]}`] }),
     me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
+    ...ACCOUNT_EVENTS,
   }[route]();
   const result = await handler(first, context);
   process.stdout.write(`done ${result.statusCode}\n`);
@@ -112,8 +144,17 @@ const { handler } = require(bundlePath);
 // The essential work, done directly: same key, same SDK, same store, none of our code.
 const { jwtVerify, SignJWT, importJWK } = await import('jose');
 const bcrypt = (await import('bcryptjs')).default;
-const { DynamoDBClient, BatchGetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, DeleteItemCommand } =
-  await import('@aws-sdk/client-dynamodb');
+const {
+  DynamoDBClient,
+  BatchGetItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  DeleteItemCommand,
+} = await import('@aws-sdk/client-dynamodb');
+const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
+const sqs = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 const db = new DynamoDBClient({
   endpoint: plan.endpoint,
   region: 'us-east-1',
@@ -152,6 +193,29 @@ const batchGet = (keys) =>
 const userKey = { pk: S(`USER#${plan.username}`), sk: S('PROFILE') };
 const sessionKey = (sid) => ({ pk: S(`SESSION#${sid}`), sk: S('SESSION') });
 let essentialN = 0;
+const essentialToken = () => ({ pk: S('OTT#essential'), sk: S('OTT') });
+const writeEssentialUser = () =>
+  db.send(
+    new UpdateItemCommand({
+      TableName: T,
+      Key: { pk: S('USER#essential'), sk: S('PROFILE') },
+      UpdateExpression: 'SET v = :v',
+      ExpressionAttributeValues: { ':v': S('x') },
+    }),
+  );
+/** A place in a count of its own, then (after `between`) one SendMessage to the queue. */
+async function countAndHandOff(between = async () => {}) {
+  await db.send(
+    new UpdateItemCommand({
+      TableName: T,
+      Key: { pk: S('THROTTLE_IP#essential'), sk: S('COUNT#essential') },
+      UpdateExpression: 'ADD failures :n',
+      ExpressionAttributeValues: { ':n': N(1) },
+    }),
+  );
+  await between();
+  await sqs.send(new SendMessageCommand({ QueueUrl: plan.queueUrl, MessageBody: JSON.stringify({ u: 'x' }) }));
+}
 
 /**
  * A password check as the contract wants it: a place in the username's and the IP's failure counts
@@ -260,6 +324,35 @@ const essential = {
     await version({ pk: S('USER#essential'), sk: S('PROFILE') });
     await querySessions('USER#x');
   },
+  // Forgot and resend: the source IP's count and the hand-off to the worker (what the contract needs
+  // for the same answer, as fast, whoever is named).
+  async forgot() {
+    await countAndHandOff();
+  },
+  async resend() {
+    await countAndHandOff();
+  },
+  // The contract's reset: the token read and used up, a hash, the user written, the lockout cleared.
+  async reset() {
+    await db.send(new GetItemCommand({ TableName: T, Key: essentialToken(), ConsistentRead: true }));
+    await bcrypt.hash('a new password', 10);
+    await db.send(new DeleteItemCommand({ TableName: T, Key: essentialToken() }));
+    await db.send(new DeleteItemCommand({ TableName: T, Key: { pk: S('THROTTLE#essential'), sk: S('THROTTLE') } }));
+    await writeEssentialUser();
+  },
+  // The contract's sign-up: a hash, the IP's count, the user, the hand-off of the verification message.
+  async signup() {
+    await bcrypt.hash('a new password', 10);
+    await countAndHandOff(async () =>
+      db.send(new PutItemCommand({ TableName: T, Item: { pk: S(`USER#e-${essentialN++}`), sk: S('PROFILE') } })),
+    );
+  },
+  // The contract's verification: the token read and used up, the user written.
+  async verify() {
+    await db.send(new GetItemCommand({ TableName: T, Key: essentialToken(), ConsistentRead: true }));
+    await db.send(new DeleteItemCommand({ TableName: T, Key: essentialToken() }));
+    await writeEssentialUser();
+  },
   // The OAuth grants share the login's and the refresh's rules, so their essential work too.
 }[{ 'oauth-password': 'token', 'oauth-refresh': 'refresh' }[route] ?? route];
 
@@ -275,6 +368,7 @@ const nextEvent = {
   me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
   discovery: discoveryEvent,
   jwks: jwksEvent,
+  ...ACCOUNT_EVENTS,
 }[route];
 
 async function invoke() {
@@ -320,6 +414,22 @@ for (let i = 0; i < plan.iterations; i++) {
 }
 const heapAtEnd = liveHeap();
 
+// Forgot alternated between an existing and an unknown user.
+const measuredKnown = forgotKnown.slice(-routeTimes.length);
+const forgotOracle =
+  route === 'forgot'
+    ? {
+        existing_user_p50_ms: percentile(
+          routeTimes.filter((_, i) => measuredKnown[i]),
+          50,
+        ),
+        unknown_user_p50_ms: percentile(
+          routeTimes.filter((_, i) => !measuredKnown[i]),
+          50,
+        ),
+      }
+    : undefined;
+
 let oracle;
 if (route === 'token' && plan.oracle) {
   // Unknown user vs wrong password, alternating, each from its own source IP so no limit applies.
@@ -347,6 +457,7 @@ process.stdout.write(
     max_rss_mb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
     heap_mb: [heapAtQuarter / 1024 / 1024, heapAtEnd / 1024 / 1024],
     oracle,
+    forgotOracle,
   }) + '\n',
 );
 process.exit(0);

@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { HttpEvent, HttpResult } from '../functions/http/types';
 import { protectedRoutes } from '../functions/protected-routes';
 import { accountSettings } from '../functions/core/config';
-import { useLocalMailSender } from '../functions/mail-jobs';
+import { InProcessMailQueue, useLocalMailSender } from '../functions/mail-jobs';
 import { enabledRoutes, fallbackHandler, matchRoute, routes } from '../functions/routes';
 import { localAuthorizers, matchProtected, type SessionAuthorizer } from './authorizers';
 import { applyCors } from './cors';
@@ -83,7 +83,12 @@ export function createLocalServer(
           protected_routes: protectedRoutes.map((r) => ({ method: r.method, path: r.path, authorizer: r.authorizer })),
         });
       }
-      if (path === '/_dev/outbox' && req.method === 'GET') return plain(res, 200, { messages: outbox.messages });
+      if (path === '/_dev/outbox' && req.method === 'GET') {
+        // Every message handed off so far, sent: a script that reads the outbox right after a forgot finds its link.
+        const { mailQueue } = await import('../functions/recovery-runtime');
+        if (mailQueue instanceof InProcessMailQueue) await mailQueue.settled();
+        return plain(res, 200, { messages: outbox.messages });
+      }
       const own = matchProtected(protectedRoutes, req.method ?? 'GET', path);
       if (own) {
         const session = handlers['session-authorizer'] as unknown as SessionAuthorizer;

@@ -63,11 +63,10 @@ export class InProcessMailQueue implements MailQueue {
       this.held.push(job);
       return;
     }
-    setImmediate(() => {
-      const run = runMailJob(this.mailer(), job);
-      this.running.add(run);
-      void run.finally(() => this.running.delete(run));
-    });
+    // Tracked from now, not from when it starts: settled() must also wait for a job not yet begun.
+    const run = new Promise<boolean>((resolve) => setImmediate(() => resolve(runMailJob(this.mailer(), job))));
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
   }
 
   async settled(): Promise<void> {
