@@ -245,6 +245,9 @@ async function main() {
     EMAIL_VERIFY_URL: ACCOUNT_CONTEXT.emailVerifyUrl,
     ALLOW_SIGNUP: 'true',
     MAIL_QUEUE_URL: sqs.queueUrl,
+    // The SQS stand-in on loopback takes any credentials; the SDK wants some.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
     // Every forgot, resend and sign-up of the bench comes from one address: limits out of the way.
     LOGIN_IP_MAX_FAILURES: '1000000',
     SIGNUP_IP_MAX_PER_HOUR: '1000000',

@@ -73,7 +73,7 @@ test('sends the reset link through SES v2 SendEmail, from EMAIL_FROM to the user
   expect(call.body.Content.Simple.Body.Text.Data).toMatch(/reset-password\?token=[\w-]{43}\n/);
 });
 
-test('SES failing: the job is reported failed (SQS tries again, then dead-letters it), logged without the job', async () => {
+test('SES failing: the job is reported failed (SQS retries, then dead-letters it), logged without it', async () => {
   await app.addUser('worker-bob', 'old passphrase', { email: 'bob@example.com' });
   await app.addUser('worker-cat', 'old passphrase', { email: 'cat@example.com' });
   sesStatus = 500;
