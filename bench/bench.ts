@@ -245,6 +245,7 @@ async function main() {
     EMAIL_VERIFY_URL: ACCOUNT_CONTEXT.emailVerifyUrl,
     ALLOW_SIGNUP: 'true',
     MAIL_QUEUE_URL: sqs.queueUrl,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     // The SQS stand-in on loopback takes any credentials; the SDK wants some.
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

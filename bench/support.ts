@@ -1,7 +1,5 @@
 /** Helpers shared by the benchmark (bench.ts) and the load run (load.ts). */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { hashPassword } from '../functions/core/passwords';
 import { createDocumentClient, createDynamoClient } from '../functions/store/client';
@@ -111,30 +109,21 @@ export async function startDevServer(
   };
 }
 
-/**
- * A stand-in for Amazon SQS's SendMessage on loopback (JSON protocol, as the SDK speaks it), so the
- * account routes hand off their jobs over HTTP as deployed: the SDK checks the MD5 of the body it sent.
- */
-export async function startFakeSqs(): Promise<{ queueUrl: string; sent: () => number; stop: () => Promise<void> }> {
-  let sent = 0;
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { MessageBody?: string };
-      sent++;
-      const md5 = createHash('md5')
-        .update(body.MessageBody ?? '')
-        .digest('hex');
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify({ MD5OfMessageBody: md5, MessageId: randomUUID() }));
-    });
+/** bench/fake-sqs.mjs in its own process: SQS's SendMessage on loopback, for the account routes' hand-off. */
+export async function startFakeSqs(): Promise<{ endpoint: string; queueUrl: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['bench/fake-sqs.mjs'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  killOnExit(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim())));
+    child.once('exit', (code) => reject(new Error(`fake SQS exited ${code}`)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const endpoint = `http://127.0.0.1:${port}`;
   return {
-    queueUrl: `http://127.0.0.1:${port}/000000000000/bench-mail`,
-    sent: () => sent,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    endpoint,
+    queueUrl: `${endpoint}/000000000000/bench-mail`,
+    stop: async () => {
+      child.kill();
+      await exited(child);
+    },
   };
 }

@@ -196,3 +196,54 @@ describe('email verification', () => {
     expect((await verify(token)).status).toBe(200);
   });
 });
+
+test('each account audit event is logged with who and where, and no token, link or password', async () => {
+  const lines = (globalThis as { __logLines?: string[] }).__logLines!;
+  const before = lines.length;
+  const who = newcomer();
+  await signup(who);
+  const verifyToken = await lastLinkToken(who.email);
+  await verify(verifyToken);
+  await post('/auth/password/forgot', { username: who.username });
+  await post('/auth/password/forgot', { username: 'typed-a-password-here' });
+  const resetToken = await lastLinkToken(who.email);
+  await post('/auth/password/reset', { token: resetToken, new_password: 'the second passphrase' });
+  const s = await request(`${app.url}/auth/token`, 'POST', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: who.username, password: 'the second passphrase' }),
+  });
+  await request(`${app.url}/auth/password`, 'POST', {
+    bearer: s.body.access_token,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ current_password: 'the second passphrase', new_password: 'the third passphrase' }),
+  });
+  await mailSettled();
+  const logged = lines.slice(before);
+  const events = logged.flatMap((l) => {
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return [];
+    }
+  });
+  const audit = events.filter((e) => e.audit);
+  const names = [
+    'signup',
+    'email_verification_requested',
+    'email_verified',
+    'password_reset_requested',
+    'password_reset',
+    'password_changed',
+  ];
+  expect(names.filter((name) => audit.some((e) => e.event === name && e.username === who.username))).toEqual(names);
+  for (const e of audit.filter((x) => x.event !== 'password_reset_requested' || x.username)) {
+    expect([e.event, e.username]).toEqual([e.event, expect.any(String)]);
+    expect(e).toMatchObject({ sourceIp: '127.0.0.1', userAgent: expect.any(String) });
+  }
+  // A name that is no user is not logged at all: it may be a password typed in the wrong field.
+  expect(audit).toContainEqual(expect.objectContaining({ event: 'password_reset_requested', reason: 'unknown_user' }));
+  const text = logged.join('\n');
+  for (const secret of [verifyToken, resetToken, 'typed-a-password-here', PASSWORD, 'the second passphrase'])
+    expect(text).not.toContain(secret);
+  expect(text).not.toMatch(/token=|\$2[aby]\$/);
+});
