@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
     // e.g. --target coldRatio=1.05: override a target (CI sets an impossible one to prove --check fails).
     target: { type: 'string', multiple: true },
     iterations: { type: 'string' },
+    // e.g. --only forgot,resend: measure these routes alone (while working on them).
+    only: { type: 'string' },
   },
 });
 const QUICK = args.quick === true;
@@ -356,7 +358,8 @@ async function main() {
     forgotUsers: seeded.forgotUsers,
     resendUser: seeded.resendUser,
   });
-  for (const route of ROUTES) {
+  const measured = args.only ? ROUTES.filter((r) => args.only!.split(',').includes(r)) : ROUTES;
+  for (const route of measured) {
     log(`${route}: ${coldRuns} cold starts, then warm invocations...`);
     const colds: number[] = [];
     const essentialColds: number[] = [];

@@ -205,12 +205,26 @@ const writeEssentialUser = () =>
   );
 /** A place in a count of its own, then (after `between`) one SendMessage to the queue. */
 async function countAndHandOff(between = async () => {}) {
+  // The contract's per-IP limit needs a bounded count in a window, atomic under concurrency: one
+  // conditional update (a plain ADD could not refuse the request past the limit).
+  const now = Date.now();
   await db.send(
     new UpdateItemCommand({
       TableName: T,
       Key: { pk: S('THROTTLE_IP#essential'), sk: S('COUNT#essential') },
-      UpdateExpression: 'ADD failures :n',
-      ExpressionAttributeValues: { ':n': N(1) },
+      UpdateExpression:
+        'SET failures = if_not_exists(failures, :zero) + :one, windowStart = if_not_exists(windowStart, :now), ' +
+        'expiresAt = if_not_exists(expiresAt, :end)',
+      ConditionExpression: 'attribute_not_exists(pk) OR (expiresAt > :nowSec AND failures <= :max)',
+      ExpressionAttributeValues: {
+        ':zero': N(0),
+        ':one': N(1),
+        ':now': N(now),
+        ':end': N(Math.ceil(now / 1000) + 900),
+        ':nowSec': N(Math.floor(now / 1000)),
+        ':max': N(1e9),
+      },
+      ReturnValues: 'ALL_NEW',
     }),
   );
   await between();
