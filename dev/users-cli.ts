@@ -24,6 +24,9 @@ const USAGE = `usage: npm run users -- <command> [options]
   enable <username>   allow logins again (old sessions stay ended)
   remove <username>   delete the user (their sessions end with them)
   list                usernames, names, emails and status (never hashes)
+  end-all-sessions --yes
+                     the emergency lever: end every session of every user at once (README
+                     "Runbook"); everyone logs in again
   migrate-usernames   rewrite usernames stored before canonical forms (trimmed, NFKC, lower case);
                       collisions and refused names are reported, never merged
 
@@ -80,6 +83,7 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
       'full-name': { type: 'string' },
       disabled: { type: 'boolean' },
       force: { type: 'boolean' },
+      yes: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -144,6 +148,13 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
         console.log([u.username, status.filter(Boolean).join(','), u.fullName ?? '', u.email ?? ''].join('\t'));
       }
       if (users.length === 0) console.log('(no users)');
+      return 0;
+    }
+    case 'end-all-sessions': {
+      if (name) throw new UsageError('end-all-sessions ends every session of every user: it takes no username');
+      if (!values.yes) throw new UsageError('end-all-sessions logs every user out: add --yes to confirm');
+      const at = await userAdmin(env).endEverySession();
+      console.log(`ended every session created at or before ${new Date(at).toISOString()}`);
       return 0;
     }
     case 'migrate-usernames': {

@@ -32,7 +32,7 @@ export interface Route {
 export type KeyAccess = 'refresh' | 'signing' | 'public';
 
 /** The item kinds of the one table, by the prefix of their partition key (docs/architecture.md "Data model"). */
-export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#' | 'OTT#';
+export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#' | 'OTT#' | 'GLOBAL#';
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 export type TableAccess = Readonly<Partial<Record<TableAction, readonly KeyPrefix[]>>>;
 
@@ -40,8 +40,11 @@ export type TableAccess = Readonly<Partial<Record<TableAction, readonly KeyPrefi
 export const tableActionsOf = (access: TableAccess): string[] =>
   Object.keys(access).map((action) => `dynamodb:${action}`);
 
-/** Reading a session and its user together: what every Bearer-authenticated route does first. */
-const SESSION_AND_USER: readonly KeyPrefix[] = ['SESSION#', 'USER#'];
+/**
+ * Reading a session and its user together: what every Bearer-authenticated route does first; with
+ * them, in the same request, the emergency lever's one item (`GLOBAL#sessions`).
+ */
+const SESSION_AND_USER: readonly KeyPrefix[] = ['SESSION#', 'USER#', 'GLOBAL#'];
 
 /** The session authorizer of protected routes (no row of its own): it reads a session and its user, like /users/me. */
 export const SESSION_AUTHORIZER_TABLE_ACCESS: TableAccess = { BatchGetItem: SESSION_AND_USER };

@@ -132,7 +132,10 @@ export interface AuthStore extends AttemptStore {
     username: string,
     ip: string,
   ): Promise<{ user?: UserRecord; userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord }>;
-  /** Session and user read together and strongly consistent: one round trip per protected request. */
+  /**
+   * Session and user read together and strongly consistent: one round trip per protected request.
+   * The user's `sessionsValidAfter` is the later of its own and the one for every user (the lever).
+   */
   getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }>;
   getSession(sid: string): Promise<SessionRecord | undefined>;
   putSession(session: SessionRecord): Promise<void>;
@@ -272,6 +275,8 @@ export interface UserAdminStore {
   ): Promise<boolean>;
   /** Marks the user's address verified; false when there is no such user. */
   setEmailVerified(username: string): Promise<boolean>;
+  /** The emergency lever: ends every session of every user created at or before `at`. */
+  endEverySession(at: number): Promise<void>;
   listUsers(): Promise<UserRecord[]>;
   listSessionIds(username: string): Promise<string[]>;
   deleteSessions(sids: string[]): Promise<SessionRecord[]>;

@@ -147,6 +147,17 @@ export class UserAdmin {
     return { username: name };
   }
 
+  /**
+   * The emergency lever (a leaked secret, a breach): every session of every user ends on its next
+   * request, refresh tokens, access tokens at every route and authorizer that checks sessions, and
+   * cookies alike. New logins work at once. Returns the instant it took effect.
+   */
+  async endEverySession(): Promise<number> {
+    const at = this.now();
+    await this.store.endEverySession(at);
+    return at;
+  }
+
   /** Deletes the user; their sessions end with them (no user item, no live session). */
   async remove(username: string): Promise<void> {
     const name = checkUsername(username);

@@ -22,7 +22,7 @@ import type {
   UserAdminStore,
   UserRecord,
 } from '../core/ports';
-import { TABLE, sessionKey, throttleKey, userKey } from './schema';
+import { TABLE, everySessionKey, sessionKey, throttleKey, userKey } from './schema';
 
 export type Item = Record<string, unknown>;
 export type Key = Record<string, string>;
@@ -368,11 +368,34 @@ export class DynamoStore implements AuthStore, UserAdminStore {
   }
 
   async getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }> {
-    const items = await this.batchGet([sessionKey(sid), userKey(username)]);
+    // The emergency lever's item rides in the same BatchGetItem: no extra round trip.
+    const items = await this.batchGet([sessionKey(sid), userKey(username), everySessionKey]);
+    const user = toUser(items.find((i) => i.sk === 'PROFILE'));
+    const everyone = num(items.find((i) => i.sk === everySessionKey.sk)?.sessionsValidAfter);
     return {
       session: toSession(items.find((i) => i.sk === 'SESSION')),
-      user: toUser(items.find((i) => i.sk === 'PROFILE')),
+      // Sessions ended for everyone are ended for this user: every check of sessionsValidAfter
+      // (liveness, listing, deleting one's own) then honours the lever with no rule of its own.
+      user:
+        user && everyone !== undefined && everyone > (user.sessionsValidAfter ?? -1)
+          ? { ...user, sessionsValidAfter: everyone }
+          : user,
     };
+  }
+
+  /** The emergency lever: every session of every user created at or before `at` is ended. Never moves back. */
+  async endEverySession(at: number): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: everySessionKey,
+          UpdateExpression: 'SET sessionsValidAfter = :at',
+          ConditionExpression: 'attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter < :at',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      ),
+    );
   }
 
   async getSession(sid: string): Promise<SessionRecord | undefined> {

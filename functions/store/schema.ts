@@ -26,3 +26,8 @@ export const counterKey = (subject: CounterSubject) =>
   subject.kind === 'ip'
     ? { pk: `THROTTLE_IP#${subject.ip}`, sk: `COUNT#${subject.scope}` }
     : { pk: `THROTTLE#${subject.username}`, sk: `COUNT#${subject.scope}` };
+/**
+ * The one item every session check reads beside the session and the user: `sessionsValidAfter` for
+ * every user at once (the emergency lever, README "Runbook"). Absent until the lever is first pulled.
+ */
+export const everySessionKey = { pk: 'GLOBAL#sessions', sk: 'EPOCH' } as const;

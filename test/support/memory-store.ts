@@ -145,9 +145,19 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     await this.step('clearThrottle');
     this.throttles.delete(throttleId(subject));
   }
+  /** The emergency lever's instant (DynamoStore keeps it in one item). */
+  everySessionValidAfter?: number;
   async getSessionAndUser(sid: string, username: string) {
     await this.step('getSessionAndUser');
-    return { session: this.copy(this.sessions.get(sid)), user: this.copy(this.users.get(username)) };
+    const user = this.copy(this.users.get(username));
+    const everyone = this.everySessionValidAfter;
+    if (user && everyone !== undefined && everyone > (user.sessionsValidAfter ?? -1))
+      user.sessionsValidAfter = everyone;
+    return { session: this.copy(this.sessions.get(sid)), user };
+  }
+  async endEverySession(at: number) {
+    await this.step('endEverySession');
+    this.everySessionValidAfter = Math.max(this.everySessionValidAfter ?? -1, at);
   }
   async getSession(sid: string) {
     await this.step('getSession');
