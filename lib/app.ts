@@ -1,5 +1,7 @@
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ControlTowerChecks } from './compliance';
 import { AuthStack, type AuthStackProps } from './auth-stack';
 
 /** The stack's settings from CDK context (`-c key=value` or cdk.json); absent keys keep the defaults. */
@@ -58,6 +60,8 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     samLocal: bool('samLocal') === 'true',
     customDomain: customDomainFromContext(ctx),
     disableExecuteApiEndpoint: bool('disableExecuteApiEndpoint') === 'true',
+    logRetention: logRetentionFromContext(num('logRetentionDays')),
+    encryptLogs: bool('encryptLogs') === 'true',
     emailFrom: ctx('emailFrom'),
     emailIdentity: ctx('emailIdentity'),
     passwordResetUrl: ctx('passwordResetUrl'),
@@ -67,6 +71,16 @@ export function stackPropsFromContext(app: App): AuthStackProps {
       bool('requireEmailVerification') === undefined ? undefined : bool('requireEmailVerification') === 'true',
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
   };
+}
+
+/** `logRetentionDays`: one of the periods CloudWatch Logs offers (9999: never expire). */
+function logRetentionFromContext(days: number | undefined): RetentionDays | undefined {
+  if (days === undefined) return undefined;
+  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number');
+  if (!allowed.includes(days)) {
+    throw new Error(`context logRetentionDays must be one of ${allowed.sort((a, b) => a - b).join(', ')}, got ${days}`);
+  }
+  return days as RetentionDays;
 }
 
 /** `domainName` + `certificateArn` (+ `hostedZoneId` and `hostedZoneName` for the DNS records), all or none. */
@@ -90,12 +104,19 @@ function customDomainFromContext(ctx: (key: string) => string | undefined) {
  * The CDK app: the auth stack, configured from CDK context, checked by cdk-nag's AwsSolutions pack.
  * Any finding not acknowledged with a reason fails the synth.
  */
-export function buildApp(app = new App()): { app: App; stack: AuthStack; nag: AwsSolutionsChecks } {
+export function buildApp(app = new App()): {
+  app: App;
+  stack: AuthStack;
+  nag: AwsSolutionsChecks;
+  guard: ControlTowerChecks;
+} {
   const stack = new AuthStack(app, app.node.tryGetContext('stackName') || 'AuthApi', {
     description: 'Serverless auth API: password login, JWT access tokens, revocable refresh-token sessions',
     ...stackPropsFromContext(app),
   });
   const nag = new AwsSolutionsChecks(app);
-  Validations.of(app).addPlugins(nag);
-  return { app, stack, nag };
+  // AWS Control Tower's proactive controls, offline (cfn-guard and the rules ship in the package).
+  const guard = new ControlTowerChecks();
+  Validations.of(app).addPlugins(nag, guard);
+  return { app, stack, nag, guard };
 }

@@ -1,4 +1,14 @@
-import { CustomResource, Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  Aspects,
+  CustomResource,
+  Duration,
+  type IAspect,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnAuthorizer,
@@ -14,11 +24,12 @@ import {
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { audienceFrom, loadConfig } from '../functions/core/config';
 import { ConfigError } from '../functions/core/errors';
 import {
@@ -32,7 +43,8 @@ import {
 import { TABLE } from '../functions/store/schema';
 import { CustomDomain, type CustomDomainProps } from './custom-domain';
 import { Mail } from './mail';
-import { RouteFunction, functionId } from './route-function';
+import { acknowledgeControl } from './compliance';
+import { RouteFunction, acknowledgeLogSettings, functionId } from './route-function';
 
 /** What a deployment may change; every value has the documented default (README "Configuration"). */
 export interface AuthApiProps {
@@ -57,7 +69,13 @@ export interface AuthApiProps {
   loginFailureWindowSeconds?: number;
   loginIpMaxFailures?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Days every log group keeps its lines (default 30; 365 or more meets AWS Control Tower's CT.CLOUDWATCH.PR.2). */
   logRetention?: RetentionDays;
+  /**
+   * Encrypt every log group with a KMS key this stack creates (rotated yearly, usable by CloudWatch
+   * Logs in this account and region only). Default false: CloudWatch Logs' own keys.
+   */
+  encryptLogs?: boolean;
   /** Stage-wide throttling; API Gateway answers 429 {"message": "Too Many Requests"} past it. */
   throttle?: { rateLimit: number; burstLimit: number };
   /**
@@ -186,7 +204,13 @@ export class AuthApi extends Construct {
   readonly jwtAuthorizer: CfnAuthorizer;
   /** The session authorizer: a Lambda that checks the token's session like /users/me (revocation is immediate). */
   readonly sessionAuthorizer: HttpLambdaAuthorizer;
-  private readonly functionDefaults: { logRetention: RetentionDays; logLevel: NonNullable<AuthApiProps['logLevel']> };
+  private readonly functionDefaults: {
+    logRetention: RetentionDays;
+    logLevel: NonNullable<AuthApiProps['logLevel']>;
+    logsKey?: Key;
+  };
+  /** The log groups' KMS key, when `encryptLogs` is set. */
+  readonly logsKey?: Key;
 
   constructor(scope: Construct, id: string, props: AuthApiProps = {}) {
     super(scope, id);
@@ -225,7 +249,8 @@ export class AuthApi extends Construct {
     });
 
     const logLevel = props.logLevel ?? 'INFO';
-    this.functionDefaults = { logRetention, logLevel };
+    this.logsKey = props.encryptLogs ? logsKey(this, removalPolicy) : undefined;
+    this.functionDefaults = { logRetention, logLevel, logsKey: this.logsKey };
     const makeFunction = (handler: string, description: string, environment: Record<string, string>) => {
       const sizing = SIZING[handler] ?? DEFAULT_SIZING;
       const fn = new RouteFunction(this, functionId(handler), {
@@ -234,8 +259,7 @@ export class AuthApi extends Construct {
         memorySize: sizing.memorySize,
         timeout: Duration.seconds(sizing.timeoutSeconds),
         environment,
-        logRetention,
-        logLevel,
+        ...this.functionDefaults,
       });
       this.functions[handler] = fn;
       return fn;
@@ -244,7 +268,9 @@ export class AuthApi extends Construct {
     const apiLogs = new LogGroup(this, 'ApiAccessLogs', {
       retention: logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: this.logsKey,
     });
+    acknowledgeLogSettings(apiLogs, this.functionDefaults);
     const origins = props.allowedOrigins ?? [];
     // The catch-all tells a route this deployment lacks (sign-up off) from one it has: the account settings.
     const fallback = makeFunction(fallbackHandler, '404 / 405 for every unmatched request', {
@@ -276,6 +302,8 @@ export class AuthApi extends Construct {
           }
         : {}),
     });
+    // The catch-all ($default) answers 404/405 to anyone.
+    acknowledgeControl(this.api.node.findChild('DefaultRoute'), 'routeAuthorization');
     const keys = this.keySet(props, makeFunction);
     this.accessTokenKeys = keys.accessTokenKeys;
     this.publicKeys = keys.publicKeys;
@@ -371,6 +399,9 @@ export class AuthApi extends Construct {
       resultsCacheTtl: Duration.seconds(props.sessionAuthorizerCacheSeconds ?? 0),
     });
     this.jwtAuthorizer = this.makeJwtAuthorizer();
+    // API Gateway's invoke permissions name this API in a SourceArn built with Fn::Join, which AWS
+    // Control Tower's CT.LAMBDA.PR.2 cannot read: with a known account they also carry it as a literal.
+    Aspects.of(this).add(new InvokePermissionsNameTheAccount());
     for (const route of props.protectedRoutes ?? []) this.addProtectedRoute(route);
   }
 
@@ -386,6 +417,8 @@ export class AuthApi extends Construct {
       methods: [HttpMethod[route.method]],
       integration,
     });
+    // A public route of the auth API, and API Gateway's permission to invoke it (README "Compliance").
+    acknowledgeControl(this.routes[route.handler], 'routeAuthorization');
   }
 
   /**
@@ -577,5 +610,52 @@ export class AuthApi extends Construct {
       throw new Error(message.replace(/^Configuration error: /, ''));
     }
     return environment;
+  }
+}
+
+/**
+ * The log groups' KMS key (the encryptLogs context): rotated yearly, and usable by CloudWatch Logs
+ * for this account's log groups in this region only (the key policy CloudWatch Logs documents).
+ */
+function logsKey(scope: Construct, removalPolicy: RemovalPolicy): Key {
+  const key = new Key(scope, 'LogsKey', {
+    description: 'Encrypts the auth API log groups',
+    enableKeyRotation: true,
+    removalPolicy,
+  });
+  const { region, account, partition } = Stack.of(scope);
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [new ServicePrincipal(`logs.${region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },
+      },
+    }),
+  );
+  // Grants only for AWS services acting for this account (AWS Control Tower's CT.KMS.PR.3).
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    }),
+  );
+  return key;
+}
+
+/**
+ * API Gateway's permissions to invoke the API's functions: `SourceAccount` as a literal when the
+ * stack's account is known (CT.LAMBDA.PR.2 then passes), else the control acknowledged with why.
+ */
+class InvokePermissionsNameTheAccount implements IAspect {
+  visit(node: IConstruct): void {
+    if (!(node instanceof CfnPermission) || node.principal !== 'apigateway.amazonaws.com') return;
+    const { account } = Stack.of(node);
+    if (!Token.isUnresolved(account)) node.sourceAccount ??= account;
+    else acknowledgeControl(node, 'lambdaPolicy');
   }
 }

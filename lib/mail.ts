@@ -5,6 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAIL_WORKER_TABLE_ACCESS } from '../functions/routes';
+import { acknowledgeControl } from './compliance';
 import type { RouteFunction } from './route-function';
 
 export interface MailProps {
@@ -41,6 +42,7 @@ export class Mail extends Construct {
       reason:
         'This is the dead-letter queue of the mail queue: what it holds is looked at by an operator, not retried.',
     });
+    acknowledgeControl(this.deadLetters, 'deadLetters');
     this.queue = new Queue(this, 'Jobs', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

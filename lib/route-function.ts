@@ -5,10 +5,12 @@ import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLev
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { KeyPrefix, TableAccess, TableAction } from '../functions/routes';
 import { TABLE } from '../functions/store/schema';
+import { acknowledgeControl } from './compliance';
 
 const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
 
@@ -26,6 +28,8 @@ export interface RouteFunctionProps {
   environment: Record<string, string>;
   logRetention: RetentionDays;
   logLevel: keyof typeof ApplicationLogLevel;
+  /** The KMS key of every log group (the encryptLogs context); CloudWatch Logs' own keys when absent. */
+  logsKey?: IKey;
 }
 
 /**
@@ -40,7 +44,9 @@ export class RouteFunction extends NodejsFunction {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: props.logsKey,
     });
+    acknowledgeLogSettings(logGroup, props);
     // A role of our own instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
@@ -81,6 +87,8 @@ export class RouteFunction extends NodejsFunction {
         forceDockerBundling: false,
       },
     });
+    // Outside a VPC on purpose (README "Compliance").
+    acknowledgeControl(this, 'lambdaVpc');
   }
 
   /**
@@ -116,4 +124,14 @@ export class RouteFunction extends NodejsFunction {
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
     );
   }
+}
+
+/** The Control Tower log controls a log group does not meet with these settings, acknowledged with why. */
+export function acknowledgeLogSettings(
+  logGroup: Construct,
+  { logRetention, logsKey }: { logRetention: RetentionDays; logsKey?: IKey },
+): void {
+  // RetentionDays.INFINITE is 9999: kept for ever passes the control too.
+  if (logRetention < 365) acknowledgeControl(logGroup, 'logRetention');
+  if (!logsKey) acknowledgeControl(logGroup, 'logEncryption');
 }
