@@ -61,6 +61,7 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     customDomain: customDomainFromContext(ctx),
     disableExecuteApiEndpoint: bool('disableExecuteApiEndpoint') === 'true',
     logRetention: logRetentionFromContext(num('logRetentionDays')),
+    adoptTableName: tableNameFromContext(ctx('adoptTableName')),
     encryptLogs: bool('encryptLogs') === 'true',
     emailFrom: ctx('emailFrom'),
     emailIdentity: ctx('emailIdentity'),
@@ -71,6 +72,14 @@ export function stackPropsFromContext(app: App): AuthStackProps {
       bool('requireEmailVerification') === undefined ? undefined : bool('requireEmailVerification') === 'true',
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
   };
+}
+
+/** `adoptTableName`: a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .). */
+function tableNameFromContext(name: string | undefined): string | undefined {
+  if (name !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(name)) {
+    throw new Error(`context adoptTableName must be a DynamoDB table name, got "${name}"`);
+  }
+  return name;
 }
 
 /** `logRetentionDays`: one of the periods CloudWatch Logs offers (9999: never expire). */

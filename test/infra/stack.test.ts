@@ -664,3 +664,30 @@ describe('AuthStack: accounts and email', () => {
     });
   });
 });
+
+describe('AuthStack: adopting a restored table (adoptTableName)', () => {
+  const adopted = synth({ adoptTableName: 'auth-restored-20261130' }, { bundle: false });
+  const all = Object.entries(adopted.resources);
+
+  test('makes no table of its own and points every function, grant and output at the restored one', () => {
+    expect(all.filter(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable')).toEqual([]);
+    const fns = all.filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    const withTable = fns.filter(([, r]) => r.Properties.Environment?.Variables?.TABLE_NAME !== undefined);
+    expect(withTable.length).toBeGreaterThan(10);
+    for (const [, r] of withTable) expect(r.Properties.Environment.Variables.TABLE_NAME).toBe('auth-restored-20261130');
+    const dynamo = all
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+      .filter((st: { Action: string | string[] }) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.length).toBeGreaterThan(10);
+    for (const st of dynamo)
+      expect(JSON.stringify(st.Resource)).toMatch(/table\/auth-restored-20261130(\/index\/gsi1)?"/);
+    expect(adopted.template.findOutputs('TableName').TableName.Value).toBe('auth-restored-20261130');
+  });
+
+  test('refuses a name DynamoDB would not take', () => {
+    expect(() => synth({ adoptTableName: 'no spaces allowed' }, { bundle: false })).toThrow(
+      'context adoptTableName must be a DynamoDB table name',
+    );
+  });
+});
