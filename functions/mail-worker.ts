@@ -3,6 +3,7 @@ import { AccountMailer } from './core/account-mail';
 import { accountSettings } from './core/config';
 import { ConfigError } from './core/errors';
 import { audit, logger } from './http/logger';
+import { withMetrics } from './http/metrics';
 import { parseMailJob, runMailJob } from './mail-jobs';
 import { DynamoAccountStore } from './store/account-store';
 import { createDocumentClient } from './store/client';
@@ -27,7 +28,7 @@ const mailer = new AccountMailer(
  * Each failed job is reported back on its own (partial batch response), so SQS tries it again after
  * the visibility timeout and, after the last try, moves it to the dead-letter queue.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export const handler = withMetrics(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const failures: { itemIdentifier: string }[] = [];
   for (const record of event.Records) {
     const job = parseMailJob(record.body);
@@ -38,4 +39,4 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     if (!(await runMailJob(mailer, job))) failures.push({ itemIdentifier: record.messageId });
   }
   return { batchItemFailures: failures };
-}
+});

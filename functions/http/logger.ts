@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Audit } from '../core/auth';
 import type { ServiceUnavailableError } from '../core/errors';
+import { countEvent } from './metrics';
 
 /**
  * One structured JSON logger per process. Level from POWERTOOLS_LOG_LEVEL (or the Lambda's
@@ -11,6 +12,7 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
 /** Audit events as one JSON line each (`audit: true` makes them easy to filter in CloudWatch Logs Insights). */
 export const audit: Audit = (event, fields) => {
   logger.info(event, { audit: true, event, ...fields });
+  countEvent(event);
 };
 
 /** Housekeeping that failed after the answer was decided: names only (an SDK message may quote keys). */

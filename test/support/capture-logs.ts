@@ -6,6 +6,8 @@
  */
 process.env.POWERTOOLS_DEV = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ||= 'INFO';
+// Powertools turns metrics off in dev mode; deployed functions write them (EMF lines), so the tests do too.
+process.env.POWERTOOLS_METRICS_DISABLED ||= 'false';
 
 const lines: string[] = [];
 (globalThis as { __logLines?: string[] }).__logLines = lines;

@@ -1,0 +1,53 @@
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import type { AuditEvent } from '../core/auth';
+
+/**
+ * The audit events that become CloudWatch metrics (README "Observe it"), written as CloudWatch
+ * embedded metric format (EMF) lines in the function's own log: no PutMetricData call, no extra
+ * latency, and the same line is both the metric and its evidence. One namespace, one dimension
+ * (`service`), so every function's counts add up; lib/monitoring.ts alarms on these names.
+ */
+export const METRICS_NAMESPACE = 'AuthApi';
+
+export const METRIC_EVENTS = [
+  'login_succeeded',
+  'login_failed',
+  'login_locked',
+  'refresh',
+  'refresh_token_reuse',
+  'logout',
+  'logout_all',
+  'session_deleted',
+  'session_evicted',
+  'password_changed',
+  'password_reset',
+  'signup',
+] as const satisfies readonly AuditEvent[];
+
+export type MetricEvent = (typeof METRIC_EVENTS)[number];
+
+const metrics = new Metrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'auth-api',
+});
+
+/** Counts one audit event, if it is one of the measured ones. */
+export function countEvent(event: AuditEvent): void {
+  if ((METRIC_EVENTS as readonly string[]).includes(event)) metrics.addMetric(event, MetricUnit.Count, 1);
+}
+
+/** Writes the counts of this invocation (one EMF line), if there are any. */
+export function publishMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
+
+/** Runs an invocation and publishes its counts however it ends. */
+export const withMetrics =
+  <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+  async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } finally {
+      publishMetrics();
+    }
+  };

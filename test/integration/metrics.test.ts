@@ -1,0 +1,86 @@
+import { startApp, type TestApp } from '../support/app';
+import { attemptLogin, login, request } from '../support/http';
+
+// The audit events that are metrics leave the functions as CloudWatch embedded metric format (EMF)
+// lines: this runs the flows through the dev server and reads the lines the handlers wrote, checking
+// the namespace, metric names and dimensions the alarms of lib/monitoring.ts are built on.
+
+/** The namespace lib/monitoring.ts alarms on (spelled out: importing the module would create its Metrics too early). */
+const METRICS_NAMESPACE = 'AuthApi';
+
+let app: TestApp;
+beforeAll(async () => {
+  // Metrics are on in every test process (test/support/capture-logs.ts), as in a deployed function.
+  app = await startApp();
+});
+afterAll(() => app.close());
+
+interface Emf {
+  _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
+  [key: string]: unknown;
+}
+
+/** The EMF lines written since `before`, parsed. */
+function emfSince(before: number): Emf[] {
+  const lines = (globalThis as { __logLines?: string[] }).__logLines!.slice(before);
+  return lines.flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line);
+      return parsed?._aws?.CloudWatchMetrics ? [parsed as Emf] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+const logCount = () => (globalThis as { __logLines?: string[] }).__logLines!.length;
+
+/** metric name -> total count in these lines (checking every line's namespace, unit and dimensions). */
+function counts(lines: Emf[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of lines) {
+    for (const directive of line._aws.CloudWatchMetrics) {
+      expect(directive.Namespace).toBe(METRICS_NAMESPACE);
+      expect(directive.Dimensions).toEqual([['service']]);
+      for (const m of directive.Metrics) {
+        expect(m.Unit).toBe('Count');
+        out[m.Name] = (out[m.Name] ?? 0) + Number(line[m.Name]);
+      }
+    }
+    expect(line.service).toBe('auth-api');
+  }
+  return out;
+}
+
+test('each flow writes its audit events as EMF counts: namespace AuthApi, dimension service=auth-api', async () => {
+  const before = logCount();
+  const a = await login(app.url);
+  const refreshed = await request(`${app.url}/auth/refresh`, 'POST', { cookie: a.refresh });
+  expect(refreshed.status).toBe(200);
+  // The token it replaced, long after the grace window: a replay.
+  await app.updateSession(a.sid, { rotatedAt: Date.now() - 60_000 });
+  expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: a.refresh })).status).toBe(401);
+  await app.addUser('metered', 'pw-metered');
+  for (let i = 0; i < 6; i++) await attemptLogin(app.url, 'metered', 'wrong');
+  const b = await login(app.url);
+  await request(`${app.url}/auth/logout`, 'POST', { cookie: b.refresh });
+  expect(counts(emfSince(before))).toEqual({
+    login_succeeded: 2,
+    refresh: 1,
+    refresh_token_reuse: 1,
+    login_failed: 5,
+    login_locked: 1,
+    logout: 1,
+  });
+});
+
+test('a request that records no counted event writes no metric line', async () => {
+  const before = logCount();
+  expect((await request(`${app.url}/.well-known/jwks.json`, 'GET')).status).toBe(200);
+  const s = await login(app.url);
+  const sinceLogin = logCount();
+  expect((await request(`${app.url}/users/me`, 'GET', { bearer: s.access })).status).toBe(200);
+  expect(emfSince(sinceLogin)).toEqual([]);
+  expect(counts(emfSince(before))).toEqual({ login_succeeded: 1 });
+});
