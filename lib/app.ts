@@ -62,6 +62,15 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     disableExecuteApiEndpoint: bool('disableExecuteApiEndpoint') === 'true',
     logRetention: logRetentionFromContext(num('logRetentionDays')),
     adoptTableName: tableNameFromContext(ctx('adoptTableName')),
+    monitoring: bool('monitoring') !== 'false',
+    alarmEmail: emailFromContext(ctx('alarmEmail')),
+    alarmThresholds: {
+      api5xxPercent: num('alarm5xxPercent'),
+      latencyP99Ms: num('alarmLatencyP99Ms'),
+      passwordLatencyP99Ms: num('alarmPasswordLatencyP99Ms'),
+      loginFailedPer5Minutes: num('alarmLoginFailedPer5Minutes'),
+      loginLockedPer5Minutes: num('alarmLoginLockedPer5Minutes'),
+    },
     encryptLogs: bool('encryptLogs') === 'true',
     emailFrom: ctx('emailFrom'),
     emailIdentity: ctx('emailIdentity'),
@@ -72,6 +81,14 @@ export function stackPropsFromContext(app: App): AuthStackProps {
       bool('requireEmailVerification') === undefined ? undefined : bool('requireEmailVerification') === 'true',
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
   };
+}
+
+/** `alarmEmail`: one address. */
+function emailFromContext(email: string | undefined): string | undefined {
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new Error(`context alarmEmail must be an email address, got "${email}"`);
+  }
+  return email;
 }
 
 /** `adoptTableName`: a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ - .). */

@@ -24,9 +24,9 @@ import {
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, type ITableV2, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
@@ -43,7 +43,8 @@ import {
 import { TABLE } from '../functions/store/schema';
 import { CustomDomain, type CustomDomainProps } from './custom-domain';
 import { Mail } from './mail';
-import { acknowledgeControl } from './compliance';
+import { type AlarmThresholds, Monitoring } from './monitoring';
+import { acknowledgeControl, compliantKey } from './compliance';
 import { RouteFunction, acknowledgeLogSettings, functionId } from './route-function';
 
 /** What a deployment may change; every value has the documented default (README "Configuration"). */
@@ -128,6 +129,15 @@ export interface AuthApiProps {
    * copy them).
    */
   adoptTableName?: string;
+  /**
+   * Alarms (to one SNS topic) and a dashboard (README "Observe it"). Default on; `false` leaves them
+   * out (they cost about $0.10 a month per alarm, and detailed route metrics are custom metrics).
+   */
+  monitoring?: boolean;
+  /** An address that receives every alarm by email (it must confirm the subscription). */
+  alarmEmail?: string;
+  /** The alarms' thresholds (lib/monitoring.ts has the defaults). */
+  alarmThresholds?: AlarmThresholds;
 }
 
 /**
@@ -199,6 +209,8 @@ export class AuthApi extends Construct {
   readonly customDomain?: CustomDomain;
   /** The mail queue and worker, when `emailFrom` is set. */
   readonly mail?: Mail;
+  /** The alarms, their topic and the dashboard, unless `monitoring` is false. */
+  readonly monitoring?: Monitoring;
   private readonly customDomainUrl?: string;
   /** Each function, by handler name (`token`, `me`, ..., `not-found`, `signing-keys`, `session-authorizer`). */
   readonly functions: Record<string, RouteFunction> = {};
@@ -339,6 +351,8 @@ export class AuthApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+      // Per-route metrics (latency, errors): what the per-route latency alarms watch.
+      detailedMetricsEnabled: props.monitoring !== false,
       accessLogSettings: {
         destination: new LogGroupLogDestination(apiLogs),
         // No headers, cookies or query strings: tokens travel in those.
@@ -394,6 +408,19 @@ export class AuthApi extends Construct {
       resultsCacheTtl: Duration.seconds(props.sessionAuthorizerCacheSeconds ?? 0),
     });
     this.jwtAuthorizer = this.makeJwtAuthorizer();
+    if (props.monitoring !== false) {
+      this.monitoring = new Monitoring(this, 'Monitoring', {
+        api: this.api,
+        stage: this.stage,
+        table: this.table,
+        routes: deployed,
+        functions: this.functions,
+        service: COMMON_ENVIRONMENT.POWERTOOLS_SERVICE_NAME,
+        alarmEmail: props.alarmEmail,
+        removalPolicy,
+        ...props.alarmThresholds,
+      });
+    }
     // API Gateway's invoke permissions name this API in a SourceArn built with Fn::Join, which AWS
     // Control Tower's CT.LAMBDA.PR.2 cannot read: with a known account they also carry it as a literal.
     Aspects.of(this).add(new InvokePermissionsNameTheAccount());
@@ -452,6 +479,7 @@ export class AuthApi extends Construct {
       ...this.functionDefaults,
     });
     this.functions[route.name] = fn;
+    this.monitoring?.watchFunction(route.name, fn);
     const jwt: IHttpRouteAuthorizer = {
       bind: () => ({ authorizationType: 'JWT', authorizerId: this.jwtAuthorizer.ref }),
     };
@@ -634,11 +662,7 @@ export class AuthApi extends Construct {
  * for this account's log groups in this region only (the key policy CloudWatch Logs documents).
  */
 function logsKey(scope: Construct, removalPolicy: RemovalPolicy): Key {
-  const key = new Key(scope, 'LogsKey', {
-    description: 'Encrypts the auth API log groups',
-    enableKeyRotation: true,
-    removalPolicy,
-  });
+  const key = compliantKey(scope, 'LogsKey', 'Encrypts the auth API log groups', removalPolicy);
   const { region, account, partition } = Stack.of(scope);
   key.addToResourcePolicy(
     new PolicyStatement({
@@ -648,16 +672,6 @@ function logsKey(scope: Construct, removalPolicy: RemovalPolicy): Key {
       conditions: {
         ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },
       },
-    }),
-  );
-  // Grants only for AWS services acting for this account (AWS Control Tower's CT.KMS.PR.3).
-  key.addToResourcePolicy(
-    new PolicyStatement({
-      effect: Effect.DENY,
-      principals: [new AnyPrincipal()],
-      actions: ['kms:CreateGrant'],
-      resources: ['*'],
-      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
     }),
   );
   return key;

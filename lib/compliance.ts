@@ -1,11 +1,14 @@
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import {
   type IPolicyValidationContextBeta1,
+  type RemovalPolicy,
   type IPolicyValidationPluginBeta1,
   type PolicyValidationPluginReportBeta1,
   Validations,
 } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Construct, IConstruct } from 'constructs';
 
 /**
  * The AWS Control Tower proactive controls this stack does not meet on purpose, each acknowledged on
@@ -79,4 +82,22 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
     const report = this.guard.validate(context);
     return { ...report, violations: report.violations.map((v) => ({ ...v, severity: v.severity ?? 'error' })) };
   }
+}
+
+/**
+ * A KMS key as AWS Control Tower wants one: rotated yearly (CT.KMS.PR.1) and whose grants may only
+ * be created for AWS services acting for this account (CT.KMS.PR.3).
+ */
+export function compliantKey(scope: Construct, id: string, description: string, removalPolicy: RemovalPolicy): Key {
+  const key = new Key(scope, id, { description, enableKeyRotation: true, removalPolicy });
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    }),
+  );
+  return key;
 }

@@ -1,0 +1,268 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, type MetricEvent } from '../functions/http/metrics';
+import type { Route } from '../functions/routes';
+import { compliantKey } from './compliance';
+import type { RouteFunction } from './route-function';
+
+/** What the alarms watch for (README "Runbook" says what each means). */
+export interface AlarmThresholds {
+  /** Percent of requests answered 5xx in 5 minutes (default 1). */
+  api5xxPercent?: number;
+  /** p99 latency of a route over 5 minutes, ms (default 1000)... */
+  latencyP99Ms?: number;
+  /** ...and of the routes that run bcrypt (login, password change, reset, sign-up; default 3000). */
+  passwordLatencyP99Ms?: number;
+  /** Failed logins in 5 minutes, all users (default 100). */
+  loginFailedPer5Minutes?: number;
+  /** Locked-out login attempts in 5 minutes (default 20). */
+  loginLockedPer5Minutes?: number;
+}
+
+export interface MonitoringProps extends AlarmThresholds {
+  api: HttpApi;
+  stage: HttpStage;
+  table: ITableV2;
+  /** The deployed routes and their functions, by handler name. */
+  routes: readonly Route[];
+  functions: Record<string, RouteFunction>;
+  /** POWERTOOLS_SERVICE_NAME of the functions: the dimension of the audit metrics. */
+  service: string;
+  /** An address that gets every alarm by email (it must confirm the subscription). */
+  alarmEmail?: string;
+  removalPolicy: RemovalPolicy;
+}
+
+/** The routes whose handlers run bcrypt: slower by design, so a latency threshold of their own. */
+const PASSWORD_ROUTES = ['token', 'oauth2-token', 'password-change', 'password-reset', 'signup'];
+const FIVE_MINUTES = Duration.minutes(5);
+/** The DynamoDB operations the functions use (SystemErrors is reported per operation). */
+const TABLE_OPERATIONS = ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'];
+
+/**
+ * Alarms on what an operator must hear about, sent to one SNS topic, and a dashboard. Every metric
+ * is one AWS emits (API Gateway with detailed metrics on the stage, Lambda, DynamoDB) or one the code
+ * writes (the audit counts, functions/http/metrics.ts): the infra test checks each alarm's
+ * namespace, name and dimensions against those sources.
+ */
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Record<string, Alarm> = {};
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    // CloudWatch must be able to use the topic's key to publish to it (AWS's own SNS key does not allow that).
+    const key = compliantKey(this, 'TopicKey', 'Encrypts the auth API alarm topic', props.removalPolicy);
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: 'Auth API alarms' });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const apiDims = { ApiId: props.api.apiId, Stage: props.stage.stageName };
+    const gateway = (metricName: string, statistic: string, dims: Record<string, string> = apiDims) =>
+      new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: dims, statistic, period: FIVE_MINUTES });
+    const audit = (event: MetricEvent) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: event,
+        dimensionsMap: { service: props.service },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      });
+
+    this.alarm('Api5xxRate', {
+      metric: new MathExpression({
+        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+        usingMetrics: { errors: gateway('5xx', 'Sum'), requests: gateway('Count', 'Sum') },
+        period: FIVE_MINUTES,
+        label: 'API 5xx (%)',
+      }),
+      threshold: props.api5xxPercent ?? 1,
+      description: 'More than the threshold percent of requests answered 5xx in 5 minutes',
+    });
+
+    const latencies: IMetric[] = [];
+    for (const route of props.routes) {
+      const p99 = gateway('Latency', 'p99', { ...apiDims, Method: route.method, Resource: route.path });
+      latencies.push(p99.with({ label: `${route.method} ${route.path}` }));
+      const threshold = PASSWORD_ROUTES.includes(route.handler)
+        ? (props.passwordLatencyP99Ms ?? 3000)
+        : (props.latencyP99Ms ?? 1000);
+      this.alarm(`Latency-${route.handler}`, {
+        metric: p99,
+        threshold,
+        description: `p99 latency of ${route.method} ${route.path} above ${threshold} ms over 5 minutes`,
+      });
+    }
+
+    for (const [handler, fn] of Object.entries(props.functions)) {
+      if (handler !== 'signing-keys') this.watchFunction(handler, fn); // its own alarm below
+    }
+    const keys = props.functions['signing-keys'];
+    if (keys) {
+      this.alarm('SigningKeyRotationFailed', {
+        metric: keys.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+        threshold: 1,
+        description: 'A rotation (or the first key set) of the access-token signing keys failed',
+        inclusive: true,
+      });
+    }
+
+    const tableDims = { TableName: props.table.tableName };
+    const dynamo = (metricName: string, dims: Record<string, string> = tableDims) =>
+      new Metric({
+        namespace: 'AWS/DynamoDB',
+        metricName,
+        dimensionsMap: dims,
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      });
+    this.alarm('DynamoThrottled', {
+      metric: new MathExpression({
+        expression: 'reads + writes',
+        usingMetrics: { reads: dynamo('ReadThrottleEvents'), writes: dynamo('WriteThrottleEvents') },
+        period: FIVE_MINUTES,
+        label: 'DynamoDB throttle events',
+      }),
+      threshold: 1,
+      description: 'DynamoDB throttled requests to the table',
+      inclusive: true,
+    });
+    const systemErrors = Object.fromEntries(
+      TABLE_OPERATIONS.map((op) => [`e${op}`, dynamo('SystemErrors', { ...tableDims, Operation: op })]),
+    );
+    this.alarm('DynamoSystemErrors', {
+      metric: new MathExpression({
+        expression: Object.keys(systemErrors).join(' + '),
+        usingMetrics: systemErrors,
+        period: FIVE_MINUTES,
+        label: 'DynamoDB system errors',
+      }),
+      threshold: 1,
+      description: 'DynamoDB answered requests to the table with a 500 (its own failure)',
+      inclusive: true,
+    });
+
+    this.alarm('RefreshTokenReuse', {
+      metric: audit('refresh_token_reuse'),
+      threshold: 1,
+      description: 'A rotated refresh token was replayed: its session was ended (a stolen token, or a buggy client)',
+      inclusive: true,
+    });
+    this.alarm('LoginFailures', {
+      metric: audit('login_failed'),
+      threshold: props.loginFailedPer5Minutes ?? 100,
+      description: 'More failed logins than the threshold in 5 minutes (password guessing?)',
+    });
+    this.alarm('LoginLockouts', {
+      metric: audit('login_locked'),
+      threshold: props.loginLockedPer5Minutes ?? 20,
+      description: 'More locked-out login attempts than the threshold in 5 minutes',
+    });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      widgets: [
+        [
+          new GraphWidget({
+            title: 'Requests and errors',
+            left: [gateway('Count', 'Sum'), gateway('4xx', 'Sum'), gateway('5xx', 'Sum')],
+            width: 12,
+          }),
+          new GraphWidget({ title: 'Route latency p99 (ms)', left: latencies, width: 12 }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Login outcomes',
+            left: (['login_succeeded', 'login_failed', 'login_locked'] as const).map(audit),
+            width: 12,
+          }),
+          new GraphWidget({
+            title: 'Sessions started and ended',
+            left: [audit('login_succeeded').with({ label: 'started (logins)' })],
+            right: (
+              [
+                'logout',
+                'logout_all',
+                'session_deleted',
+                'session_evicted',
+                'refresh_token_reuse',
+                'password_reset',
+              ] as const
+            ).map(audit),
+            width: 12,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'DynamoDB consumed capacity',
+            left: [dynamo('ConsumedReadCapacityUnits'), dynamo('ConsumedWriteCapacityUnits')],
+            width: 12,
+          }),
+          new GraphWidget({
+            title: 'Function errors',
+            left: Object.entries(props.functions).map(([h, fn]) =>
+              fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum', label: h }),
+            ),
+            width: 12,
+          }),
+        ],
+      ],
+    });
+  }
+
+  /** Alarms on a function's errors and throttles (a team's own routes are added as they come). */
+  watchFunction(name: string, fn: RouteFunction): void {
+    this.alarm(`Errors-${name}`, {
+      metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 1,
+      description: `${name}: the function failed (an exception, a timeout, out of memory)`,
+      inclusive: true,
+    });
+    this.alarm(`Throttles-${name}`, {
+      metric: fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 1,
+      description: `${name}: Lambda refused invocations (account or function concurrency)`,
+      inclusive: true,
+    });
+  }
+
+  private alarm(
+    id: string,
+    {
+      metric,
+      threshold,
+      description,
+      inclusive,
+    }: { metric: IMetric; threshold: number; description: string; inclusive?: boolean },
+  ): void {
+    const alarm = new Alarm(this, id, {
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: inclusive
+        ? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        : ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // No traffic is no trouble.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    this.alarms[id] = alarm;
+  }
+}
