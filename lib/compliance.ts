@@ -55,7 +55,8 @@ const REASONS = {
     'This queue is the dead-letter queue of the mail queue: an operator looks at what it holds (README "Runbook") ' +
     'and moves it back; a dead-letter queue of its own would only hide those jobs one step further away.',
   lambdaVpc:
-    'The functions call only AWS APIs (DynamoDB, Secrets Manager, SQS, SES), over TLS and IAM-authorised; a VPC would ' +
+    'The functions call only AWS APIs (DynamoDB, Secrets Manager, SQS, SES), over TLS and IAM-authorised; ' +
+    'a VPC would ' +
     'add interface endpoints (about $7 a month each per AZ, four of them) or a NAT gateway, plus cold-start latency, ' +
     'and protect nothing these calls need (README "Compliance").',
 } as const;
