@@ -247,7 +247,12 @@ describe('AuthStack', () => {
     const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
     expect(stage.Properties.StageName).toBe('$default');
     expect(stage.Properties.AutoDeploy).toBe(true);
-    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+    expect(stage.Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 100,
+      ThrottlingBurstLimit: 200,
+      // Per-route latency and errors, for the alarms (test/infra/monitoring.test.ts).
+      DetailedMetricsEnabled: true,
+    });
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
     expect(format).toMatchObject({
       requestId: '$context.requestId',
