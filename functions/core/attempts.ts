@@ -1,5 +1,5 @@
 import type { LockoutSettings } from './config';
-import { live, lockDuration, locked, retryAfterSeconds } from './lockout';
+import { live, lockDuration, locked, retryAfterSeconds, windowRetryAfter } from './lockout';
 import type { AttemptStore, ThrottleRecord } from './ports';
 import { secondsMs } from './time';
 
@@ -132,6 +132,6 @@ export class AttemptLimiter {
     const windowMs = secondsMs(this.settings.windowSeconds);
     const taken = await this.store.takeIpPlace(ip, { at: nowMs, windowMs, maxFailures: this.settings.ipMaxFailures });
     if (taken.placed) return { windowStart: taken.record.windowStart };
-    return { retryAfter: Math.max(1, Math.ceil((taken.record.windowStart + windowMs - nowMs) / 1000)) };
+    return { retryAfter: windowRetryAfter(taken.record, windowMs, nowMs) };
   }
 }

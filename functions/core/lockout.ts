@@ -35,6 +35,10 @@ export function retryAfterSeconds(
  * How long (ms) the n-th failure in a row locks a username: 0 below the threshold, then
  * base × 2^(n − max), capped.
  */
+/** Whole seconds (at least 1) until the window of a count that refused a request ends: its `Retry-After`. */
+export const windowRetryAfter = (record: ThrottleRecord, windowMs: number, nowMs: number): number =>
+  Math.max(1, Math.ceil((record.windowStart + windowMs - nowMs) / 1000));
+
 export function lockDuration(settings: LockoutSettings, failures: number): number {
   if (failures < settings.maxFailures) return 0;
   return (

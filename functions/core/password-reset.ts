@@ -3,10 +3,8 @@ import { DomainError } from './errors';
 import type { PasswordVerifier } from './passwords';
 import { passwordPolicyProblem } from './password-policy';
 import type { AccountStore } from './ports';
-import type { RecoveryService } from './recovery';
+import { type RecoveryService, invalidToken } from './recovery';
 import { newId } from './tokens';
-
-const invalidToken = () => new DomainError('invalid_one_time_token', 'Invalid or expired token');
 
 /**
  * POST /auth/password/reset (docs/http-contract.md "Passwords and accounts"): sets a password, so carries the policy.

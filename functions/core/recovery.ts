@@ -1,11 +1,12 @@
 import type { Audit, RequestMeta } from './auth';
 import type { LockoutSettings } from './config';
 import { DomainError } from './errors';
+import { windowRetryAfter } from './lockout';
 import { type OneTimeTokenKind, oneTimeTokenHash } from './one-time-tokens';
 import type { AccountStore, MailQueue, OneTimeTokenRecord } from './ports';
 import { secondsMs } from './time';
 
-const invalidToken = () => new DomainError('invalid_one_time_token', 'Invalid or expired token');
+export const invalidToken = () => new DomainError('invalid_one_time_token', 'Invalid or expired token');
 
 /**
  * Forgot, verify and resend (docs/http-contract.md "Passwords and accounts"); the reset, which sets a
@@ -36,8 +37,7 @@ export class RecoveryService {
       { at: nowMs, windowMs, maxFailures: this.lockout.ipMaxFailures - 1 },
     );
     if (!taken.placed) {
-      const wait = Math.max(1, Math.ceil((taken.record.windowStart + windowMs - nowMs) / 1000));
-      throw new DomainError('too_many_requests', 'Too many requests', wait);
+      throw new DomainError('too_many_requests', 'Too many requests', windowRetryAfter(taken.record, windowMs, nowMs));
     }
     await this.queue.enqueue({ kind, username, requestedAt: nowMs, ...meta });
   }

@@ -1,6 +1,7 @@
 import type { Audit, RequestMeta } from './auth';
 import type { AccountSettings } from './config';
 import { DomainError } from './errors';
+import { windowRetryAfter } from './lockout';
 import type { PasswordVerifier } from './passwords';
 import { passwordPolicyProblem } from './password-policy';
 import type { AccountStore, MailQueue, UserRecord } from './ports';
@@ -42,8 +43,7 @@ export class SignupService {
       { at: nowMs, windowMs: HOUR_MS, maxFailures: this.settings.signupIpMaxPerHour - 1 },
     );
     if (!taken.placed) {
-      const wait = Math.max(1, Math.ceil((taken.record.windowStart + HOUR_MS - nowMs) / 1000));
-      throw new DomainError('too_many_requests', 'Too many requests', wait);
+      throw new DomainError('too_many_requests', 'Too many requests', windowRetryAfter(taken.record, HOUR_MS, nowMs));
     }
     const user: UserRecord = {
       username: request.username,

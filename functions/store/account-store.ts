@@ -28,19 +28,21 @@ export class DynamoAccountStore extends DynamoStore implements AccountStore {
     return this.takePlaceIn(counterKey(subject), request);
   }
 
-  async putOneTimeToken(token: OneTimeTokenRecord): Promise<void> {
+  /** Writes a token item, never over another (256 random bits never collide; if they did, refuse). */
+  private putTokenItem(token: OneTimeTokenRecord) {
     const { expiresAt, ...rest } = token;
-    await call(() =>
-      this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          // TTL in seconds (DynamoDB deletes lazily: every read checks expiresAt itself).
-          Item: { ...oneTimeTokenKey(token.hash), ...rest, expiresAt: toSeconds(expiresAt) },
-          // 256 random bits never collide; if they somehow did, refuse rather than replace.
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
+    return this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        // TTL in seconds (DynamoDB deletes lazily: every read checks expiresAt itself).
+        Item: { ...oneTimeTokenKey(token.hash), ...rest, expiresAt: toSeconds(expiresAt) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
+  }
+
+  async putOneTimeToken(token: OneTimeTokenRecord): Promise<void> {
+    await call(() => this.putTokenItem(token));
   }
 
   async getOneTimeToken(hash: string): Promise<OneTimeTokenRecord | undefined> {
@@ -62,16 +64,8 @@ export class DynamoAccountStore extends DynamoStore implements AccountStore {
   }
 
   async restoreOneTimeToken(token: OneTimeTokenRecord): Promise<void> {
-    const { expiresAt, ...rest } = token;
-    await conditional(() =>
-      this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...oneTimeTokenKey(token.hash), ...rest, expiresAt: toSeconds(expiresAt) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    // Nothing took its place meanwhile, or the put back is moot.
+    await conditional(() => this.putTokenItem(token));
   }
 
   async resetCredentials(

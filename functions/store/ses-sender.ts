@@ -1,4 +1,4 @@
-import { SESv2Client, SendEmailCommand, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { MailMessage, MailSender } from '../core/ports';
 
 /**
@@ -9,14 +9,10 @@ import type { MailMessage, MailSender } from '../core/ports';
 export class SesMailSender implements MailSender {
   private readonly client: SESv2Client;
 
-  constructor(
-    private readonly from: string,
-    clientConfig: SESv2ClientConfig = {},
-  ) {
+  constructor(private readonly from: string) {
     this.client = new SESv2Client({
       maxAttempts: 3,
       requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
-      ...clientConfig,
     });
   }
 

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQSEvent } from 'aws-lambda';
 import { startApp, type TestApp } from '../support/app';
+import { loggedJson } from '../support/logs';
 
 // The deployed mail worker (functions/mail-worker.ts), unchanged: SQS records in, the table on a real
 // DynamoDB API server, and SES v2 played by a local HTTP server (the SDK's own client reaches it
@@ -49,14 +50,7 @@ afterEach(() => {
   sesStatus = 200;
 });
 
-const logged = () =>
-  (globalThis as { __logLines?: string[] }).__logLines!.flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
+const logged = () => loggedJson();
 const record = (messageId: string, body: unknown) =>
   ({ messageId, body: typeof body === 'string' ? body : JSON.stringify(body) }) as SQSEvent['Records'][number];
 const job = (username: string) => ({ kind: 'password_reset', username, requestedAt: Date.now() });

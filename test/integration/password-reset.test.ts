@@ -3,6 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib
 import { outbox } from '../../dev/outbox';
 import { counterKey, oneTimeTokenKey, throttleKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
+import { loggedJson } from '../support/logs';
 import { attemptLogin, login, request } from '../support/http';
 import { lastLinkToken, mailSettled, messagesTo } from '../support/mail';
 
@@ -26,15 +27,7 @@ afterEach(async () => {
   );
 });
 
-/** The structured log lines so far, parsed. */
-const logged = () =>
-  (globalThis as { __logLines?: string[] }).__logLines!.flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
+const logged = () => loggedJson();
 const post = (path: string, body: unknown) =>
   request(`${app.url}${path}`, 'POST', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const forgot = (username: string) => post('/auth/password/forgot', { username });

@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { outbox } from '../../dev/outbox';
 import { counterKey, userKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
+import { logLines, loggedJson } from '../support/logs';
 import { attemptLogin, request } from '../support/http';
 import { lastLinkToken, mailSettled, messagesTo } from '../support/mail';
 
@@ -198,7 +199,7 @@ describe('email verification', () => {
 });
 
 test('each account audit event is logged with who and where, and no token, link or password', async () => {
-  const lines = (globalThis as { __logLines?: string[] }).__logLines!;
+  const lines = logLines();
   const before = lines.length;
   const who = newcomer();
   await signup(who);
@@ -219,13 +220,7 @@ test('each account audit event is logged with who and where, and no token, link 
   });
   await mailSettled();
   const logged = lines.slice(before);
-  const events = logged.flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
+  const events = loggedJson(logged);
   const audit = events.filter((e) => e.audit);
   const names = [
     'signup',
