@@ -4,6 +4,7 @@ import { accountSettings } from './core/config';
 import { ConfigError } from './core/errors';
 import { audit, logger } from './http/logger';
 import { withMetrics } from './http/metrics';
+import { withTracing } from './http/tracing';
 import { parseMailJob, runMailJob } from './mail-jobs';
 import { DynamoAccountStore } from './store/account-store';
 import { createDocumentClient } from './store/client';
@@ -28,15 +29,17 @@ const mailer = new AccountMailer(
  * Each failed job is reported back on its own (partial batch response), so SQS tries it again after
  * the visibility timeout and, after the last try, moves it to the dead-letter queue.
  */
-export const handler = withMetrics(async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const failures: { itemIdentifier: string }[] = [];
-  for (const record of event.Records) {
-    const job = parseMailJob(record.body);
-    if (!job) {
-      logger.error('mail_job_malformed', { messageId: record.messageId });
-      continue;
+export const handler = withTracing(
+  withMetrics(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failures: { itemIdentifier: string }[] = [];
+    for (const record of event.Records) {
+      const job = parseMailJob(record.body);
+      if (!job) {
+        logger.error('mail_job_malformed', { messageId: record.messageId });
+        continue;
+      }
+      if (!(await runMailJob(mailer, job))) failures.push({ itemIdentifier: record.messageId });
     }
-    if (!(await runMailJob(mailer, job))) failures.push({ itemIdentifier: record.messageId });
-  }
-  return { batchItemFailures: failures };
-});
+    return { batchItemFailures: failures };
+  }),
+);

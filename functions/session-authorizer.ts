@@ -1,6 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { DomainError } from './core/errors';
 import { bearerFrom } from './http/request';
+import { withTracing } from './http/tracing';
 import { auth } from './runtime';
 
 /**
@@ -18,7 +19,9 @@ export interface SimpleAuthorizerResult {
  * `isAuthorized: false` (API Gateway answers 403); a store outage throws (API Gateway answers 500,
  * and nothing is let through).
  */
-export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promise<SimpleAuthorizerResult> {
+export const handler = withTracing(authorize);
+
+async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<SimpleAuthorizerResult> {
   const header = event.headers?.authorization ?? event.identitySource?.[0];
   const token = bearerFrom(header);
   try {

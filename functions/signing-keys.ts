@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { KeyRotation, RotationError, type RotationStep } from './core/key-rotation';
 import { logger } from './http/logger';
+import { withTracing } from './http/tracing';
 import { keySetSecrets } from './store/key-set-secrets';
 
 /** What Secrets Manager sends a rotation function. */
@@ -74,7 +75,9 @@ async function customResource(event: CustomResourceEvent): Promise<void> {
  * Secrets Manager rotation function (createSecret, setSecret, testSecret, finishSecret) that
  * rotates it on schedule. Logs steps and key ids, never key material.
  */
-export async function handler(event: RotationEvent | CustomResourceEvent): Promise<void> {
+export const handler = withTracing(signingKeys);
+
+async function signingKeys(event: RotationEvent | CustomResourceEvent): Promise<void> {
   if ('RequestType' in event) return customResource(event);
   if (!STEPS.includes(event.Step)) throw new Error(`unknown rotation step ${String(event.Step)}`);
   await rotation().step(event.Step, event.ClientRequestToken);

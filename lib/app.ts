@@ -72,6 +72,7 @@ export function stackPropsFromContext(app: App): AuthStackProps {
       loginLockedPer5Minutes: num('alarmLoginLockedPer5Minutes'),
     },
     encryptLogs: bool('encryptLogs') === 'true',
+    tracing: bool('tracing') === 'true',
     emailFrom: ctx('emailFrom'),
     emailIdentity: ctx('emailIdentity'),
     passwordResetUrl: ctx('passwordResetUrl'),

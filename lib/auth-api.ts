@@ -77,6 +77,12 @@ export interface AuthApiProps {
    * Logs in this account and region only). Default false: CloudWatch Logs' own keys.
    */
   encryptLogs?: boolean;
+  /**
+   * AWS X-Ray active tracing on every function, through Powertools Tracer: the handler and each AWS
+   * SDK call as subsegments. Default false, and then the tracer is not even in the bundles
+   * (README "Tracing" has what it costs).
+   */
+  tracing?: boolean;
   /** Stage-wide throttling; API Gateway answers 429 {"message": "Too Many Requests"} past it. */
   throttle?: { rateLimit: number; burstLimit: number };
   /**
@@ -227,6 +233,7 @@ export class AuthApi extends Construct {
     logRetention: RetentionDays;
     logLevel: NonNullable<AuthApiProps['logLevel']>;
     logsKey?: Key;
+    tracing: boolean;
   };
   /** The log groups' KMS key, when `encryptLogs` is set. */
   readonly logsKey?: Key;
@@ -257,7 +264,7 @@ export class AuthApi extends Construct {
 
     const logLevel = props.logLevel ?? 'INFO';
     this.logsKey = props.encryptLogs ? logsKey(this, removalPolicy) : undefined;
-    this.functionDefaults = { logRetention, logLevel, logsKey: this.logsKey };
+    this.functionDefaults = { logRetention, logLevel, logsKey: this.logsKey, tracing: props.tracing === true };
     const makeFunction = (handler: string, description: string, environment: Record<string, string>) => {
       const sizing = SIZING[handler] ?? DEFAULT_SIZING;
       const fn = new RouteFunction(this, functionId(handler), {

@@ -1,7 +1,14 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -30,6 +37,8 @@ export interface RouteFunctionProps {
   logLevel: keyof typeof ApplicationLogLevel;
   /** The KMS key of every log group (the encryptLogs context); CloudWatch Logs' own keys when absent. */
   logsKey?: IKey;
+  /** X-Ray active tracing, and Powertools Tracer bundled (the tracing context); neither when false. */
+  tracing?: boolean;
 }
 
 /**
@@ -73,6 +82,7 @@ export class RouteFunction extends NodejsFunction {
       systemLogLevelV2: SystemLogLevel.WARN,
       environment: props.environment,
       description: props.description,
+      tracing: props.tracing ? Tracing.ACTIVE : undefined,
       bundling: {
         minify: true,
         sourceMap: true,
@@ -85,8 +95,19 @@ export class RouteFunction extends NodejsFunction {
         // Bundle the AWS SDK (AWS's recommendation): a pinned, tree-shaken copy loads faster than the runtime's.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        // A constant, so that without tracing esbuild drops the tracer and the X-Ray SDK from the
+        // bundle (functions/http/tracing.ts).
+        define: { 'process.env.AUTH_API_TRACING': JSON.stringify(String(props.tracing === true)) },
       },
     });
+    if (props.tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active tracing (the tracing context): xray:PutTraceSegments and xray:PutTelemetryRecords, which CDK ' +
+          'grants with it, have no resource-level form in IAM; they write trace data and read nothing.',
+      });
+    }
     // Outside a VPC on purpose (README "Compliance").
     acknowledgeControl(this, 'lambdaVpc');
   }

@@ -2,6 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import { DomainError, type DomainErrorCode, ServiceUnavailableError } from '../core/errors';
 import { HttpError, errorResponse } from './errors';
 import { withMetrics } from './metrics';
+import { withTracing } from './tracing';
 import { bodyText, header } from './request';
 import { json } from './response';
 import type { HttpEvent, HttpResult } from './types';
@@ -76,14 +77,16 @@ export function oauthErrorResponse(err: unknown): HttpResult {
 
 /** Wraps an OAuth endpoint's core in middy with the OAuth error mapping. */
 export const oauthHandler = (core: (event: HttpEvent) => Promise<HttpResult>) =>
-  withMetrics(
-    middy<HttpEvent, HttpResult>()
-      .use({
-        onError: async (request) => {
-          request.response = oauthErrorResponse(request.error);
-        },
-      } satisfies MiddlewareObj<HttpEvent, HttpResult>)
-      .handler(core),
+  withTracing(
+    withMetrics(
+      middy<HttpEvent, HttpResult>()
+        .use({
+          onError: async (request) => {
+            request.response = oauthErrorResponse(request.error);
+          },
+        } satisfies MiddlewareObj<HttpEvent, HttpResult>)
+        .handler(core),
+    ),
   );
 
 /** A JSON answer with the no-store headers of token responses. */

@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ServiceUnavailableError } from '../core/errors';
 import type { MailJob, MailQueue } from '../core/ports';
+import { traceClient } from '../http/tracing';
 
 let client: Promise<{ client: SQSClient; module: typeof import('@aws-sdk/client-sqs') }> | undefined;
 
@@ -8,10 +9,12 @@ let client: Promise<{ client: SQSClient; module: typeof import('@aws-sdk/client-
 function sqs() {
   client ??= import('@aws-sdk/client-sqs').then((module) => ({
     module,
-    client: new module.SQSClient({
-      maxAttempts: 3,
-      requestHandler: { connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true },
-    }),
+    client: traceClient(
+      new module.SQSClient({
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 500, requestTimeout: 1000, throwOnRequestTimeout: true },
+      }),
+    ),
   }));
   return client;
 }

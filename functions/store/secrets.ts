@@ -1,5 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError } from '../core/errors';
+import { traceClient } from '../http/tracing';
 
 let client:
   | Promise<{ client: SecretsManagerClient; module: typeof import('@aws-sdk/client-secrets-manager') }>
@@ -9,10 +10,12 @@ let client:
 export function secretsManager() {
   client ??= import('@aws-sdk/client-secrets-manager').then((module) => ({
     module,
-    client: new module.SecretsManagerClient({
-      maxAttempts: 3,
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
-    }),
+    client: traceClient(
+      new module.SecretsManagerClient({
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
+      }),
+    ),
   }));
   return client;
 }

@@ -1,5 +1,6 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { MailMessage, MailSender } from '../core/ports';
+import { traceClient } from '../http/tracing';
 
 /**
  * Amazon SES v2 `SendEmail` from EMAIL_FROM, the one identity the worker's role may send as. Plain
@@ -10,10 +11,12 @@ export class SesMailSender implements MailSender {
   private readonly client: SESv2Client;
 
   constructor(private readonly from: string) {
-    this.client = new SESv2Client({
-      maxAttempts: 3,
-      requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
-    });
+    this.client = traceClient(
+      new SESv2Client({
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
+      }),
+    );
   }
 
   async send({ to, subject, text }: MailMessage): Promise<void> {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -41,7 +41,7 @@ const ACCOUNTS = {
   allowSignup: 'true',
   emailVerifyUrl: 'https://app.example.com/verify-email',
 };
-const { stack, nag, template, resources } = synth(ACCOUNTS);
+const { app, stack, nag, template, resources } = synth(ACCOUNTS);
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 /**
  * Every function: one per route, the catch-all, the signing keys', the session authorizer, the mail
@@ -354,6 +354,18 @@ describe('AuthStack', () => {
       // SAM names a function by the path segment before /Resource; `Default` (the AuthApi) is invisible in ids.
       expect(meta['aws:cdk:path']).toBe(`${stack.stackName}/Default/${functionId(handler)}/Resource`);
     }
+  });
+
+  test('traces nothing by default: no TracingConfig, no X-Ray grant, no X-Ray SDK in any bundle', () => {
+    const fns = ofType('AWS::Lambda::Function');
+    expect(fns.length).toBe(handlers.length);
+    for (const [id, fn] of fns) {
+      expect([id, fn.Properties.TracingConfig]).toEqual([id, undefined]);
+      // functions/http/tracing.ts: the tracing flag is a constant at bundle time, so esbuild drops the tracer.
+      const code = readFileSync(join(app.outdir, fn.Metadata['aws:asset:path'], 'index.js'), 'utf8');
+      expect([id, code.includes('AWS_XRAY_DAEMON_ADDRESS')]).toEqual([id, false]);
+    }
+    expect(JSON.stringify(template.toJSON())).not.toContain('xray:');
   });
 
   test('passes cdk-nag AwsSolutions with every acknowledgement carrying a reason', () => {
