@@ -6,14 +6,18 @@
  *
  * Cold start here is process start to the end of the first invocation on this machine. It cannot
  * include Lambda's own init or the Secrets Manager round trips (the keys come from JWT_SECRET and SIGNING_KEYS).
+ *
+ * Tracing: the stack is synthesized a second time with `-c tracing=true`, and the traced bundles of
+ * TRACED_ROUTES run as Lambda runs an actively traced function (a sampled trace header per
+ * invocation), sending their segments to a loopback X-Ray daemon (dev/xray-daemon.ts).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
@@ -21,6 +25,7 @@ import { newKeySet } from '../functions/core/keys';
 import { TokenService, newId } from '../functions/core/tokens';
 import { tokenKeys } from '../functions/store/keys';
 import { TABLE, sessionKey } from '../functions/store/schema';
+import { startXrayDaemon } from '../dev/xray-daemon';
 import { buildApp } from '../lib/app';
 import { functionId } from '../lib/route-function';
 import { seedAccounts } from './accounts';
@@ -74,6 +79,8 @@ const HANDLER: Record<RouteName, string> = {
   signup: 'signup',
   verify: 'email-verify',
 };
+/** Routes measured again with tracing on: the login, and the two calls every client makes most. */
+const TRACED_ROUTES: readonly RouteName[] = ['token', 'refresh', 'me'];
 /** Routes that spend a bcrypt run per invocation: fewer iterations. */
 const BCRYPT_ROUTES: readonly RouteName[] = ['token', 'oauth-password', 'password-change', 'reset', 'signup'];
 /** The stack as synthesized for the bench: every account route deployed (the email ones need a sender). */
@@ -143,17 +150,25 @@ for (const override of args.target ?? []) {
   (TARGETS as unknown as Record<string, number>)[name] = Number(value);
 }
 
+const execFileAsync = promisify(execFile);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 /** `cdk synth` in-process into a scratch folder: the bundles, memory sizes and handlers the stack deploys. */
-async function synthBundles(): Promise<Record<RouteName, { bundle: string; memoryMb: number }>> {
+async function synthBundles(
+  context: Record<string, string> = {},
+): Promise<Record<RouteName, { bundle: string; memoryMb: number }>> {
   const outdir = mkdtempSync(join(tmpdir(), 'auth-bench-'));
   const { app } = buildApp(
     new App({
       outdir,
-      context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true, ...ACCOUNT_CONTEXT },
+      context: {
+        'aws:cdk:enable-asset-metadata': true,
+        'aws:cdk:enable-path-metadata': true,
+        ...ACCOUNT_CONTEXT,
+        ...context,
+      },
     }),
   );
   const assembly = app.synth();
@@ -181,6 +196,9 @@ async function main() {
   const started = performance.now();
   log('synthesizing the stack (esbuild bundles)...');
   const bundles = await synthBundles();
+  log('synthesizing the stack again with -c tracing=true...');
+  const tracedBundles = await synthBundles({ tracing: 'true' });
+  const xray = await startXrayDaemon();
   const store = await startStore(TABLE_NAME);
   const { doc } = store;
   const signingKeys = JSON.stringify(await newKeySet(Date.now()));
@@ -302,13 +320,36 @@ async function main() {
   });
   const baseline = median(baselineRuns);
 
+  /**
+   * What the Lambda runtime sets for an on-demand function with active tracing (runner.mjs adds a
+   * sampled trace header per invocation); the daemon is the loopback stand-in.
+   */
+  const tracedEnv = (route: RouteName) => ({
+    ...env,
+    BENCH_TRACING: '1',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_FUNCTION_NAME: HANDLER[route],
+    LAMBDA_TASK_ROOT: join(tracedBundles[route].bundle, '..'),
+    _HANDLER: 'index.handler',
+    AWS_XRAY_DAEMON_ADDRESS: xray.address,
+  });
+
   /** Wall time from spawning a fresh node process to the end of its first invocation of the bundle. */
-  function coldStart(route: RouteName, plan: string, essential = false): Promise<number> {
+  function coldStart(
+    route: RouteName,
+    plan: string,
+    kind: 'route' | 'essential' | 'traced' = 'route',
+  ): Promise<number> {
     return new Promise((resolve, reject) => {
       const t = performance.now();
-      const [mode, bundle] = essential ? ['cold-essential', essentials[route]] : ['cold', bundles[route].bundle];
+      const [mode, bundle] = {
+        route: ['cold', bundles[route].bundle],
+        essential: ['cold-essential', essentials[route]],
+        traced: ['cold', tracedBundles[route].bundle],
+      }[kind];
       const child = spawn(process.execPath, ['bench/runner.mjs', mode, bundle, route, plan], {
-        env,
+        env: kind === 'traced' ? tracedEnv(route) : env,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';
@@ -328,20 +369,27 @@ async function main() {
     });
   }
 
-  function warm(
+  /** One warm process: the route's bundle (or its traced build) interleaved with the essential work. */
+  async function warm(
     route: RouteName,
     plan: string,
+    traced = false,
   ): Promise<Record<string, number> & { oracle?: Record<string, number>; forgotOracle?: Record<string, number> }> {
-    const r = spawnSync(
-      process.execPath,
-      ['--expose-gc', 'bench/runner.mjs', 'warm', bundles[route].bundle, route, plan],
-      { env, encoding: 'utf8', maxBuffer: 1 << 24 },
-    );
-    if (r.status !== 0) throw new Error(`${route} warm run failed: ${r.stderr.slice(-2000)}`);
-    return Promise.resolve(JSON.parse(r.stdout.trim().split('\n').pop()!));
+    const bundle = (traced ? tracedBundles : bundles)[route].bundle;
+    // Not spawnSync: the X-Ray daemon reads the traced run's datagrams on this process's event loop.
+    const r = await execFileAsync(process.execPath, ['--expose-gc', 'bench/runner.mjs', 'warm', bundle, route, plan], {
+      env: traced ? tracedEnv(route) : env,
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    }).catch((err: { stderr?: string }) => {
+      throw new Error(`${route} warm run failed: ${String(err.stderr).slice(-2000)}`);
+    });
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
   }
 
   const results: Record<string, Record<string, number>> = {};
+  /** The traced routes: cold start and warm p50 beside the untraced ones measured with them. */
+  const tracing: Record<string, Record<string, number>> = {};
   let oracle: Record<string, number> | undefined;
   let forgotOracle: Record<string, number> | undefined;
   const coldRuns = QUICK ? 3 : 10;
@@ -363,6 +411,9 @@ async function main() {
     log(`${route}: ${coldRuns} cold starts, then warm invocations...`);
     const colds: number[] = [];
     const essentialColds: number[] = [];
+    const traced = TRACED_ROUTES.includes(route);
+    const tracedColds: number[] = [];
+    const segmentsBefore = xray.documents.length;
     for (let i = 0; i < coldRuns; i++) {
       const [s] = await sessions(1);
       const cold = {
@@ -376,29 +427,53 @@ async function main() {
       if (route === 'password-change') changeFrom = 1 - changeFrom;
       // Interleaved, so that both see the same machine.
       colds.push(await coldStart(route, planFile(`${route}-cold-${i}`, cold)));
-      essentialColds.push(await coldStart(route, planFile(`${route}-essential-cold-${i}`, cold), true));
+      essentialColds.push(await coldStart(route, planFile(`${route}-essential-cold-${i}`, cold), 'essential'));
+      if (traced) {
+        // A session of its own: the untraced run has rotated (refresh) the one above.
+        const [t] = await sessions(1);
+        const plan = { ...cold, refreshTokens: [t.refresh], accessToken: t.access };
+        tracedColds.push(await coldStart(route, planFile(`${route}-traced-cold-${i}`, plan), 'traced'));
+      }
     }
     // Logins and password writes spend a bcrypt run each: fewer of them.
     const login = BCRYPT_ROUTES.includes(route);
     const iterations = login ? (QUICK ? 10 : 50) : Number(args.iterations ?? (QUICK ? 100 : 1000));
     const warmup = login ? 3 : 50;
-    const pool = await sessions(route === 'logout' ? iterations + warmup + 1 : 1);
-    const [essentialSession] = await sessions(1);
-    const w = await warm(
-      route,
-      planFile(`${route}-warm`, {
+    /** A warm run's plan: fresh sessions (a refresh rotates them, a logout ends them), fresh account tokens. */
+    const warmPlan = async (name: string, withOracle: boolean) => {
+      const pool = await sessions(route === 'logout' ? iterations + warmup + 1 : 1);
+      const [essentialSession] = await sessions(1);
+      return planFile(name, {
         iterations,
         warmup,
         refreshTokens: pool.map((s) => s.refresh),
         accessToken: pool[0].access,
         essentialSid: essentialSession.sid,
         essentialRefresh: essentialSession.refresh,
-        oracle: route === 'token' ? oracleCount : 0,
+        oracle: withOracle && route === 'token' ? oracleCount : 0,
         oracleUsers,
         ...(route === 'password-change' ? changePlan() : {}),
         ...accountPlan(route, iterations + warmup + 1),
-      }),
-    );
+      });
+    };
+    const w = await warm(route, await warmPlan(`${route}-warm`, true));
+    if (traced) {
+      const t = await warm(route, await warmPlan(`${route}-traced-warm`, false), true);
+      const segments = xray.documents.length - segmentsBefore;
+      // A traced run that sent nothing measured nothing: the environment above is wrong.
+      if (segments === 0) throw new Error(`${route}: the traced bundle sent no segment to the X-Ray daemon`);
+      tracing[route] = {
+        bundle_kb: round(statSync(tracedBundles[route].bundle).size / 1024, 1),
+        untraced_bundle_kb: round(statSync(bundles[route].bundle).size / 1024, 1),
+        cold_start_ms: round(median(tracedColds), 1),
+        untraced_cold_start_ms: round(median(colds), 1),
+        warm_p50_ms: round(t.warm_p50_ms, 3),
+        untraced_warm_p50_ms: round(w.warm_p50_ms, 3),
+        warm_p99_ms: round(t.warm_p99_ms, 3),
+        untraced_warm_p99_ms: round(w.warm_p99_ms, 3),
+        segments_received: segments,
+      };
+    }
     if (w.oracle) oracle = w.oracle;
     if (w.forgotOracle) forgotOracle = w.forgotOracle;
     const memoryMb = bundles[route].memoryMb;
@@ -425,12 +500,14 @@ async function main() {
   const load = await devServerLoad(store.endpoint, sessions, signingKeys);
   await store.stop();
   await sqs.stop();
+  await xray.stop();
 
   const report = {
     node: process.version,
     baseline_process_ms: round(baseline, 1),
     routes: results,
     rs256_ms: rs256,
+    tracing,
     timing_oracle: oracle && {
       ...oracle,
       difference_pct: round(
@@ -577,6 +654,7 @@ function printTable(report: {
   baseline_process_ms: number;
   routes: Record<string, Record<string, number>>;
   rs256_ms: { sign_p50: number; verify_p50: number };
+  tracing: Record<string, Record<string, number>>;
   timing_oracle?: Record<string, number>;
   forgot_timing?: Record<string, number>;
   dev_server: Awaited<ReturnType<typeof devServerLoad>>;
@@ -647,6 +725,25 @@ function printTable(report: {
   console.log(
     `  RS256 (one core): sign p50 ${report.rs256_ms.sign_p50} ms, verify p50 ${report.rs256_ms.verify_p50} ms`,
   );
+  if (Object.keys(report.tracing).length > 0) {
+    console.log('\ntracing (-c tracing=true), each beside the same route untraced in this run:');
+    console.log(
+      '  route          bundle KB          cold ms              warm p50 ms              warm p99 ms   segments',
+    );
+    const pair = (on: number, off: number, d = 1) => `${on} (${off}, ${on - off >= 0 ? '+' : ''}${round(on - off, d)})`;
+    for (const [route, t] of Object.entries(report.tracing)) {
+      console.log(
+        [
+          `  ${route.padEnd(14)}`,
+          pair(t.bundle_kb, t.untraced_bundle_kb).padEnd(18),
+          pair(t.cold_start_ms, t.untraced_cold_start_ms).padEnd(20),
+          pair(t.warm_p50_ms, t.untraced_warm_p50_ms, 3).padEnd(24),
+          pair(t.warm_p99_ms, t.untraced_warm_p99_ms, 3).padEnd(14),
+          String(t.segments_received).padStart(8),
+        ].join(' '),
+      );
+    }
+  }
   const d = report.dev_server;
   console.log(`\ndev server, autocannon ${d.connections} connections x ${d.duration_s} s on loopback:`);
   for (const name of ['me', 'refresh'] as const) {

@@ -5,6 +5,7 @@
 //   node bench/runner.mjs cold <bundle.js> <route> <plan.json>   -> prints "done <status>" after the first invocation
 //   node bench/runner.mjs warm <bundle.js> <route> <plan.json>   -> prints one JSON line of measurements
 //   node bench/runner.mjs cold-essential <bundle.js> <route> <plan.json>   -> the essential bundle's first run
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,19 @@ const context = {
   getRemainingTimeInMillis: () => 10_000,
   callbackWaitsForEmptyEventLoop: false,
 };
+
+/**
+ * A traced run (BENCH_TRACING=1, bench.ts sets the rest of Lambda's environment): what the Lambda
+ * runtime does before each invocation of an actively traced function, a fresh sampled trace header
+ * in _X_AMZN_TRACE_ID. Done outside the timed part: the runtime's work, not the function's.
+ */
+const newTrace =
+  process.env.BENCH_TRACING === '1'
+    ? () => {
+        const root = `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+        process.env._X_AMZN_TRACE_ID = `Root=${root};Parent=${randomBytes(8).toString('hex')};Sampled=1`;
+      }
+    : () => {};
 
 function event(method, path, extra = {}) {
   const headers = {
@@ -131,6 +145,7 @@ if (mode === 'cold') {
     me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
     ...ACCOUNT_EVENTS,
   }[route]();
+  newTrace();
   const result = await handler(first, context);
   process.stdout.write(`done ${result.statusCode}\n`);
   process.exit(0);
@@ -400,10 +415,12 @@ const percentile = (xs, p) => {
 
 // Warm up both paths (JIT, connection pool), then count one invocation's store requests.
 for (let i = 0; i < plan.warmup; i++) {
+  newTrace();
   await invoke();
   await essential();
 }
 httpRequests = 0;
+newTrace();
 await invoke();
 const ddbRequests = httpRequests;
 
@@ -417,6 +434,7 @@ const liveHeap = () => {
   return process.memoryUsage().heapUsed;
 };
 for (let i = 0; i < plan.iterations; i++) {
+  newTrace();
   let t = performance.now();
   await invoke();
   routeTimes.push(performance.now() - t);
