@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { dirname } from 'node:path';
 
 /** A segment or subsegment document as the X-Ray daemon receives it (only the fields we read). */
 export interface TraceDocument {
@@ -54,4 +55,19 @@ export function startXrayDaemon(): Promise<XrayDaemon> {
       });
     });
   });
+}
+
+/**
+ * What the Lambda runtime sets for an on-demand function with active tracing, but the trace header
+ * itself (a fresh `_X_AMZN_TRACE_ID` per invocation: the caller's part), pointed at `daemon`.
+ */
+export function tracedLambdaEnvironment(daemon: XrayDaemon, functionName: string, bundle: string) {
+  return {
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    LAMBDA_TASK_ROOT: dirname(bundle),
+    _HANDLER: 'index.handler',
+    AWS_XRAY_DAEMON_ADDRESS: daemon.address,
+  };
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { startXrayDaemon, type TraceDocument, type XrayDaemon } from '../../dev/xray-daemon';
+import { startXrayDaemon, tracedLambdaEnvironment, type TraceDocument, type XrayDaemon } from '../../dev/xray-daemon';
 import { startDynalite } from '../../dev/dynalite';
 import { ensureTable } from '../../dev/table';
 import { newKeySet } from '../../functions/core/keys';
@@ -170,13 +170,7 @@ describe('tracing=true: what the deployed bundles send to X-Ray', () => {
       {
         env: {
           PATH: process.env.PATH,
-          // What the Lambda runtime sets for an on-demand function with active tracing.
-          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-          AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-          AWS_LAMBDA_FUNCTION_NAME: handler,
-          LAMBDA_TASK_ROOT: join(bundleOf(handler), '..'),
-          _HANDLER: 'index.handler',
-          AWS_XRAY_DAEMON_ADDRESS: daemon.address,
+          ...tracedLambdaEnvironment(daemon, handler, bundleOf(handler)),
           AWS_REGION: 'us-east-1',
           POWERTOOLS_SERVICE_NAME: 'auth-api',
           POWERTOOLS_LOG_LEVEL: 'WARN',
