@@ -185,10 +185,12 @@ describe('tracing=true: what the deployed bundles send to X-Ray', () => {
         },
       },
     );
-    const results = JSON.parse(run.stdout.trim().split('\n').pop()!) as { traceId: string; result: Answer }[];
+    const lines = run.stdout.trim().split('\n');
+    const results = JSON.parse(lines.pop()!) as { traceId: string; result: Answer }[];
+    const logs = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     // UDP on loopback: give the last datagrams a moment to be read.
     await new Promise((r) => setTimeout(r, 200));
-    return { results, documents: daemon.documents.slice(seen) };
+    return { results, logs, documents: daemon.documents.slice(seen) };
   }
   const handlerSegments = (docs: TraceDocument[], traceId: string) =>
     docs.filter((d) => d.trace_id === traceId && d.name === '## index.handler');
@@ -198,8 +200,13 @@ describe('tracing=true: what the deployed bundles send to X-Ray', () => {
   let cookie = '';
   let accessToken = '';
   test('a login: a handler subsegment per invocation, cold then warm, each DynamoDB call inside it', async () => {
-    const { results, documents } = await invoke('token', [loginEvent(), loginEvent()]);
+    const { results, logs, documents } = await invoke('token', [loginEvent(), loginEvent()], {
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
     expect(results.map((r) => r.result.statusCode)).toEqual([200, 200]);
+    // Each audit line names its trace (Powertools Logger reads the same header): from a trace to its logs.
+    const audits = logs.filter((l) => l.event === 'login_succeeded');
+    expect(audits.map((l) => l.xray_trace_id)).toEqual(results.map((r) => r.traceId));
     cookie = results[1].result.cookies[0].split(';')[0];
     accessToken = JSON.parse(results[1].result.body).access_token;
     for (const [i, { traceId }] of results.entries()) {
