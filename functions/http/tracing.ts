@@ -35,7 +35,9 @@ export function traceClient<C>(client: C): C {
  */
 export function withTracing<A extends unknown[], R>(handler: (...args: A) => Promise<R>) {
   const active = tracer;
-  if (!active) return handler;
+  // Decided once: Powertools settles it from the environment when the tracer is made (off outside
+  // Lambda and under `sam local invoke`, where getSegment would hand out a dummy to wrap for nothing).
+  if (!active?.isTracingEnabled()) return handler;
   return async (...args: A): Promise<R> => {
     const parent = active.getSegment();
     if (!parent) return handler(...args);
