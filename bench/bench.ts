@@ -61,7 +61,7 @@ const ROUTES = [
   'verify',
 ] as const;
 type RouteName = (typeof ROUTES)[number];
-/** The handler file (and so the function id) of each measured route. */
+/** The function (its name in functions/routes.ts, and so its id) of each measured route. */
 const HANDLER: Record<RouteName, string> = {
   token: 'token',
   refresh: 'refresh',

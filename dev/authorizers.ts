@@ -4,7 +4,7 @@ import { TokenError, TokenService } from '../functions/core/tokens';
 import { bearerFrom } from '../functions/http/request';
 import type { HttpEvent } from '../functions/http/types';
 import type { ProtectedRoute } from '../functions/routes';
-import type { SimpleAuthorizerResult } from '../functions/session-authorizer';
+import type { SimpleAuthorizerResult } from '../functions/authorizers/session';
 import { tokenKeys } from '../functions/store/keys';
 
 export type SessionAuthorizer = (event: APIGatewayRequestAuthorizerEventV2) => Promise<SimpleAuthorizerResult>;

@@ -454,7 +454,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
   for (const route of routes) {
     const operation = OPERATIONS[`${route.method} ${route.path}`];
     if (!operation) throw new Error(`openapi: no description of ${route.method} ${route.path}`);
-    add(route.method, route.path, { operationId: route.handler, ...operation });
+    add(route.method, route.path, { operationId: route.name, ...operation });
   }
   for (const own of protectedRoutes) {
     add(own.method, own.path, {

@@ -3,8 +3,8 @@ import type { Context } from 'aws-lambda';
 import type { HttpEvent, HttpResult } from '../functions/http/types';
 import { protectedRoutes } from '../functions/protected-routes';
 import { accountSettings } from '../functions/core/config';
-import { InProcessMailQueue, useLocalMailSender } from '../functions/mail-jobs';
-import { enabledRoutes, fallbackHandler, matchRoute, routes } from '../functions/routes';
+import { InProcessMailQueue, useLocalMailSender } from '../functions/mail/jobs';
+import { enabledRoutes, entryFile, fallbackHandler, matchRoute, otherFunctions, routes } from '../functions/routes';
 import { localAuthorizers, matchProtected, type SessionAuthorizer } from './authorizers';
 import { applyCors } from './cors';
 import { serveDocs } from './docs';
@@ -19,8 +19,9 @@ export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<Http
  */
 export async function loadHandlers(): Promise<Record<string, LambdaHandler>> {
   const files: [string, string][] = [
-    ...[...routes.map((r) => r.handler), fallbackHandler, 'session-authorizer'].map(
-      (name) => [name, `../functions/${name}.ts`] as [string, string],
+    ...routes.map((r) => [r.name, `../${entryFile(r.handler)}`] as [string, string]),
+    ...(['not-found', 'session-authorizer'] as const).map(
+      (name) => [name, `../${entryFile(otherFunctions[name])}`] as [string, string],
     ),
     ...protectedRoutes.map((r) => [r.name, `../${r.entry}`] as [string, string]),
   ];
@@ -85,7 +86,7 @@ export function createLocalServer(
       }
       if (path === '/_dev/outbox' && req.method === 'GET') {
         // Every message handed off so far, sent: a script that reads the outbox right after a forgot finds its link.
-        const { mailQueue } = await import('../functions/recovery-runtime');
+        const { mailQueue } = await import('../functions/accounts/recovery-runtime');
         if (mailQueue instanceof InProcessMailQueue) await mailQueue.settled();
         return plain(res, 200, { messages: outbox.messages });
       }
@@ -101,7 +102,7 @@ export function createLocalServer(
         return writeResult(res, await handlers[own.name](authorized, toContext(own.name)));
       }
       const { route, params } = matchRoute(req.method ?? 'GET', path, served);
-      const name = route?.handler ?? fallbackHandler;
+      const name = route?.name ?? fallbackHandler;
       const event = toEvent(req, body, { routeKey: route ? `${route.method} ${route.path}` : '$default', params });
       writeResult(res, await handlers[name](event, toContext(name)));
     } catch {

@@ -5,7 +5,17 @@
 export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
-  /** File under functions/ (without .ts) exporting `handler`; also the function's id in the stack. */
+  /**
+   * The function's name, fixed once deployed: its construct id (`token` -> `TokenFunction`, which
+   * `sam local invoke` takes), its log group, its alarms, its OpenAPI operationId and its event in
+   * test/events/. A new route's name is its handler path with `-` for `/` (`passkeys/login-verify`
+   * -> `passkeys-login-verify`); the routes from before the capability folders kept their old names.
+   */
+  name: string;
+  /**
+   * Its entry file under functions/ (without .ts), exporting `handler`: `<capability>/<route>`
+   * (docs/adding-a-route.md). Moving the file renames nothing deployed.
+   */
   handler: string;
   description: string;
   /**
@@ -101,7 +111,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/token',
-    handler: 'token',
+    name: 'token',
+    handler: 'sessions/token',
     description: 'Log in with username and password',
     table: LOGIN_TABLE,
     keys: ['refresh', 'signing'],
@@ -109,7 +120,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/oauth2/token',
-    handler: 'oauth2-token',
+    name: 'oauth2-token',
+    handler: 'oauth2/token',
     description: 'OAuth 2.0 token endpoint: password and refresh_token grants, refresh token in the body',
     // Both grants: the login's access and the refresh's.
     table: unionOf(LOGIN_TABLE, REFRESH_TABLE),
@@ -118,7 +130,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/oauth2/revoke',
-    handler: 'oauth2-revoke',
+    name: 'oauth2-revoke',
+    handler: 'oauth2/revoke',
     description: 'OAuth 2.0 token revocation (RFC 7009): ends the session of a refresh or access token',
     table: { DeleteItem: ['SESSION#'] },
     keys: ['refresh', 'public'],
@@ -126,7 +139,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/refresh',
-    handler: 'refresh',
+    name: 'refresh',
+    handler: 'sessions/refresh',
     description: 'New access token and rotated refresh cookie',
     table: REFRESH_TABLE,
     keys: ['refresh', 'signing'],
@@ -134,7 +148,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/logout',
-    handler: 'logout',
+    name: 'logout',
+    handler: 'sessions/logout',
     description: 'End this session and clear the cookie',
     table: { DeleteItem: ['SESSION#'] },
     keys: ['refresh', 'public'],
@@ -142,7 +157,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/logout-all',
-    handler: 'logout-all',
+    name: 'logout-all',
+    handler: 'sessions/logout-all',
     description: 'End every session of the user',
     table: {
       BatchGetItem: SESSION_AND_USER,
@@ -156,7 +172,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/password',
-    handler: 'password-change',
+    name: 'password-change',
+    handler: 'accounts/password-change',
     description: 'Change your own password; every other session ends',
     table: {
       // The caller's session and user; the lockout's places, as a login takes them.
@@ -174,7 +191,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/password/forgot',
-    handler: 'password-forgot',
+    name: 'password-forgot',
+    handler: 'accounts/password-forgot',
     description: 'Ask for a password reset link by email (the same answer whether or not the user exists)',
     table: IP_COUNT,
     keys: [],
@@ -184,7 +202,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/password/reset',
-    handler: 'password-reset',
+    name: 'password-reset',
+    handler: 'accounts/password-reset',
     description: "Set a new password with a reset link's token; every session ends",
     table: {
       // The token, read, used up (one conditional delete) and put back if the reset could not be written.
@@ -201,7 +220,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/signup',
-    handler: 'signup',
+    name: 'signup',
+    handler: 'accounts/signup',
     description: 'Create an account (only when sign-up is allowed); a verification link is sent',
     table: { ...IP_COUNT, PutItem: ['THROTTLE_IP#', 'USER#'] },
     keys: [],
@@ -211,7 +231,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/email/verify',
-    handler: 'email-verify',
+    name: 'email-verify',
+    handler: 'accounts/email-verify',
     description: "Verify an email address with a verification link's token",
     table: { GetItem: ['OTT#'], DeleteItem: ['OTT#'], PutItem: ['OTT#'], UpdateItem: ['USER#'] },
     keys: [],
@@ -220,7 +241,8 @@ export const routes: readonly Route[] = [
   {
     method: 'POST',
     path: '/auth/email/verify/resend',
-    handler: 'email-verify-resend',
+    name: 'email-verify-resend',
+    handler: 'accounts/email-verify-resend',
     description: 'Ask for a new verification link (the same answer whether or not the user exists)',
     table: IP_COUNT,
     keys: [],
@@ -230,7 +252,8 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/auth/sessions',
-    handler: 'sessions',
+    name: 'sessions',
+    handler: 'sessions/list',
     description: "The user's live sessions",
     table: { BatchGetItem: SESSION_AND_USER, Query: ['USER#'] },
     keys: ['public'],
@@ -238,7 +261,8 @@ export const routes: readonly Route[] = [
   {
     method: 'DELETE',
     path: '/auth/sessions/{id}',
-    handler: 'session-delete',
+    name: 'session-delete',
+    handler: 'sessions/delete',
     description: "End one of the user's own sessions",
     table: { BatchGetItem: SESSION_AND_USER, DeleteItem: ['SESSION#'] },
     keys: ['public'],
@@ -246,7 +270,8 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/users/me',
-    handler: 'me',
+    name: 'me',
+    handler: 'sessions/me',
     description: 'The current user',
     table: { BatchGetItem: SESSION_AND_USER },
     keys: ['public'],
@@ -254,7 +279,8 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/.well-known/openid-configuration',
-    handler: 'openid-configuration',
+    name: 'openid-configuration',
+    handler: 'keys/openid-configuration',
     description: 'OpenID Connect discovery: the issuer and where its keys are',
     table: {},
     keys: [],
@@ -262,7 +288,8 @@ export const routes: readonly Route[] = [
   {
     method: 'GET',
     path: '/.well-known/jwks.json',
-    handler: 'jwks',
+    name: 'jwks',
+    handler: 'keys/jwks',
     description: 'The public keys that verify access tokens',
     table: {},
     keys: ['public'],
@@ -298,6 +325,21 @@ export function enabledRoutes(accounts: { emailFrom?: string; allowSignup: boole
 
 /** Answers every request no route matches: 404, or 405 when the path exists with another method. */
 export const fallbackHandler = 'not-found';
+
+/**
+ * The functions that serve no row of the route table, by name (their construct ids come from it, as
+ * a route's do), with their entry files: the catch-all, the session authorizer of protected routes,
+ * the signing keys' custom resource and rotation, the mail worker (it reads a queue).
+ */
+export const otherFunctions = {
+  [fallbackHandler]: 'not-found',
+  'session-authorizer': 'authorizers/session',
+  'signing-keys': 'keys/signing-keys',
+  'mail-worker': 'mail/worker',
+} as const;
+
+/** The file, from the project root, of a route's handler or of one of the other functions. */
+export const entryFile = (handler: string) => `functions/${handler}.ts`;
 
 /** The route for a method and path, with its path parameters; or whether the path exists under other methods. */
 export function matchRoute(

@@ -1,13 +1,17 @@
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import {
+  type IAspect,
   type IPolicyValidationContextBeta1,
   type RemovalPolicy,
   type IPolicyValidationPluginBeta1,
   type PolicyValidationPluginReportBeta1,
+  Stack,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
-import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import type { Construct, IConstruct } from 'constructs';
 
 /**
@@ -101,4 +105,37 @@ export function compliantKey(scope: Construct, id: string, description: string, 
     }),
   );
   return key;
+}
+
+/**
+ * The log groups' KMS key (the encryptLogs context): rotated yearly, and usable by CloudWatch Logs
+ * for this account's log groups in this region only (the key policy CloudWatch Logs documents).
+ */
+export function logsKey(scope: Construct, removalPolicy: RemovalPolicy): Key {
+  const key = compliantKey(scope, 'LogsKey', 'Encrypts the auth API log groups', removalPolicy);
+  const { region, account, partition } = Stack.of(scope);
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [new ServicePrincipal(`logs.${region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },
+      },
+    }),
+  );
+  return key;
+}
+
+/**
+ * API Gateway's permissions to invoke the API's functions: `SourceAccount` as a literal when the
+ * stack's account is known (CT.LAMBDA.PR.2 then passes), else the control acknowledged with why.
+ */
+export class InvokePermissionsNameTheAccount implements IAspect {
+  visit(node: IConstruct): void {
+    if (!(node instanceof CfnPermission) || node.principal !== 'apigateway.amazonaws.com') return;
+    const { account } = Stack.of(node);
+    if (!Token.isUnresolved(account)) node.sourceAccount ??= account;
+    else acknowledgeControl(node, 'lambdaPolicy');
+  }
 }

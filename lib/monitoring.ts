@@ -101,10 +101,10 @@ export class Monitoring extends Construct {
     for (const route of props.routes) {
       const p99 = gateway('Latency', 'p99', { ...apiDims, Method: route.method, Resource: route.path });
       latencies.push(p99.with({ label: `${route.method} ${route.path}` }));
-      const threshold = PASSWORD_ROUTES.includes(route.handler)
+      const threshold = PASSWORD_ROUTES.includes(route.name)
         ? (props.passwordLatencyP99Ms ?? 3000)
         : (props.latencyP99Ms ?? 1000);
-      this.alarm(`Latency-${route.handler}`, {
+      this.alarm(`Latency-${route.name}`, {
         metric: p99,
         threshold,
         description: `p99 latency of ${route.method} ${route.path} above ${threshold} ms over 5 minutes`,

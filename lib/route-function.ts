@@ -21,14 +21,14 @@ import { acknowledgeControl } from './compliance';
 
 const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
 
-/** The construct id of a handler's function, as `sam local invoke` names it (`token` -> `TokenFunction`). */
-export const functionId = (handler: string) => `${pascal(handler)}Function`;
+/** The construct id of a function, by its name, as `sam local invoke` names it (`token` -> `TokenFunction`). */
+export const functionId = (name: string) => `${pascal(name)}Function`;
 
 export interface RouteFunctionProps {
-  /** File under functions/ (without .ts) exporting `handler`; its name is also the function's. */
-  handler: string;
-  /** Another handler file, from the project root (a team's own protected route). */
-  entry?: string;
+  /** The function's name (a route's `name` in functions/routes.ts): its role's description says it. */
+  name: string;
+  /** Its handler file, from the project root, exporting `handler`. */
+  entry: string;
   description: string;
   memorySize: number;
   timeout: Duration;
@@ -59,7 +59,7 @@ export class RouteFunction extends NodejsFunction {
     // A role of our own instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the ${props.handler} route`,
+      description: `Runs the ${props.name} route`,
     });
     role.addToPolicy(
       new PolicyStatement({
@@ -69,7 +69,7 @@ export class RouteFunction extends NodejsFunction {
     );
     super(scope, id, {
       // cdk (and jest) run from the project root, where cdk.json is; __dirname does not exist in ESM.
-      entry: join(process.cwd(), props.entry ?? `functions/${props.handler}.ts`),
+      entry: join(process.cwd(), props.entry),
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,

@@ -1,7 +1,8 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OneTimeTokenKind } from '../core/one-time-tokens';
 import type { AccountStore, CounterSubject, IpPlaceRequest, OneTimeTokenRecord, UserRecord } from '../core/ports';
-import { DynamoStore, type Item, call, conditional, fromSeconds, toSeconds } from './dynamo-store';
+import { DynamoStore } from './dynamo-store';
+import { type Item, call, conditional, fromSeconds, toSeconds } from './table';
 import { counterKey, oneTimeTokenKey, userKey } from './schema';
 
 const ENABLED = '(attribute_not_exists(disabled) OR disabled = :false)';

@@ -76,8 +76,8 @@ describe('alarms', () => {
     });
     const routes = enabledRoutes({ emailFrom: ACCOUNTS.emailFrom, allowSignup: true });
     for (const route of routes) {
-      const a = alarms[`Latency${route.handler.replace(/-/g, '')}`] ?? alarms[`Latency-${route.handler}`];
-      expect([route.handler, a]).toEqual([route.handler, expect.anything()]);
+      const a = alarms[`Latency${route.name.replace(/-/g, '')}`] ?? alarms[`Latency-${route.name}`];
+      expect([route.name, a]).toEqual([route.name, expect.anything()]);
       expect(a).toMatchObject({
         Namespace: 'AWS/ApiGateway',
         MetricName: 'Latency',
@@ -91,8 +91,8 @@ describe('alarms', () => {
           { Name: 'Stage', Value: '$default' },
         ]),
       );
-      const bcrypt = ['token', 'oauth2-token', 'password-change', 'password-reset', 'signup'].includes(route.handler);
-      expect([route.handler, a.Threshold]).toEqual([route.handler, bcrypt ? 3000 : 1000]);
+      const bcrypt = ['token', 'oauth2-token', 'password-change', 'password-reset', 'signup'].includes(route.name);
+      expect([route.name, a.Threshold]).toEqual([route.name, bcrypt ? 3000 : 1000]);
     }
   });
 

@@ -48,7 +48,7 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
  * worker, the example routes.
  */
 const handlers = [
-  ...routes.map((r) => r.handler),
+  ...routes.map((r) => r.name),
   fallbackHandler,
   'signing-keys',
   'session-authorizer',
@@ -142,7 +142,7 @@ describe('AuthStack', () => {
       // The dev server resolves the same method and path to the same handler.
       const [method, path] = key.split(' ');
       const own = protectedRoutes.find((r) => r.method === method && r.path === path);
-      expect(fn).toBe(fnLogicalId(own ? own.name : matchRoute(method, path).route!.handler));
+      expect(fn).toBe(fnLogicalId(own ? own.name : matchRoute(method, path).route!.name));
     }
   });
 
@@ -187,9 +187,9 @@ describe('AuthStack', () => {
     expect(secret.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64, ExcludePunctuation: true });
     expect(secret.Properties.SecretString).toBeUndefined();
     for (const route of routes) {
-      const vars = resources[fnLogicalId(route.handler)].Properties.Environment.Variables;
+      const vars = resources[fnLogicalId(route.name)].Properties.Environment.Variables;
       const needs = route.keys.includes('refresh');
-      expect([route.handler, vars.JWT_SECRET_ARN]).toEqual([route.handler, needs ? { Ref: secretId } : undefined]);
+      expect([route.name, vars.JWT_SECRET_ARN]).toEqual([route.name, needs ? { Ref: secretId } : undefined]);
       // The local override variables exist only in a template synthesized for sam local (-c samLocal=true).
       expect([vars.JWT_SECRET, vars.SIGNING_KEYS, vars.DYNAMODB_ENDPOINT]).toEqual([undefined, undefined, undefined]);
     }
@@ -200,7 +200,7 @@ describe('AuthStack', () => {
     for (const handler of handlers) {
       // The session authorizer reads a session and its user, like /users/me; nothing else outside the route table.
       const access =
-        routes.find((r) => r.handler === handler)?.table ??
+        routes.find((r) => r.name === handler)?.table ??
         { 'session-authorizer': SESSION_AUTHORIZER_TABLE_ACCESS, 'mail-worker': MAIL_WORKER_TABLE_ACCESS }[handler] ??
         {};
       const granted = dynamoStatementsOf(handler);
@@ -476,8 +476,8 @@ describe('AuthStack: the access-token signing keys', () => {
     const apiId = ofType('AWS::ApiGatewayV2::Api')[0][0];
     const issuer = { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] };
     for (const route of routes) {
-      if (route.handler === 'jwks') continue;
-      expect(resources[fnLogicalId(route.handler)].Properties.Environment.Variables.TOKEN_ISSUER).toEqual(issuer);
+      if (route.name === 'jwks') continue;
+      expect(resources[fnLogicalId(route.name)].Properties.Environment.Variables.TOKEN_ISSUER).toEqual(issuer);
     }
   });
 
@@ -623,7 +623,7 @@ describe('AuthStack: accounts and email', () => {
     expect(senders).toEqual(
       routes
         .filter((r) => r.sendsMail)
-        .map((r) => r.handler)
+        .map((r) => r.name)
         .sort(),
     );
     for (const h of senders)

@@ -52,9 +52,9 @@ const AS_COMMITTED: Record<string, [number, unknown]> = {
 
 describe('test/events (the payloads `sam local invoke -e` uses)', () => {
   test('there is one event per function, each matching its route key', () => {
-    for (const route of routes) expect(load(route.handler).routeKey).toBe(`${route.method} ${route.path}`);
+    for (const route of routes) expect(load(route.name).routeKey).toBe(`${route.method} ${route.path}`);
     expect(load(fallbackHandler).routeKey).toBe('$default');
-    expect(Object.keys(AS_COMMITTED).sort()).toEqual([...routes.map((r) => r.handler), fallbackHandler].sort());
+    expect(Object.keys(AS_COMMITTED).sort()).toEqual([...routes.map((r) => r.name), fallbackHandler].sort());
   });
 
   test.each(Object.entries(AS_COMMITTED))(

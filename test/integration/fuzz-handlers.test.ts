@@ -144,7 +144,7 @@ const RUNS: Record<string, number> = {
 };
 
 describe('fuzz: handlers', () => {
-  test.each([...routes.map((r) => [r.handler, r.method, r.path] as const), [fallbackHandler, 'GET', '/fuzz'] as const])(
+  test.each([...routes.map((r) => [r.name, r.method, r.path] as const), [fallbackHandler, 'GET', '/fuzz'] as const])(
     '%s answers 2xx or 4xx JSON for any request',
     async (name, method, path) => {
       await fc.assert(

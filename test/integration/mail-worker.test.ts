@@ -4,7 +4,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { startApp, type TestApp } from '../support/app';
 import { loggedJson } from '../support/logs';
 
-// The deployed mail worker (functions/mail-worker.ts), unchanged: SQS records in, the table on a real
+// The deployed mail worker (functions/mail/worker.ts), unchanged: SQS records in, the table on a real
 // DynamoDB API server, and SES v2 played by a local HTTP server (the SDK's own client reaches it
 // through AWS_ENDPOINT_URL_SESV2), so the request it sends is the one SES would get.
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   });
-  ({ handler } = await import('../../functions/mail-worker'));
+  ({ handler } = await import('../../functions/mail/worker'));
 });
 afterAll(async () => {
   await app.close();

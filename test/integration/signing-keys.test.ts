@@ -242,7 +242,7 @@ describe('the signing-keys function', () => {
     const privateArn = sm.create(`fn-keys-${Math.random()}`, 'placeholder');
     const publicArn = sm.create(`fn-public-${Math.random()}`, 'placeholder');
     Object.assign(process.env, { SIGNING_KEYS_ARN: privateArn, PUBLIC_KEYS_ARN: publicArn });
-    const { handler } = await import('../../functions/signing-keys');
+    const { handler } = await import('../../functions/keys/signing-keys');
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
     const cfn = { ResponseURL: url, StackId: 's', RequestId: 'r', LogicalResourceId: 'InitialSigningKeys' };
     responses = [];

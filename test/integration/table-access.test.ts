@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hashPassword } from '../../functions/core/passwords';
 import { newId } from '../../functions/core/tokens';
 import { outbox } from '../../dev/outbox';
-import type { InProcessMailQueue } from '../../functions/mail-jobs';
+import type { InProcessMailQueue } from '../../functions/mail/jobs';
 import { MAIL_WORKER_TABLE_ACCESS, matchRoute, routes } from '../../functions/routes';
 import { counterKey, throttleKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-/** handler -> "Action PREFIX#" pairs seen. */
+/** function name -> "Action PREFIX#" pairs seen. */
 const seen = new Map<string, Set<string>>();
 
 /** Sends one request (or several to one route at once) and files the store calls it made under its route. */
@@ -29,7 +29,7 @@ async function touch<T>(method: string, path: string, send: () => Promise<T>): P
   const route = matchRoute(method, path).route!;
   const before = app.proxy.calls.length;
   const out = await send();
-  file(route.handler, before);
+  file(route.name, before);
   return out;
 }
 
@@ -42,7 +42,7 @@ function file(name: string, before: number) {
 
 /** The mail worker's held jobs, run now, their store calls filed under `mail-worker`. */
 async function runMailWorker() {
-  const queue = (await import('../../functions/recovery-runtime')).mailQueue as InProcessMailQueue;
+  const queue = (await import('../../functions/accounts/recovery-runtime')).mailQueue as InProcessMailQueue;
   const before = app.proxy.calls.length;
   await queue.release();
   file('mail-worker', before);
@@ -151,7 +151,7 @@ test('each route touches only the item kinds and actions the route table grants 
     await touch('GET', p, () => request(`${app.url}${p}`, 'GET'));
 
   // The account routes, and the mail worker: its jobs are held so that its requests are told apart.
-  ((await import('../../functions/recovery-runtime')).mailQueue as InProcessMailQueue).hold();
+  ((await import('../../functions/accounts/recovery-runtime')).mailQueue as InProcessMailQueue).hold();
   // Expired counts still in the table: the route and the worker read them again and replace them.
   for (const scope of ['password_reset', 'email_verify', 'signup'] as const)
     await put({ ...counterKey({ kind: 'ip', ip: '127.0.0.1', scope }), ...stale });
@@ -179,12 +179,12 @@ test('each route touches only the item kinds and actions the route table grants 
   expect((await post('/auth/email/verify', jsonBody(verify))).status).toBe(200);
   await runMailWorker();
 
-  const checked = [...routes, { handler: 'mail-worker', table: MAIL_WORKER_TABLE_ACCESS }];
+  const checked = [...routes, { name: 'mail-worker', table: MAIL_WORKER_TABLE_ACCESS }];
   for (const route of checked) {
     const granted = Object.entries(route.table).flatMap(([action, prefixes]) => prefixes.map((p) => `${action} ${p}`));
-    const used = [...(seen.get(route.handler) ?? [])];
-    expect([route.handler, used.filter((u) => !granted.includes(u))]).toEqual([route.handler, []]);
-    expect([route.handler, granted.filter((g) => !used.includes(g)).sort()]).toEqual([route.handler, []]);
+    const used = [...(seen.get(route.name) ?? [])];
+    expect([route.name, used.filter((u) => !granted.includes(u))]).toEqual([route.name, []]);
+    expect([route.name, granted.filter((g) => !used.includes(g)).sort()]).toEqual([route.name, []]);
   }
 });
 

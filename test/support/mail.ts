@@ -1,9 +1,9 @@
 import { outbox } from '../../dev/outbox';
-import type { InProcessMailQueue } from '../../functions/mail-jobs';
+import type { InProcessMailQueue } from '../../functions/mail/jobs';
 
 /** The dev server's mail worker queue (the handlers' own instance: loaded after startApp). */
 export async function mailQueue(): Promise<InProcessMailQueue> {
-  return (await import('../../functions/recovery-runtime')).mailQueue as InProcessMailQueue;
+  return (await import('../../functions/accounts/recovery-runtime')).mailQueue as InProcessMailQueue;
 }
 
 /** Waits until every message handed to the in-process worker so far has been dealt with. */

@@ -1,17 +1,42 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { entryFile, otherFunctions, routes } from '../../functions/routes';
+
+// The layout of docs/architecture.md "Layout", enforced: one folder per capability under functions/,
+// beside the shared layers, with imports pointing one way (docs/adding-a-route.md has the recipe).
 
 /** The repository's tracked (and new, unignored) files. */
 const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' })
   .split('\n')
-  .filter(Boolean);
+  .filter((f) => f && existsSync(f));
 const read = (path: string) => readFileSync(path, 'utf8');
 const source = files.filter((f) => /\.(ts|mjs|js|json)$/.test(f) && f !== 'package-lock.json');
+const code = files.filter((f) => /\.(ts|mjs|js)$/.test(f));
 
-/** Every module specifier a file imports, statically or with import(). */
+/** Every module specifier a file imports or re-exports, statically or with import(). */
 function imports(text: string): string[] {
   const found = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)['"`]([^'"`]+)['"`]/g)];
   return found.map((m) => m[1]);
+}
+
+/** The shared layers every capability builds on. */
+const SHARED = ['core', 'store', 'http'];
+/** What may sit at the top of functions/: the two route tables, the catch-all, the example routes' folder. */
+const TOP = ['functions/routes.ts', 'functions/protected-routes.ts', 'functions/not-found.ts'];
+const functionFiles = code.filter((f) => f.startsWith('functions/'));
+/** functions/<folder>/... -> folder; a top-level file -> ''. */
+const folderOf = (f: string) => (f.split('/').length > 2 ? f.split('/')[1] : '');
+const capabilities = [...new Set(functionFiles.map(folderOf))].filter((d) => d && !SHARED.includes(d));
+/** A capability's composition root: config, clients and services built once per process. */
+const isCompositionRoot = (f: string) => /(^|-)runtime\.ts$/.test(f.split('/').pop()!);
+
+/** The files under functions/ a file imports (relative specifiers only), as repository paths. */
+function localImports(file: string): string[] {
+  return imports(read(file))
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => normalize(join(dirname(file), spec)))
+    .filter((path) => path.startsWith('functions/'));
 }
 
 describe('codebase layout', () => {
@@ -23,9 +48,64 @@ describe('codebase layout', () => {
     expect(offending).toEqual([]);
   });
 
-  test('the import check sees static and dynamic imports', () => {
-    const sample = "import { a } from '../lib/x';\nconst b = await import('../dev/y');\nimport '../bench/z';";
-    expect(imports(sample)).toEqual(['../lib/x', '../dev/y', '../bench/z']);
+  test('the import check sees static and dynamic imports and re-exports', () => {
+    const sample = [
+      "import { a } from '../lib/x';",
+      "const b = await import('../dev/y');",
+      "import '../bench/z';",
+      "export { c } from './w';",
+    ].join('\n');
+    expect(imports(sample)).toEqual(['../lib/x', '../dev/y', '../bench/z', './w']);
+  });
+
+  test('functions/ holds one folder per capability beside the shared layers, and little else at its top', () => {
+    expect(functionFiles.filter((f) => folderOf(f) === '').sort()).toEqual([...TOP].sort());
+    for (const layer of SHARED)
+      expect([layer, functionFiles.some((f) => folderOf(f) === layer)]).toEqual([layer, true]);
+    expect(capabilities.sort()).toEqual(
+      ['accounts', 'authorizers', 'examples', 'keys', 'mail', 'oauth2', 'sessions'].sort(),
+    );
+  });
+
+  test("each route's handler is a file in a capability folder; the other functions' too", () => {
+    for (const handler of [...routes.map((r) => r.handler), ...Object.values(otherFunctions)]) {
+      const file = entryFile(handler);
+      const inCapability = capabilities.includes(folderOf(file)) || TOP.includes(file);
+      expect([handler, inCapability, isCompositionRoot(file)]).toEqual([handler, true, false]);
+    }
+  });
+
+  test('the shared layers never import a capability or the route tables; core imports no other layer', () => {
+    const offending = functionFiles
+      .filter((f) => SHARED.includes(folderOf(f)))
+      .flatMap((f) => localImports(f).map((to) => ({ f, to })))
+      .filter(({ f, to }) => !SHARED.includes(folderOf(to)) || (folderOf(f) === 'core' && folderOf(to) !== 'core'))
+      .map(({ f, to }) => `${f} -> ${to}`);
+    expect(offending).toEqual([]);
+  });
+
+  test("an entry file imports its capability's files and the shared layers; only a composition root another's", () => {
+    const offending = functionFiles
+      .filter((f) => capabilities.includes(folderOf(f)) && !isCompositionRoot(f))
+      .flatMap((f) => localImports(f).map((to) => ({ f, to })))
+      .filter(
+        ({ f, to }) => folderOf(to) !== folderOf(f) && !SHARED.includes(folderOf(to)) && to !== 'functions/routes',
+      )
+      .map(({ f, to }) => `${f} -> ${to}`);
+    expect(offending).toEqual([]);
+    // The rule has teeth: composition roots do build on one another (accounts on sessions, oauth2 on sessions).
+    const crossing = functionFiles
+      .filter((f) => isCompositionRoot(f))
+      .filter((f) => localImports(f).some((to) => capabilities.includes(folderOf(to)) && folderOf(to) !== folderOf(f)));
+    expect(crossing.length).toBeGreaterThan(0);
+  });
+
+  test('no source file is over 450 lines', () => {
+    const long = code
+      .map((f) => ({ f, lines: read(f).split('\n').length - (read(f).endsWith('\n') ? 1 : 0) }))
+      .filter(({ lines }) => lines > 450)
+      .map(({ f, lines }) => `${f}: ${lines}`);
+    expect(long).toEqual([]);
   });
 
   const GENERATED = ['docs/openapi.json', 'functions/core/common-passwords.json'];

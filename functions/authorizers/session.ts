@@ -1,0 +1,34 @@
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { DomainError } from '../core/errors';
+import { bearerFrom } from '../http/request';
+import { withTracing } from '../http/tracing';
+import { auth } from './runtime';
+
+/**
+ * A Lambda authorizer's simple response (payload 2.0): the context reaches the route as
+ * `requestContext.authorizer.lambda`.
+ */
+export interface SimpleAuthorizerResult {
+  isAuthorized: boolean;
+  context?: { sub: string; sid: string; clientId: string };
+}
+
+/**
+ * The session authorizer for a team's own routes: the access token must verify and its session must
+ * live, exactly as for /users/me, so a logout ends access at once. A refused token is
+ * `isAuthorized: false` (API Gateway answers 403); a store outage throws (API Gateway answers 500,
+ * and nothing is let through).
+ */
+export const handler = withTracing(authorize);
+
+async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<SimpleAuthorizerResult> {
+  const header = event.headers?.authorization ?? event.identitySource?.[0];
+  const token = bearerFrom(header);
+  try {
+    const { claims } = await auth.authenticate(token);
+    return { isAuthorized: true, context: { sub: claims.sub, sid: claims.sid, clientId: claims.client_id ?? '' } };
+  } catch (err) {
+    if (err instanceof DomainError) return { isAuthorized: false };
+    throw err;
+  }
+}

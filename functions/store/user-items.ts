@@ -1,0 +1,170 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import type { UserRecord } from '../core/ports';
+import { userKey } from './schema';
+import { SessionItems } from './session-items';
+import { type Item, call, conditional, num } from './table';
+
+export function toUser(item: Item | undefined): UserRecord | undefined {
+  if (!item) return undefined;
+  return {
+    username: String(item.username),
+    passwordHash: String(item.passwordHash),
+    email: item.email as string | undefined,
+    fullName: item.fullName as string | undefined,
+    disabled: item.disabled === true,
+    createdAt: Number(item.createdAt),
+    sessionsValidAfter: num(item.sessionsValidAfter),
+    credentialVersion: item.credentialVersion as string | undefined,
+    ...(item.emailVerified === undefined ? {} : { emailVerified: item.emailVerified === true }),
+  };
+}
+
+/**
+ * The user items (`USER#<username>`, `PROFILE`): the hash, the credential version, and
+ * `sessionsValidAfter`, the one write that ends every session of a user at once.
+ */
+export class UserItems extends SessionItems {
+  async getUser(username: string): Promise<UserRecord | undefined> {
+    const out = await call(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: userKey(username), ConsistentRead: true })),
+    );
+    return toUser(out.Item);
+  }
+
+  async replacePasswordHash(username: string, { checked, next }: { checked: string; next: string }) {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET passwordHash = :next',
+          // Only the hash that was checked: a password replaced meanwhile must not be put back.
+          ConditionExpression: 'passwordHash = :checked',
+          ExpressionAttributeValues: { ':next': next, ':checked': checked },
+        }),
+      ),
+    );
+  }
+
+  async replaceCredentials(
+    username: string,
+    { checked, passwordHash, credentialVersion }: { checked: string; passwordHash: string; credentialVersion: string },
+  ): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET passwordHash = :h, credentialVersion = :v',
+          ConditionExpression: 'passwordHash = :checked',
+          ExpressionAttributeValues: { ':h': passwordHash, ':v': credentialVersion, ':checked': checked },
+        }),
+      ),
+    );
+  }
+
+  async putUser(user: UserRecord, { overwrite }: { overwrite: boolean }): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...userKey(user.username), ...user },
+          ConditionExpression: overwrite ? undefined : 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async setDisabled(
+    username: string,
+    { disabled, endSessionsAt }: { disabled: boolean; endSessionsAt?: number },
+  ): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression:
+            endSessionsAt === undefined ? 'SET disabled = :d' : 'SET disabled = :d, sessionsValidAfter = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':d': disabled,
+            ...(endSessionsAt === undefined ? {} : { ':t': endSessionsAt }),
+          },
+        }),
+      ),
+    );
+  }
+
+  async setPassword(
+    username: string,
+    {
+      passwordHash,
+      credentialVersion,
+      endSessionsAt,
+    }: { passwordHash: string; credentialVersion: string; endSessionsAt: number },
+  ): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET passwordHash = :h, credentialVersion = :v, sessionsValidAfter = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':h': passwordHash, ':v': credentialVersion, ':t': endSessionsAt },
+        }),
+      ),
+    );
+  }
+
+  async setEmailVerified(username: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET emailVerified = :true',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      ),
+    );
+  }
+
+  async deleteUser(username: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    // Admin-only and rare: a filtered Scan is fine here; no Lambda role is granted Scan.
+    const users: UserRecord[] = [];
+    const pages = paginateScan(
+      { client: this.db },
+      { TableName: this.tableName, FilterExpression: 'sk = :p', ExpressionAttributeValues: { ':p': 'PROFILE' } },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) users.push(toUser(item)!);
+    return users;
+  }
+
+  async endAllSessions(username: string, at: number): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          UpdateExpression: 'SET sessionsValidAfter = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':t': at },
+        }),
+      ),
+    );
+  }
+}
