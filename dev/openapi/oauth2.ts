@@ -1,0 +1,61 @@
+import { type Operation, ref, str, int, object, jsonBody, header, H } from './parts';
+
+/** The OAuth 2.0 endpoints (RFC 6749 token, RFC 7009 revocation): the session routes in the OAuth wire format. */
+export const OAUTH2_OPERATIONS: Record<string, Operation> = {
+  'POST /oauth2/token': {
+    summary: 'OAuth 2.0 token endpoint (password and refresh_token grants)',
+    description: 'For clients that cannot hold a cookie: the refresh token is in the body. RFC 6749 errors.',
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: {
+            type: 'object',
+            properties: {
+              grant_type: { enum: ['password', 'refresh_token'] },
+              username: str,
+              password: str,
+              refresh_token: str,
+              client_id: str,
+              scope: str,
+            },
+            required: ['grant_type'],
+          },
+        },
+      },
+    },
+    responses: {
+      '200': jsonBody(
+        object({ access_token: str, token_type: { const: 'Bearer' }, expires_in: int, refresh_token: str }),
+        'Tokens (no cookie)',
+        { ...H.noStore, Pragma: header('`no-cache`', { const: 'no-cache' }) },
+      ),
+      '400': jsonBody(ref('OAuthError'), '`invalid_grant`, `invalid_request` or `unsupported_grant_type`'),
+      '403': jsonBody(ref('OAuthError'), 'A foreign Origin: `invalid_request`'),
+      '429': {
+        description: 'Locked out: `slow_down`; or API Gateway throttling',
+        content: { 'application/json': { schema: { oneOf: [ref('OAuthError'), ref('GatewayMessage')] } } },
+      },
+      '503': jsonBody(ref('OAuthError'), '`temporarily_unavailable`'),
+      '500': jsonBody(ref('OAuthError'), '`server_error`'),
+    },
+  },
+  'POST /oauth2/revoke': {
+    summary: 'OAuth 2.0 token revocation (RFC 7009)',
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: { type: 'object', properties: { token: str, token_type_hint: str }, required: ['token'] },
+        },
+      },
+    },
+    responses: {
+      '200': jsonBody(object({}), 'Always for a token, valid or not; a genuine one ends its session'),
+      '400': jsonBody(ref('OAuthError'), '`invalid_request`'),
+      '403': jsonBody(ref('OAuthError'), 'A foreign Origin: `invalid_request`'),
+      '503': jsonBody(ref('OAuthError'), '`temporarily_unavailable`'),
+      '500': jsonBody(ref('OAuthError'), '`server_error`'),
+    },
+  },
+};
