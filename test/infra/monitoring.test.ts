@@ -1,27 +1,12 @@
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { METRICS_NAMESPACE, METRIC_EVENTS } from '../../functions/http/metrics';
 import { enabledRoutes } from '../../functions/routes';
-import { buildApp } from '../../lib/app';
+import { ACCOUNTS, synth as synthStack } from '../support/synth';
 
 // Alarms, their SNS topic and the dashboard (lib/monitoring.ts): each alarm's metric must be one AWS
 // emits with the settings the stack enables, or one the code writes (functions/http/metrics.ts).
 
-// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, asserted by shape
-type Resources = Record<string, { Type: string; Properties: any }>;
-
-const ACCOUNTS = {
-  emailFrom: 'no-reply@example.com',
-  passwordResetUrl: 'https://app.example.com/reset-password',
-  allowSignup: 'true',
-  emailVerifyUrl: 'https://app.example.com/verify-email',
-};
-function synth(context: Record<string, string> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...ACCOUNTS, ...context } });
-  const { stack } = buildApp(app);
-  const template = Template.fromStack(stack);
-  return { template, resources: template.toJSON().Resources as Resources };
-}
+type Resources = ReturnType<typeof synthStack>['resources'];
+const synth = (context: Record<string, string> = {}) => synthStack({ ...ACCOUNTS, ...context });
 
 const { template, resources } = synth({ alarmLoginFailedPer5Minutes: '250', alarmEmail: 'ops@example.com' });
 const ofType = (r: Resources, type: string) => Object.entries(r).filter(([, x]) => x.Type === type);

@@ -1,14 +1,15 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AuthApi } from '../../lib/auth-api';
+import { testApp } from '../support/synth';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, asserted by shape
 type Resources = Record<string, { Type: string; Properties: any; DependsOn?: string[] }>;
 
 /** A team's own stack: the construct, and one route of theirs behind each authorizer. */
 function teamStack() {
-  const app = new App();
+  const app = testApp();
   const stack = new Stack(app, 'TeamStack');
   const auth = new AuthApi(stack, 'Auth', { sessionAuthorizerCacheSeconds: 0 });
   auth.addProtectedRoute({

@@ -3,7 +3,6 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { startXrayDaemon, tracedLambdaEnvironment, type TraceDocument, type XrayDaemon } from '../../dev/xray-daemon';
 import { startDynalite } from '../../dev/dynalite';
 import { ensureTable } from '../../dev/table';
@@ -11,8 +10,8 @@ import { newKeySet } from '../../functions/core/keys';
 import { hashPassword } from '../../functions/core/passwords';
 import { createDocumentClient, createDynamoClient } from '../../functions/store/client';
 import { DynamoStore } from '../../functions/store/dynamo-store';
-import { buildApp } from '../../lib/app';
 import { functionId } from '../../lib/route-function';
+import { ACCOUNTS, build, testApp } from '../support/synth';
 
 // Tracing (README "Tracing"): with `-c tracing=true` every function is actively traced, its role may
 // write traces and nothing more, and the deployed bundle sends the handler and each AWS SDK call to
@@ -21,24 +20,15 @@ import { functionId } from '../../lib/route-function';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON, asserted by shape
 type Resources = Record<string, { Type: string; Properties: any; Metadata: Record<string, string> }>;
-const ACCOUNTS = {
-  emailFrom: 'no-reply@example.com',
-  passwordResetUrl: 'https://app.example.com/reset-password',
-  allowSignup: 'true',
-  emailVerifyUrl: 'https://app.example.com/verify-email',
-};
 /** What a handler returned: an HTTP answer, or the authorizer's verdict. */
 type Answer = { statusCode: number; body: string; cookies: string[]; isAuthorized?: boolean };
 const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
 function synth(context: Record<string, unknown>) {
   const outdir = mkdtempSync(join(tmpdir(), 'auth-tracing-'));
-  const app = new App({
-    outdir,
-    context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true, ...ACCOUNTS, ...context },
-  });
-  const { stack, nag } = buildApp(app);
-  // Runs cdk-nag and the Control Tower rules: throws on any finding not acknowledged.
+  const app = testApp({ ...ACCOUNTS, ...context }, { bundle: true, outdir });
+  const { stack, nag } = build(app);
+  // Runs cdk-nag (and, exhaustive, the Control Tower rules): throws on any finding not acknowledged.
   const assembly = app.synth();
   const file = join(outdir, assembly.getStackArtifact(stack.artifactId).templateFile);
   const resources = JSON.parse(readFileSync(file, 'utf8')).Resources as Resources;

@@ -1,0 +1,115 @@
+// The HTTP API payload-2.0 events the benchmark invokes each route's bundle with (bench/runner.mjs),
+// as API Gateway builds them. Plain JavaScript: it is loaded by the cold-start runs.
+
+/** An event for `method path`, with headers, cookies, a body (base64, as API Gateway sends forms) and a source IP. */
+export function event(method, path, extra = {}) {
+  const headers = {
+    host: 'bench.local',
+    'x-forwarded-proto': 'https',
+    'user-agent': 'bench',
+    ...(extra.headers ?? {}),
+  };
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers,
+    ...(extra.cookies ? { cookies: extra.cookies } : {}),
+    requestContext: {
+      accountId: 'bench',
+      apiId: 'bench',
+      domainName: 'bench.local',
+      domainPrefix: 'bench',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: extra.ip ?? '198.51.100.1', userAgent: 'bench' },
+      requestId: 'bench',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    ...(extra.body !== undefined
+      ? { body: Buffer.from(extra.body).toString('base64'), isBase64Encoded: true }
+      : { isBase64Encoded: false }),
+  };
+}
+
+export const loginEvent = (username, password, ip) =>
+  event('POST', '/auth/token', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password }).toString(),
+    ip,
+  });
+
+const oauthEvent = (fields) =>
+  event('POST', '/oauth2/token', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+const jsonEvent = (path, body) =>
+  event('POST', path, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/**
+ * The events of one route, in the order a run sends them: `first()` for a cold start, `next()` for
+ * each warm invocation (which carries the rotated refresh token forward: `carry(result)`), and for
+ * forgot, which of them named the user who exists (`forgotKnown`).
+ */
+export function routeEvents(route, plan) {
+  let refreshCookie = plan.refreshTokens[0];
+  let logoutIndex = 0;
+  // POST /auth/password, alternating between two passwords: each change makes the next one's current.
+  let changeFrom = plan.changeFrom ?? 0;
+  const passwordChange = () => {
+    const [current, next] = changeFrom === 0 ? plan.changePasswords : [...plan.changePasswords].reverse();
+    changeFrom = 1 - changeFrom;
+    return event('POST', '/auth/password', {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${plan.accessToken}` },
+      body: JSON.stringify({ current_password: current, new_password: next }),
+    });
+  };
+  // Forgot alternates between a user who exists and one who does not: the two must take as long.
+  const forgotKnown = [];
+  const forgot = () => {
+    const known = forgotKnown.length % 2 === 0;
+    forgotKnown.push(known);
+    return jsonEvent('/auth/password/forgot', { username: known ? plan.forgotUsers.known : plan.forgotUsers.unknown });
+  };
+  let resetN = 0;
+  let verifyN = 0;
+  let signupN = 0;
+  const account = {
+    forgot,
+    resend: () => jsonEvent('/auth/email/verify/resend', { username: plan.resendUser }),
+    reset: () =>
+      jsonEvent('/auth/password/reset', { token: plan.resetTokens[resetN++], new_password: 'a bench passphrase' }),
+    verify: () => jsonEvent('/auth/email/verify', { token: plan.verifyTokens[verifyN++] }),
+    signup: () =>
+      jsonEvent('/auth/signup', {
+        username: `${plan.signupPrefix}-${signupN}`,
+        password: 'a bench passphrase',
+        email: `${plan.signupPrefix}-${signupN++}@bench.example`,
+      }),
+  };
+  const next = {
+    token: () => loginEvent(plan.username, plan.password),
+    refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${refreshCookie}`] }),
+    'oauth-password': () => oauthEvent({ grant_type: 'password', username: plan.username, password: plan.password }),
+    'oauth-refresh': () => oauthEvent({ grant_type: 'refresh_token', refresh_token: refreshCookie }),
+    'password-change': passwordChange,
+    logout: () => event('POST', '/auth/logout', { cookies: [`refresh_token=${plan.refreshTokens[logoutIndex++]}`] }),
+    me: () => event('GET', '/users/me', { headers: { authorization: `Bearer ${plan.accessToken}` } }),
+    discovery: () => event('GET', '/.well-known/openid-configuration'),
+    jwks: () => event('GET', '/.well-known/jwks.json'),
+    ...account,
+  }[route];
+  return {
+    first: next,
+    next,
+    forgotKnown,
+    /** Rotation: carry each new refresh token forward, as a client would. */
+    carry(result) {
+      if (route === 'refresh') refreshCookie = result.cookies[0].match(/^refresh_token=([^;]+)/)[1];
+      if (route === 'oauth-refresh') refreshCookie = JSON.parse(result.body).refresh_token;
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { devServerLoad } from './dev-server-load';
+import { QUICK, type RouteName, TARGETS, isDiscovery, round } from './settings';
+
+/** Prints the table and the targets; returns how many targets were missed. */
+export function printTable(report: {
+  node: string;
+  baseline_process_ms: number;
+  routes: Record<string, Record<string, number>>;
+  rs256_ms: { sign_p50: number; verify_p50: number };
+  tracing: Record<string, Record<string, number>>;
+  timing_oracle?: Record<string, number>;
+  forgot_timing?: Record<string, number>;
+  dev_server: Awaited<ReturnType<typeof devServerLoad>>;
+}): number {
+  let missed = 0;
+  const ok = (b: boolean) => {
+    if (!b) missed++;
+    return b ? 'ok ' : 'MISS';
+  };
+  console.log(`\nnode ${report.node}; baseline process (node -e 0): ${report.baseline_process_ms} ms\n`);
+  console.log(
+    'route          bundle KB  cold ms (-base)  ess. cold  ratio  warm p50  warm p99  essential p50  ratio  DDB req' +
+      '  memory MB  max RSS MB  USD / 1M',
+  );
+  for (const [route, r] of Object.entries(report.routes)) {
+    console.log(
+      [
+        route.padEnd(14),
+        String(r.bundle_kb).padStart(9),
+        `${r.cold_start_ms} (${round(r.cold_start_ms - report.baseline_process_ms, 1)})`.padStart(15),
+        String(r.essential_cold_start_ms).padStart(10),
+        String(round(r.cold_start_ms / r.essential_cold_start_ms, 2)).padStart(6),
+        String(r.warm_p50_ms).padStart(9),
+        String(r.warm_p99_ms).padStart(9),
+        String(r.essential_p50_ms).padStart(14),
+        String(round(r.warm_p50_ms / r.essential_p50_ms, 2)).padStart(6),
+        String(r.ddb_requests).padStart(8),
+        String(r.memory_mb).padStart(10),
+        String(r.process_max_rss_mb).padStart(11),
+        String(r.lambda_usd_per_million).padStart(9),
+      ].join(' '),
+    );
+  }
+  console.log(`\ntargets${QUICK ? ' (quick run: too few samples to judge them; run without --quick)' : ''}`);
+  for (const [route, r] of Object.entries(report.routes)) {
+    const warmText = isDiscovery(route)
+      ? `${ok(r.warm_p50_ms < TARGETS.discoveryWarmMs)} ${`warm p50 < ${TARGETS.discoveryWarmMs} ms`.padEnd(44)}`
+      : `${ok(
+          r.warm_p50_ms <= TARGETS.ratio * r.essential_p50_ms || r.warm_p50_ms - r.essential_p50_ms <= TARGETS.slackMs,
+        )} warm p50 within ${TARGETS.ratio}x or ${TARGETS.slackMs} ms of essential`;
+    const absolute = ['refresh', 'logout', 'me'].includes(route)
+      ? `${ok(r.cold_start_ms - report.baseline_process_ms <= TARGETS.coldMs)} cold - baseline <= ${TARGETS.coldMs} ms`
+      : '     (no absolute cold target)';
+    const withinRatio = r.cold_start_ms <= TARGETS.coldRatio * r.essential_cold_start_ms;
+    const ratio = `${ok(withinRatio)} cold <= ${TARGETS.coldRatio}x essential`;
+    const ddb = TARGETS.ddb[route as RouteName];
+    console.log(
+      `  ${route.padEnd(14)} ${warmText}   ${ratio}   ${absolute}   ` +
+        `${ok(r.bundle_kb <= TARGETS.bundleKb)} bundle <= ${TARGETS.bundleKb} KB   ` +
+        `${ok(r.ddb_requests <= ddb)} DDB requests <= ${ddb}`,
+    );
+  }
+  if (report.timing_oracle) {
+    const o = report.timing_oracle;
+    console.log(
+      `  login p50: unknown user ${round(o.unknown_user_p50_ms, 1)} ms, ` +
+        `wrong password ${round(o.wrong_password_p50_ms, 1)} ms: ` +
+        `${o.difference_pct}% apart  ${ok(o.difference_pct <= 10)} (<= 10%)`,
+    );
+  }
+  if (report.forgot_timing) {
+    const o = report.forgot_timing;
+    console.log(
+      `  forgot p50: existing user ${round(o.existing_user_p50_ms, 2)} ms, ` +
+        `unknown user ${round(o.unknown_user_p50_ms, 2)} ms: ${o.difference_pct}% apart (same work by construction)`,
+    );
+  }
+  console.log(
+    `  RS256 (one core): sign p50 ${report.rs256_ms.sign_p50} ms, verify p50 ${report.rs256_ms.verify_p50} ms`,
+  );
+  if (Object.keys(report.tracing).length > 0) {
+    console.log('\ntracing (-c tracing=true): traced (untraced in this run, difference)');
+    console.log(
+      `  ${'route'.padEnd(14)} ${'bundle KB'.padEnd(24)} ${'cold ms'.padEnd(24)} ${'warm p50 ms'.padEnd(28)} ` +
+        `${'warm p99 ms'.padEnd(28)} segments`,
+    );
+    const pair = (on: number, off: number, d = 1) => `${on} (${off}, ${on - off >= 0 ? '+' : ''}${round(on - off, d)})`;
+    for (const [route, t] of Object.entries(report.tracing)) {
+      console.log(
+        [
+          `  ${route.padEnd(14)}`,
+          pair(t.bundle_kb, t.untraced_bundle_kb).padEnd(24),
+          pair(t.cold_start_ms, t.untraced_cold_start_ms).padEnd(24),
+          pair(t.warm_p50_ms, t.untraced_warm_p50_ms, 3).padEnd(28),
+          pair(t.warm_p99_ms, t.untraced_warm_p99_ms, 3).padEnd(28),
+          String(t.segments_received).padStart(8),
+        ].join(' '),
+      );
+    }
+  }
+  const d = report.dev_server;
+  console.log(`\ndev server, autocannon ${d.connections} connections x ${d.duration_s} s on loopback:`);
+  for (const name of ['me', 'refresh'] as const) {
+    const r = d[name];
+    const label = name === 'me' ? 'GET /users/me    ' : 'POST /auth/refresh';
+    console.log(
+      `  ${label}  ${r.requests_per_second} req/s, p99 ${r.p99_ms} ms, ` +
+        `${r.total} requests, ${r.non_2xx} non-2xx, ${r.errors} errors`,
+    );
+  }
+  return missed;
+}

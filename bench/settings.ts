@@ -1,0 +1,129 @@
+/** The benchmark's settings: its command line, the routes it measures, their targets, and small helpers. */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+
+export const { values: args } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    quick: { type: 'boolean' },
+    check: { type: 'boolean' },
+    // e.g. --target coldRatio=1.05: override a target (CI sets an impossible one to prove --check fails).
+    target: { type: 'string', multiple: true },
+    iterations: { type: 'string' },
+    // e.g. --only forgot,resend: measure these routes alone (while working on them).
+    only: { type: 'string' },
+  },
+});
+export const QUICK = args.quick === true;
+export const ROUTES = [
+  'token',
+  'refresh',
+  'oauth-password',
+  'oauth-refresh',
+  'logout',
+  'me',
+  'discovery',
+  'jwks',
+  'password-change',
+  'forgot',
+  'resend',
+  'reset',
+  'signup',
+  'verify',
+] as const;
+export type RouteName = (typeof ROUTES)[number];
+/** The function (its name in functions/routes.ts, and so its id) of each measured route. */
+export const HANDLER: Record<RouteName, string> = {
+  token: 'token',
+  refresh: 'refresh',
+  // POST /oauth2/token, once per grant: the same rules as the login and the refresh, other wire format.
+  'oauth-password': 'oauth2-token',
+  'oauth-refresh': 'oauth2-token',
+  logout: 'logout',
+  me: 'me',
+  'password-change': 'password-change',
+  discovery: 'openid-configuration',
+  jwks: 'jwks',
+  forgot: 'password-forgot',
+  resend: 'email-verify-resend',
+  reset: 'password-reset',
+  signup: 'signup',
+  verify: 'email-verify',
+};
+/** Routes measured again with tracing on: the login, and the two calls every client makes most. */
+export const TRACED_ROUTES: readonly RouteName[] = ['token', 'refresh', 'me'];
+/** Routes that spend a bcrypt run per invocation: fewer iterations. */
+export const BCRYPT_ROUTES: readonly RouteName[] = ['token', 'oauth-password', 'password-change', 'reset', 'signup'];
+/** The stack as synthesized for the bench: every account route deployed (the email ones need a sender). */
+export const ACCOUNT_CONTEXT = {
+  emailFrom: 'no-reply@bench.example',
+  passwordResetUrl: 'https://app.bench.example/reset',
+  allowSignup: 'true',
+  emailVerifyUrl: 'https://app.bench.example/verify',
+};
+export const ISSUER = 'https://bench.example';
+export const AUDIENCE = 'serverless-auth-api';
+export const SECRET = randomBytes(32).toString('base64url');
+export const TABLE_NAME = 'auth-bench';
+// AWS Lambda, arm64, US East (N. Virginia), first pricing tier: the public price list as read on 2026-11-29.
+export const PRICE = {
+  perGbSecond: 0.0000133334,
+  perMillionRequests: 0.2,
+  date: '2026-11-29',
+  arch: 'arm64',
+  region: 'us-east-1',
+};
+export const TARGETS = {
+  ratio: 1.25,
+  slackMs: 0.3,
+  coldMs: 120,
+  /** Cold start over the essential bundle's (the floor the mandated SDK, jose and bcryptjs allow). */
+  coldRatio: 1.15,
+  /** The discovery routes serve a fixed document. */
+  discoveryWarmMs: 1,
+  bundleKb: 700,
+  // A login: one read, a place taken and given back in the username's and the IP's failure counts
+  // (four writes: the brute-force rule under concurrency), the session, the session cap's query.
+  ddb: {
+    token: 7,
+    refresh: 2,
+    'oauth-password': 7,
+    'oauth-refresh': 2,
+    logout: 1,
+    me: 1,
+    discovery: 0,
+    jwks: 0,
+    // The read, two places and their return, the caller's session and the user moved to the new
+    // credential version, the index query for the other sessions (none here to tidy).
+    'password-change': 8,
+    // Requests of every kind (DynamoDB and SQS). Forgot and resend: the IP's count and the hand-off,
+    // whoever is named (the mail worker does the rest after the answer).
+    forgot: 2,
+    resend: 2,
+    // The token read and used up, the lockout cleared, the user written, the index query for tidying.
+    reset: 5,
+    // The IP's count, the user, the hand-off of the verification message.
+    signup: 3,
+    // The token read and used up, the user marked verified.
+    verify: 3,
+  } as Record<RouteName, number>,
+};
+/** Routes measured against another route's essential work (the same rules, another wire format). */
+export const ESSENTIAL_OF: Partial<Record<RouteName, RouteName>> = {
+  'oauth-password': 'token',
+  'oauth-refresh': 'refresh',
+};
+export const isDiscovery = (route: string) => route === 'discovery' || route === 'jwks';
+for (const override of args.target ?? []) {
+  const [name, value] = override.split('=');
+  const scalar = ['ratio', 'slackMs', 'coldMs', 'coldRatio', 'discoveryWarmMs', 'bundleKb'];
+  if (!scalar.includes(name) || !Number.isFinite(Number(value))) {
+    console.error(`bench: --target takes one of ${scalar.join(', ')}=<number>, got "${override}"`);
+    process.exit(2);
+  }
+  (TARGETS as unknown as Record<string, number>)[name] = Number(value);
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+export const log = (msg: string) => process.stderr.write(`${msg}\n`);
