@@ -11,7 +11,8 @@ import { portOrExit } from './ports';
 const dir = '.sam-local';
 // The ports of the DynamoDB Local and the dev server this pairs with (docs/local-development.md).
 const storePort = portOrExit(process.env, 'STORE_PORT', 8002);
-const issuer = `http://127.0.0.1:${portOrExit(process.env, 'PORT', 8000)}`;
+const port = portOrExit(process.env, 'PORT', 8000);
+const issuer = `http://127.0.0.1:${port}`;
 const shared = {
   TABLE_NAME: 'auth-local',
   JWT_SECRET: randomBytes(32).toString('base64url'),
@@ -22,7 +23,8 @@ const shared = {
 mkdirSync(dir, { recursive: true });
 const sam = { ...shared, DYNAMODB_ENDPOINT: `http://host.docker.internal:${storePort}`, AWS_SAM_LOCAL: 'true' };
 writeFileSync(`${dir}/env.json`, `${JSON.stringify({ Parameters: sam }, null, 2)}\n`, { mode: 0o600 });
-const local = { ...shared, DYNAMODB_ENDPOINT: `http://127.0.0.1:${storePort}` };
+// The dev server listens where the tokens' issuer says.
+const local = { ...shared, DYNAMODB_ENDPOINT: `http://127.0.0.1:${storePort}`, PORT: String(port) };
 const sh = Object.entries(local).map(([k, v]) => `export ${k}='${v}'`);
 writeFileSync(`${dir}/env.sh`, `${sh.join('\n')}\n`, { mode: 0o600 });
 console.log(`wrote ${dir}/env.json (sam local invoke --env-vars) and ${dir}/env.sh (. ${dir}/env.sh && npm start)`);
