@@ -86,14 +86,18 @@ describe.each(pages)('%s', (page) => {
     const { stdout } = await run('bash', ['-c', script], { cwd: dir, encoding: 'utf8' });
     const outputs = stdout.split(`${MARK}\n`).slice(0, commands.length);
     expect(outputs).toHaveLength(commands.length);
-    commands.forEach((c, i) => {
+    for (const [i, c] of commands.entries()) {
       const actual = outputs[i].trim();
-      if (c.shown.length === 0) return expect([c.line, actual]).toEqual([c.line, '']);
+      if (c.shown.length === 0) {
+        expect([c.line, actual]).toEqual([c.line, '']);
+        continue;
+      }
       let shown: unknown;
       try {
         shown = JSON.parse(c.shown.join('\n'));
       } catch {
-        return expect([c.line, actual]).toEqual([c.line, c.shown.join('\n')]);
+        expect([c.line, actual]).toEqual([c.line, c.shown.join('\n')]);
+        continue;
       }
       let parsed: unknown = actual;
       try {
@@ -102,7 +106,7 @@ describe.each(pages)('%s', (page) => {
         // not JSON: the comparison below fails, showing the command and what it printed
       }
       expect([c.line, actual, matchesShown(shown, parsed)]).toEqual([c.line, actual, true]);
-    });
+    }
   }, 60_000);
 
   if (page === 'README.md')
