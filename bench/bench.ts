@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --json bench-results.json] [-- --quick]`: measures the deployed bundles (the
  * esbuild output of `cdk synth`) against a local dynalite, and the dev server under autocannon.
- * Prints a table and the performance targets (README "Performance"); never fails on a missed
+ * Prints a table and the performance targets (docs/performance.md); never fails on a missed
  * target (machines are noisy), but says so.
  *
  * Cold start here is process start to the end of the first invocation on this machine. It cannot
@@ -140,7 +140,7 @@ async function main() {
     POWERTOOLS_LOG_LEVEL: 'INFO', // as deployed: audit lines are part of the cost
     // The bench's one user collects a session per login and per seeded token: a cap this high keeps
     // every login on the common path (below the cap). At the cap a login also evicts the oldest
-    // session: one BatchGetItem and one DeleteItem more (README "Performance").
+    // session: one BatchGetItem and one DeleteItem more (docs/performance.md).
     MAX_SESSIONS_PER_USER: '1000',
     AWS_REGION: 'us-east-1',
   };

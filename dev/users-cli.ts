@@ -25,8 +25,8 @@ const USAGE = `usage: npm run users -- <command> [options]
   remove <username>   delete the user (their sessions end with them)
   list                usernames, names, emails and status (never hashes)
   end-all-sessions --yes
-                     the emergency lever: end every session of every user at once (README
-                     "Runbook"); everyone logs in again
+                     the emergency lever: end every session of every user at once
+                     (docs/operations.md); everyone logs in again
   migrate-usernames   rewrite usernames stored before canonical forms (trimmed, NFKC, lower case);
                       collisions and refused names are reported, never merged
 

@@ -2,7 +2,7 @@ import type { ProtectedRoute } from './routes';
 
 /**
  * Routes of your own behind this API's tokens: the stack and the dev server both read this list
- * (README "Protect your own API"). The two examples answer who is calling, one behind each
+ * (docs/protecting-your-api.md). The two examples answer who is calling, one behind each
  * authorizer; `npm run smoke` uses them after a deploy. Replace them with your own.
  */
 export const protectedRoutes: readonly ProtectedRoute[] = [

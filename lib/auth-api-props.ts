@@ -4,7 +4,7 @@ import type { ProtectedRoute } from '../functions/routes';
 import type { CustomDomainProps } from './custom-domain';
 import type { AlarmThresholds } from './monitoring';
 
-/** What a deployment may change; every value has the documented default (README "Configuration"). */
+/** What a deployment may change; every value has the documented default (docs/configuration.md). */
 export interface AuthApiProps {
   /** Seconds; defaults 900 / 604800 / 2592000 / 10. */
   accessTokenTtlSeconds?: number;
@@ -37,7 +37,7 @@ export interface AuthApiProps {
   /**
    * AWS X-Ray active tracing on every function, through Powertools Tracer: the handler and each AWS
    * SDK call as subsegments. Default false, and then the tracer is not even in the bundles
-   * (README "Tracing" has what it costs).
+   * (docs/operations.md "Tracing" has what it costs).
    */
   tracing?: boolean;
   /** Stage-wide throttling; API Gateway answers 429 {"message": "Too Many Requests"} past it. */
@@ -49,7 +49,7 @@ export interface AuthApiProps {
   loginThrottle?: { rateLimit: number; burstLimit: number };
   /** RETAIN (default) keeps the table and key when the stack is deleted; DESTROY is for throwaway stacks. */
   removalPolicy?: RemovalPolicy;
-  /** Days between rotations of the access-token signing keys (default 30; see README "Runbook"). */
+  /** Days between rotations of the access-token signing keys (default 30; see docs/operations.md "Runbook"). */
   signingKeyRotationDays?: number;
   /** The `client_id` of access tokens when a login names none (default `web`). */
   defaultClientId?: string;
@@ -58,7 +58,7 @@ export interface AuthApiProps {
    * `sam local invoke --env-vars` can set them. Only for `npx cdk synth -c samLocal=true`.
    */
   samLocal?: boolean;
-  /** Routes of your own behind this API's authorizers (README "Protect your own API"). Default none. */
+  /** Routes of your own behind this API's authorizers (docs/protecting-your-api.md). Default none. */
   protectedRoutes?: readonly ProtectedRoute[];
   /** Seconds API Gateway caches the session authorizer's answer per token (default 0: every request is checked). */
   sessionAuthorizerCacheSeconds?: number;
@@ -68,7 +68,7 @@ export interface AuthApiProps {
   disableExecuteApiEndpoint?: boolean;
   /**
    * The sender of reset and verification messages, an address of an identity verified in Amazon SES
-   * (README "Accounts"). Without it the email routes (forgot, reset, sign-up, verify, resend) are not
+   * (docs/accounts.md). Without it the email routes (forgot, reset, sign-up, verify, resend) are not
    * deployed. Default none.
    */
   emailFrom?: string;
@@ -88,12 +88,12 @@ export interface AuthApiProps {
   signupIpMaxPerHour?: number;
   /**
    * Use this existing table instead of the stack's own: the table a point-in-time restore made
-   * (README "Runbook"). Default none. Its TTL and PITR must be switched on by hand (a restore does not
+   * (docs/operations.md "Runbook"). Default none. Its TTL and PITR must be switched on by hand (a restore does not
    * copy them).
    */
   adoptTableName?: string;
   /**
-   * Alarms (to one SNS topic) and a dashboard (README "Observe it"). Default on; `false` leaves them
+   * Alarms (to one SNS topic) and a dashboard (docs/operations.md). Default on; `false` leaves them
    * out (they cost about $0.10 a month per alarm, and detailed route metrics are custom metrics).
    */
   monitoring?: boolean;

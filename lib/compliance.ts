@@ -16,7 +16,7 @@ import type { Construct, IConstruct } from 'constructs';
 
 /**
  * The AWS Control Tower proactive controls this stack does not meet on purpose, each acknowledged on
- * the construct it concerns with the reason (README "Compliance"). `npx cdk synth` runs the controls
+ * the construct it concerns with the reason (docs/compliance.md). `npx cdk synth` runs the controls
  * (lib/app.ts); any finding not fixed or acknowledged here fails it.
  */
 const GUARD = 'cdk-validator-cfnguard::';
@@ -56,13 +56,13 @@ const REASONS = {
     'account (env.account, in your own CDK app) the permission also carries it as a literal SourceAccount and ' +
     'passes. Either way nothing but this API may invoke the function.',
   deadLetters:
-    'This queue is the dead-letter queue of the mail queue: an operator looks at what it holds (README "Runbook") ' +
+    'This queue is the dead-letter queue of the mail queue: an operator looks at what it holds (docs/operations.md "Runbook") ' +
     'and moves it back; a dead-letter queue of its own would only hide those jobs one step further away.',
   lambdaVpc:
     'The functions call only AWS APIs (DynamoDB, Secrets Manager, SQS, SES), over TLS and IAM-authorised; ' +
     'a VPC would ' +
     'add interface endpoints (about $7 a month each per AZ, four of them) or a NAT gateway, plus cold-start latency, ' +
-    'and protect nothing these calls need (README "Compliance").',
+    'and protect nothing these calls need (docs/compliance.md).',
 } as const;
 
 /** Acknowledges `rule` on `scope` (and what it contains) with its reason. */

@@ -4,7 +4,7 @@ import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-r
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 
-/** A custom domain for the API (README "Front ends and custom domains"). */
+/** A custom domain for the API (docs/clients.md). */
 export interface CustomDomainProps {
   /** e.g. `api.example.com`: the API's origin becomes `https://api.example.com`, and so does the token issuer. */
   domainName: string;

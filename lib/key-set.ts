@@ -20,7 +20,7 @@ export function refreshSecret(scope: Construct, removalPolicy: RemovalPolicy): S
     id: 'AwsSolutions-SMG4',
     reason:
       'Rotating the refresh-token secret ends every session at once (a global logout); it is replaced on purpose ' +
-      '(README "Runbook"), not on a schedule. The access-token keys are rotated on a schedule.',
+      '(docs/operations.md "Runbook"), not on a schedule. The access-token keys are rotated on a schedule.',
   });
   return secret;
 }

@@ -20,10 +20,10 @@ export interface MailProps {
 }
 
 /**
- * The mail worker behind the account routes (README "Accounts"): they queue a job naming a username
+ * The mail worker behind the account routes (docs/accounts.md): they queue a job naming a username
  * (never a token) and answer at once; the worker makes the one-time token and sends the link through
  * SES. SQS tries a failed job again (the worker reports failures per message) and after three tries
- * keeps it in the dead-letter queue for 14 days, where an operator sees it (README "Runbook").
+ * keeps it in the dead-letter queue for 14 days, where an operator sees it (docs/operations.md "Runbook").
  */
 export class Mail extends Construct {
   readonly queue: Queue;

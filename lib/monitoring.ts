@@ -21,7 +21,7 @@ import type { Route } from '../functions/routes';
 import { compliantKey } from './compliance';
 import type { RouteFunction } from './route-function';
 
-/** What the alarms watch for (README "Runbook" says what each means). */
+/** What the alarms watch for (docs/operations.md "Runbook" says what each means). */
 export interface AlarmThresholds {
   /** Percent of requests answered 5xx in 5 minutes (default 1). */
   api5xxPercent?: number;

@@ -108,7 +108,7 @@ export class RouteFunction extends NodejsFunction {
           'grants with it, have no resource-level form in IAM; they write trace data and read nothing.',
       });
     }
-    // Outside a VPC on purpose (README "Compliance").
+    // Outside a VPC on purpose (docs/compliance.md).
     acknowledgeControl(this, 'lambdaVpc');
   }
 

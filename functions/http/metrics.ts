@@ -2,7 +2,7 @@ import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { AuditEvent } from '../core/auth';
 
 /**
- * The audit events that become CloudWatch metrics (README "Observe it"), written as CloudWatch
+ * The audit events that become CloudWatch metrics (docs/operations.md), written as CloudWatch
  * embedded metric format (EMF) lines in the function's own log: no PutMetricData call, no extra
  * latency, and the same line is both the metric and its evidence. One namespace, one dimension
  * (`service`), so every function's counts add up; lib/monitoring.ts alarms on these names.

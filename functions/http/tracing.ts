@@ -1,7 +1,7 @@
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
- * AWS X-Ray tracing through Powertools Tracer (README "Tracing"), off unless the stack is
+ * AWS X-Ray tracing through Powertools Tracer (docs/operations.md "Tracing"), off unless the stack is
  * synthesized with `-c tracing=true`.
  *
  * AUTH_API_TRACING is not read at run time in a deployed function: lib/route-function.ts replaces

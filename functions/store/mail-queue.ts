@@ -22,7 +22,7 @@ function sqs() {
 /**
  * The deployed hand-off to the mail worker: one SendMessage. The job names a username, never a token
  * (the worker makes it), and the queue is encrypted; what the worker cannot send ends in the
- * dead-letter queue (README "Runbook").
+ * dead-letter queue (docs/operations.md "Runbook").
  */
 export class SqsMailQueue implements MailQueue {
   constructor(private readonly queueUrl: string) {}

@@ -28,6 +28,6 @@ export const counterKey = (subject: CounterSubject) =>
     : { pk: `THROTTLE#${subject.username}`, sk: `COUNT#${subject.scope}` };
 /**
  * The one item every session check reads beside the session and the user: `sessionsValidAfter` for
- * every user at once (the emergency lever, README "Runbook"). Absent until the lever is first pulled.
+ * every user at once (the emergency lever, docs/operations.md "Runbook"). Absent until the lever is first pulled.
  */
 export const everySessionKey = { pk: 'GLOBAL#sessions', sk: 'EPOCH' } as const;

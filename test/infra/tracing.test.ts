@@ -13,7 +13,7 @@ import { DynamoStore } from '../../functions/store/dynamo-store';
 import { functionId } from '../../lib/route-function';
 import { ACCOUNTS, build, testApp } from '../support/synth';
 
-// Tracing (README "Tracing"): with `-c tracing=true` every function is actively traced, its role may
+// Tracing (docs/operations.md "Tracing"): with `-c tracing=true` every function is actively traced, its role may
 // write traces and nothing more, and the deployed bundle sends the handler and each AWS SDK call to
 // X-Ray, with no password, token or cookie in any of it. Off (the default) is tested in
 // stack.test.ts: no TracingConfig, no X-Ray grant, no X-Ray SDK in any bundle.

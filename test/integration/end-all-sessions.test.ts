@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { startApp, type TestApp } from '../support/app';
 import { login, request } from '../support/http';
 
-// The emergency lever (README "Runbook"): `npm run users -- end-all-sessions --yes` against the
+// The emergency lever (docs/operations.md "Runbook"): `npm run users -- end-all-sessions --yes` against the
 // table ends every session of every user on its next request, whatever carries it, while new logins
 // work at once.
 
