@@ -5,6 +5,7 @@ import { TABLE, sessionKey } from './schema';
 import { ThrottleItems } from './throttle-items';
 import { type Item, call, conditional, fromSeconds, num, toSeconds } from './table';
 
+/** A session item as the domain reads it (TTL seconds back to epoch ms). */
 export function toSession(item: Item | undefined): SessionRecord | undefined {
   if (!item) return undefined;
   return {

@@ -14,6 +14,7 @@ import {
   toSeconds,
 } from './table';
 
+/** A throttle or count item as the domain reads it (TTL seconds back to epoch ms). */
 export function toThrottle(item: Item | undefined): ThrottleRecord | undefined {
   if (!item) return undefined;
   return {

@@ -4,6 +4,7 @@ import { userKey } from './schema';
 import { SessionItems } from './session-items';
 import { type Item, call, conditional, num } from './table';
 
+/** A user item as the domain reads it (never more than the record: no key attributes). */
 export function toUser(item: Item | undefined): UserRecord | undefined {
   if (!item) return undefined;
   return {
