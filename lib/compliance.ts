@@ -56,8 +56,9 @@ const REASONS = {
     'account (env.account, in your own CDK app) the permission also carries it as a literal SourceAccount and ' +
     'passes. Either way nothing but this API may invoke the function.',
   deadLetters:
-    'This queue is the dead-letter queue of the mail queue: an operator looks at what it holds (docs/operations.md "Runbook") ' +
-    'and moves it back; a dead-letter queue of its own would only hide those jobs one step further away.',
+    'This queue is the dead-letter queue of the mail queue: an operator looks at what it holds ' +
+    '(docs/operations.md "Runbook") and moves it back; a dead-letter queue of its own would only hide those jobs ' +
+    'one step further away.',
   lambdaVpc:
     'The functions call only AWS APIs (DynamoDB, Secrets Manager, SQS, SES), over TLS and IAM-authorised; ' +
     'a VPC would ' +

@@ -8,9 +8,10 @@ import { functionId } from '../../lib/route-function';
 /**
  * How the infra tests synthesize. A synth costs about 2 s; bundling the 17 functions with esbuild
  * adds about 13 s, and AWS Control Tower's rules (cfn-guard) about 11 s. So a test bundles only when
- * it reads the bundles, and runs the Control Tower rules only when they are what it checks.
- * `npm run test:exhaustive` (CI runs it) sets AUTH_API_EXHAUSTIVE_SYNTH=1: every synth then bundles
- * and runs every check, as `npx cdk synth` does, so no configuration escapes them.
+ * it reads the bundles (the bundles differ between configurations only by the tracing switch, and
+ * both are built), and runs the Control Tower rules only when they are what it checks.
+ * `npm run test:exhaustive` (CI runs it) sets AUTH_API_EXHAUSTIVE_SYNTH=1: every synth then runs
+ * every check, as `npx cdk synth` does, so no configuration escapes them.
  */
 export const EXHAUSTIVE = process.env.AUTH_API_EXHAUSTIVE_SYNTH === '1';
 
@@ -34,14 +35,14 @@ export interface SynthOptions {
   outdir?: string;
 }
 
-/** A CDK app for the infra tests, with the stack's context, bundling only when asked (or exhaustive). */
+/** A CDK app for the infra tests, with the stack's context, bundling only when asked. */
 export function testApp(context: Record<string, unknown> = {}, { bundle = false, outdir }: SynthOptions = {}): App {
   return new App({
     outdir,
     context: {
       'aws:cdk:enable-asset-metadata': true,
       'aws:cdk:enable-path-metadata': true,
-      ...(bundle || EXHAUSTIVE ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
       ...context,
     },
   });
