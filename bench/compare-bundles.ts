@@ -22,7 +22,10 @@ if (!before || !after || !/^\d+$/.test(pairs)) {
 function bundles(dir: string): Record<string, string> {
   const template = JSON.parse(readFileSync(`${dir}/AuthApi.template.json`, 'utf8'));
   const out: Record<string, string> = {};
-  for (const [id, r] of Object.entries(template.Resources) as [string, { Type: string; Properties: any }][]) {
+  for (const [id, r] of Object.entries(template.Resources) as [
+    string,
+    { Type: string; Properties: { Code?: { S3Key?: unknown } } },
+  ][]) {
     const key = r.Type === 'AWS::Lambda::Function' ? r.Properties.Code?.S3Key : undefined;
     if (typeof key === 'string')
       out[id.replace(/[0-9A-F]{8}$/, '')] = `${dir}/asset.${key.replace('.zip', '')}/index.js`;
