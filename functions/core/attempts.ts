@@ -61,9 +61,13 @@ export class AttemptLimiter {
     const ipStart = address.status === 'fulfilled' && 'windowStart' in address.value ? address.value : undefined;
     if (userPlace && ipStart) return { place: { username, ip, user: userPlace, ipWindowStart: ipStart.windowStart } };
 
-    // One side refused (or failed): the place taken on the other side was not used; give it back.
+    // One side refused (or failed): the place taken on the other side was not used, so that one
+    // place goes back, and only it. Never the success release, which would forget every earlier
+    // failure and any lock (docs/http-contract.md "Brute force").
     await Promise.allSettled([
-      userPlace ? this.store.releaseUserPlace(username, userPlace) : undefined,
+      userPlace
+        ? this.store.takeBackUserPlace(username, userPlace, { now: nowMs, maxFailures: this.settings.maxFailures })
+        : undefined,
       ipStart ? this.store.releaseIpPlace(ip, ipStart.windowStart) : undefined,
     ]);
     if (user.status === 'rejected') throw user.reason;

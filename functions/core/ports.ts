@@ -103,6 +103,13 @@ export interface AttemptStore {
    * flight).
    */
   releaseUserPlace(username: string, mine: ThrottleRecord): Promise<void>;
+  /**
+   * Gives back one place taken but never used (the other count refused the attempt): failures - 1 in
+   * the window `mine` was taken in. Every other failure stays, and so does any lock: while the record
+   * locks, and giving the place back would take it below the threshold that makes the lock count, the
+   * place stays (a lock that place helped set is the lock concurrent attempts already saw).
+   */
+  takeBackUserPlace(username: string, mine: ThrottleRecord, rule: { now: number; maxFailures: number }): Promise<void>;
   /** Takes one off the IP's count, if it is still the window the place was taken in. */
   releaseIpPlace(ip: string, windowStart: number): Promise<void>;
   clearThrottle(subject: ThrottleSubject): Promise<void>;

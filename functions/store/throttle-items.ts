@@ -197,6 +197,18 @@ export class ThrottleItems extends TableItems {
     await this.takeOneBack(Key, { condition: 'failures > :zero', values: { ':zero': 0 } });
   }
 
+  async takeBackUserPlace(
+    username: string,
+    mine: ThrottleRecord,
+    { now, maxFailures }: { now: number; maxFailures: number },
+  ): Promise<void> {
+    await this.takeOneBack(throttleKey({ kind: 'user', username }), {
+      // Never the lock: while it holds, the count stays at or above the threshold that makes it count.
+      condition: 'failures > :zero AND windowStart = :ws AND (lockedUntil <= :now OR failures > :max)',
+      values: { ':zero': 0, ':ws': mine.windowStart, ':now': now, ':max': maxFailures },
+    });
+  }
+
   async releaseIpPlace(ip: string, windowStart: number): Promise<void> {
     await this.takeOneBack(throttleKey({ kind: 'ip', ip }), {
       condition: 'failures > :zero AND windowStart = :ws',

@@ -40,6 +40,23 @@ test('30 parallel attempts from one IP, fresh usernames: at most the limit is ch
   }
 });
 
+test("a burst refused at the full address forgets none of the username's failures: 5 checked, then 429", async () => {
+  await app.addUser('victim', 'right-pw');
+  const userKey = throttleKey({ kind: 'user', username: 'victim' });
+  for (let i = 0; i < 3; i++) expect((await attempt('victim', 'wrong')).status).toBe(401);
+  expect((await attempt('spray-x', 'guess')).status).toBe(401); // the address now holds exactly its limit
+  const burst = await Promise.all(Array.from({ length: 3 }, () => attempt('victim', 'wrong')));
+  const checked = burst.filter((r) => r.status === 401).length;
+  expect(checked + burst.filter((r) => r.status === 429).length).toBe(3);
+  expect(checked).toBeLessThanOrEqual(1);
+  const read = () => app.db.send(new GetCommand({ TableName: app.tableName, Key: userKey, ConsistentRead: true }));
+  expect((await read()).Item?.failures).toBeGreaterThanOrEqual(3 + checked);
+  // From a fresh address: the username's fifth failure in all locks it, whatever the burst did.
+  await app.db.send(new DeleteCommand({ TableName: app.tableName, Key: ipKey }));
+  for (let n = 3 + checked; n < 5; n++) expect([401, 429]).toContain((await attempt('victim', 'wrong')).status);
+  expect((await attempt('victim', 'right-pw')).status).toBe(429);
+});
+
 test('100 successful logins from one IP leave it unlocked: a success gives its place back', async () => {
   for (let i = 0; i < 3; i++) await app.addUser(`office-${i}`, 'pw');
   for (let i = 0; i < 100; i++) expect((await attempt(`office-${i % 3}`, 'pw')).status).toBe(200);

@@ -259,6 +259,21 @@ describe('POST /auth/password/reset', () => {
     expect([(await reset(token, NEW)).status]).toEqual([400]); // spent
   });
 
+  test("a refused link (the user disabled since it was sent) leaves the username's lockout as it was", async () => {
+    const lex = await person();
+    await forgot(lex.username);
+    const token = await lastLinkToken(lex.email);
+    for (let i = 0; i < 5; i++) await attemptLogin(app.url, lex.username, 'wrong');
+    await app.updateUser(lex.username, { disabled: true });
+    expect([(await reset(token, NEW)).status]).toEqual([400]);
+    const lock = await app.db.send(
+      new GetCommand({ TableName: app.tableName, Key: throttleKey({ kind: 'user', username: lex.username }) }),
+    );
+    expect(lock.Item?.failures).toBe(5);
+    await app.updateUser(lex.username, { disabled: false });
+    expect((await attemptLogin(app.url, lex.username, lex.password)).status).toBe(429);
+  });
+
   test('a link is dead once the password has changed since it was sent', async () => {
     const ned = await person();
     await forgot(ned.username);

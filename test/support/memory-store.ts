@@ -112,6 +112,12 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     const now = this.throttles.get(id);
     if (now && now.failures > 0) now.failures--;
   }
+  async takeBackUserPlace(username: string, mine: ThrottleRecord, rule: { now: number; maxFailures: number }) {
+    await this.step('takeBackUserPlace');
+    const cur = this.throttles.get(throttleId({ kind: 'user', username }));
+    const keepsLock = cur !== undefined && cur.lockedUntil > rule.now && cur.failures <= rule.maxFailures;
+    if (cur && cur.failures > 0 && cur.windowStart === mine.windowStart && !keepsLock) cur.failures--;
+  }
   async releaseIpPlace(ip: string, windowStart: number) {
     await this.step('releaseIpPlace');
     const cur = this.throttles.get(throttleId({ kind: 'ip', ip }));

@@ -153,6 +153,52 @@ describe('attempts take their place before the password is checked', () => {
     );
   });
 
+  test("an IP-refused attempt gives back its own place only: the username's earlier failures stay", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (s) => {
+        const { auth, store } = await setup(s, { ipMaxFailures: 3 });
+        // Three failures for ann from one address, which is then exactly at its limit.
+        for (let i = 0; i < 3; i++)
+          expect(await s.waitFor(outcome(auth.login('ann', 'wrong', { sourceIp: 'a' })))).toBe(401);
+        // A burst for ann from that address: at most one takes its last place and is checked.
+        const burst = Array.from({ length: 3 }, () => outcome(auth.login('ann', 'wrong', { sourceIp: 'a' })));
+        const statuses = await s.waitFor(Promise.all(burst));
+        const checked = count(statuses, 401);
+        expect(checked + count(statuses, 429)).toBe(3);
+        expect(checked).toBeLessThanOrEqual(1);
+        // Every checked failure is still counted: the refused attempts forgot none of them.
+        expect(store.throttles.get('u:ann')?.failures).toBeGreaterThanOrEqual(3 + checked);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  test('attempts refused at a full address buy no extra checks: after 3 failures, 2 more, then 429', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (s) => {
+        const { auth, store, verifier } = await setup(s, { ipMaxFailures: 4 });
+        for (let i = 0; i < 3; i++)
+          expect(await s.waitFor(outcome(auth.login('ann', 'wrong', { sourceIp: 'a' })))).toBe(401);
+        // The address reaches its limit exactly: one more place there, then none.
+        expect(await s.waitFor(outcome(auth.login('zed', 'guess', { sourceIp: 'a' })))).toBe(401);
+        const checksBefore = verifier.checks;
+        // Two at once for ann: the address has room for one of them, whichever the interleaving picks.
+        const pair = [1, 2].map(() => outcome(auth.login('ann', 'wrong', { sourceIp: 'a' })));
+        expect((await s.waitFor(Promise.all(pair))).sort()).toEqual([401, 429]);
+        const record = store.throttles.get('u:ann')!;
+        // Four of ann's passwords were checked and are counted; a lock the refused place set still counts.
+        expect(record.failures).toBeGreaterThanOrEqual(4);
+        if (record.lockedUntil > Date.now()) expect(record.failures).toBeGreaterThanOrEqual(5);
+        // So the contract's fifth failure, from anywhere, locks: the next attempt is not checked.
+        const fifth = await s.waitFor(outcome(auth.login('ann', 'wrong', { sourceIp: 'b' })));
+        expect([401, 429]).toContain(fifth);
+        expect(await s.waitFor(outcome(auth.login('ann', 'right', { sourceIp: 'b' })))).toBe(429);
+        expect(verifier.checks - checksBefore).toBeLessThanOrEqual(2);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   test('a store failure while taking places is a 503 and gives back the place already taken', async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), async (s) => {
@@ -166,7 +212,7 @@ describe('attempts take their place before the password is checked', () => {
           name: 'ServiceUnavailableError',
         });
         expect(verifier.checks).toBe(0);
-        expect(store.throttles.get('u:ann')).toBeUndefined();
+        expect(store.throttles.get('u:ann')?.failures ?? 0).toBe(0);
       }),
       { numRuns: 10 },
     );
