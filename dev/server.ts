@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
 import type { HttpEvent, HttpResult } from '../functions/http/types';
 import { protectedRoutes } from '../functions/protected-routes';
 import { accountSettings } from '../functions/core/config';
 import { InProcessMailQueue, useLocalMailSender } from '../functions/mail/jobs';
+import { localKeySetSecrets } from '../functions/store/local-keys';
 import { enabledRoutes, entryFile, fallbackHandler, matchRoute, otherFunctions, routes } from '../functions/routes';
 import { localAuthorizers, matchProtected, type SessionAuthorizer } from './authorizers';
 import { applyCors } from './cors';
@@ -89,6 +91,14 @@ export function createLocalServer(
         const { mailQueue } = await import('../functions/accounts/recovery-runtime');
         if (mailQueue instanceof InProcessMailQueue) await mailQueue.settled();
         return plain(res, 200, { messages: outbox.messages });
+      }
+      if (path === '/_dev/signing-keys/replace' && req.method === 'POST') {
+        // The emergency lever, pulled against this server (npm run keys -- replace --dev-server <url>):
+        // the same code as against a deployed stack's secrets, over the local key set. Not from a page.
+        if (req.headers.origin) return plain(res, 403, { detail: 'Origin not allowed' });
+        const { KeyRotation } = await import('../functions/core/key-rotation');
+        const secrets = localKeySetSecrets(process.env.SIGNING_KEYS);
+        return plain(res, 200, await new KeyRotation(secrets).replace(randomUUID()));
       }
       const own = matchProtected(protectedRoutes, req.method ?? 'GET', path);
       if (own) {

@@ -20,5 +20,14 @@ export class AuthStack extends Stack {
       value: table.tableName,
       description: 'DynamoDB table (TABLE_NAME for `npm run users`)',
     });
+    // For the emergency lever: `npm run keys -- replace --yes` (docs/operations.md).
+    new CfnOutput(this, 'AccessTokenKeysArn', {
+      value: this.authApi.accessTokenKeys.secretArn,
+      description: 'The private access-token key set (SIGNING_KEYS_ARN for `npm run keys`)',
+    });
+    new CfnOutput(this, 'PublicKeysArn', {
+      value: this.authApi.publicKeys.secretArn,
+      description: 'The published key set (PUBLIC_KEYS_ARN for `npm run keys`)',
+    });
   }
 }

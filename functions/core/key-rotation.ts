@@ -48,6 +48,30 @@ export class KeyRotation {
     return { created: !current, kids: set.keys.map((k) => k.kid) };
   }
 
+  /**
+   * The emergency lever (docs/operations.md "Replace every signing key"): three fresh keys in place
+   * of the whole set, the old kids gone from the published copy in the same write. Written as the
+   * rotation writes: the fresh set as version `versionId` (labelled AWSPENDING, which takes the label
+   * from a scheduled rotation in flight, so that it can never bring the old set's `next` key back),
+   * then published, tested, and made current. Idempotent on `versionId`.
+   */
+  async replace(versionId: string): Promise<{ kids: string[]; withdrawn: string[] }> {
+    const { versions } = await this.secrets.describe();
+    const current = Object.entries(versions).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
+    const currentSet = await parseKeySet(await this.secrets.readPrivate('AWSCURRENT'));
+    if (current === versionId && currentSet) return { kids: currentSet.keys.map((k) => k.kid), withdrawn: [] };
+    const pending = versions[versionId]?.includes('AWSPENDING')
+      ? await parseKeySet(await this.secrets.readPrivate('AWSPENDING', versionId))
+      : undefined;
+    const fresh = pending ?? (await newKeySet(this.now()));
+    if (!pending) await this.secrets.writePrivate(JSON.stringify(fresh), versionId, 'AWSPENDING');
+    await this.secrets.writePublic(JSON.stringify(publicJwks(fresh)));
+    await this.test(fresh);
+    await this.secrets.makeCurrent(versionId, current);
+    const kids = fresh.keys.map((k) => k.kid);
+    return { kids, withdrawn: (currentSet?.keys ?? []).map((k) => k.kid).filter((kid) => !kids.includes(kid)) };
+  }
+
   /** One step of Secrets Manager's four-step rotation protocol for version `token`. */
   async step(step: RotationStep, token: string): Promise<void> {
     const { rotationEnabled, versions } = await this.secrets.describe();

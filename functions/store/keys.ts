@@ -2,6 +2,7 @@ import { type CryptoKey, importJWK } from 'jose';
 import { ServiceUnavailableError } from '../core/errors';
 import { ACCESS_TOKEN_ALG, type KeySet, type PublicJwk, keyOf, parseJwks, parseKeySet, publicJwks } from '../core/keys';
 import type { TokenKeys } from '../core/tokens';
+import { localKeyGeneration, localSigningKeys } from './local-keys';
 import { readSecret } from './secrets';
 
 /** Where each key comes from: the environment locally (and under `sam local invoke`), Secrets Manager deployed. */
@@ -22,15 +23,16 @@ export const KEY_CACHE_MS = 5 * 60_000;
 export const UNKNOWN_KID_REFETCH_MS = 10_000;
 
 /**
- * A value loaded on first use and kept for KEY_CACHE_MS. A failed load is not kept, so the next
+ * A value loaded on first use and kept for KEY_CACHE_MS, or until the local key set is replaced
+ * (store/local-keys.ts; never in a deployed function). A failed load is not kept, so the next
  * request tries again (and meanwhile answers 503).
  */
 function cached<T>(load: () => Promise<T>, now: () => number) {
-  let entry: { at: number; value: Promise<T> } | undefined;
+  let entry: { at: number; generation: number; value: Promise<T> } | undefined;
   return {
     get(): Promise<T> {
-      if (!entry || now() - entry.at >= KEY_CACHE_MS) {
-        const fresh = { at: now(), value: load() };
+      if (!entry || now() - entry.at >= KEY_CACHE_MS || entry.generation !== localKeyGeneration()) {
+        const fresh = { at: now(), generation: localKeyGeneration(), value: load() };
         entry = fresh;
         fresh.value.catch(() => {
           if (entry === fresh) entry = undefined;
@@ -81,7 +83,7 @@ export function tokenKeys(sources: KeySources, { now = Date.now, read = readSecr
   }, now);
 
   const privateSet = cached(async () => {
-    const set = await parseKeySet(await text(sources.signingKeys, sources.signingKeysArn)());
+    const set = await parseKeySet(await text(localSigningKeys(sources.signingKeys), sources.signingKeysArn)());
     if (!set) throw unavailable('private key set missing or invalid');
     return set;
   }, now);
@@ -124,7 +126,9 @@ export function publishedKeySet(
   { now = Date.now, read = readSecret }: KeyReading = {},
 ): () => Promise<{ keys: PublicJwk[] }> {
   const doc = cached(
-    async () => ({ keys: await readPublished(sources, read, () => parseKeySet(sources.signingKeys)) }),
+    async () => ({
+      keys: await readPublished(sources, read, () => parseKeySet(localSigningKeys(sources.signingKeys))),
+    }),
     now,
   );
   return () => doc.get();

@@ -292,9 +292,11 @@ describe('AuthStack', () => {
     expect(run.stderr.trim()).toBe('error: context cookieSameSite must be one of Lax, Strict, None, got "Bogus"');
   });
 
-  test('outputs the API URL and the table name', () => {
+  test('outputs the API URL, the table name and the key sets the emergency lever replaces', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('TableName', { Value: { Ref: Match.stringLikeRegexp('^Table') } });
+    template.hasOutput('AccessTokenKeysArn', { Value: { Ref: Match.stringLikeRegexp('^AccessTokenKeys') } });
+    template.hasOutput('PublicKeysArn', { Value: { Ref: Match.stringLikeRegexp('^PublicKeys') } });
   });
 
   test('keeps the asset metadata `sam local invoke` reads on every function', () => {

@@ -155,6 +155,76 @@ describe('rotation (the four steps, each run twice as Secrets Manager may retry 
   });
 });
 
+describe('the emergency lever: the whole key set replaced at once', () => {
+  test('three fresh keys; no kid of the old set is published after it, and tokens it signed are refused', async () => {
+    const d = await deployment();
+    const old = (await parseKeySet(sm.valueAt(d.privateArn)))!;
+    const oldToken = await sign(d.signer);
+    expect(await outcome(d.verifier.verify(oldToken, 'access'))).toBe('ok');
+
+    const { kids, withdrawn } = await d.rotation.replace('emergency-1');
+    const fresh = (await parseKeySet(sm.valueAt(d.privateArn)))!;
+    const oldKids = old.keys.map((k) => k.kid);
+    expect(fresh.keys.map((k) => k.kid).sort()).toEqual([...kids].sort());
+    expect(kids.filter((k) => oldKids.includes(k))).toEqual([]);
+    expect(withdrawn.sort()).toEqual([...oldKids].sort());
+    expect(
+      parseJwks(sm.valueAt(d.publicArn))!
+        .map((k) => k.kid)
+        .sort(),
+    ).toEqual([...kids].sort());
+    // The fresh set went through the rotation's own path: pending, published, then current.
+    const puts = sm.calls.filter((c) => c.op === 'PutSecretValue').map((c) => c.secretId);
+    expect(puts.slice(-2)).toEqual([d.privateArn, d.publicArn]);
+
+    // Warm functions see it within their cache's 5 minutes: then the old token is refused, new ones sign.
+    d.advance(KEY_CACHE_MS);
+    expect(await outcome(d.verifier.verify(oldToken, 'access'))).toBe('refused: unknown kid');
+    expect(await outcome(d.verifier.verify(await sign(d.signer), 'access'))).toBe('ok');
+    // Idempotent on its version id (a retried command changes nothing).
+    expect(await d.rotation.replace('emergency-1')).toEqual({ kids, withdrawn: [] });
+    expect(sm.valueAt(d.privateArn)).toBe(JSON.stringify(fresh));
+  });
+
+  test('a scheduled rotation in flight cannot bring the old set back', async () => {
+    const d = await deployment();
+    const old = (await parseKeySet(sm.valueAt(d.privateArn)))!;
+    const token = sm.beginRotation(d.privateArn);
+    await d.rotation.step('createSecret', token); // pending: the old set rotated (its next key would sign)
+    const { kids } = await d.rotation.replace('emergency-2');
+    for (const step of ['setSecret', 'testSecret', 'finishSecret'] as const)
+      await expect(d.rotation.step(step, token)).rejects.toThrow(/not AWSPENDING/);
+    const published = parseJwks(sm.valueAt(d.publicArn))!.map((k) => k.kid);
+    expect(published.sort()).toEqual([...kids].sort());
+    expect(published.filter((k) => old.keys.some((o) => o.kid === k))).toEqual([]);
+    // The next scheduled rotation starts from the fresh set.
+    await d.rotate();
+    const after = (await parseKeySet(sm.valueAt(d.privateArn)))!;
+    expect(after.keys.filter((k) => old.keys.some((o) => o.kid === k.kid))).toEqual([]);
+  });
+
+  test('npm run keys -- replace --yes, against the two secrets of a deployed stack', async () => {
+    const d = await deployment();
+    const old = (await parseKeySet(sm.valueAt(d.privateArn)))!;
+    const { runKeysCli } = await import('../../dev/keys-cli');
+    const env = { ...process.env, SIGNING_KEYS_ARN: d.privateArn, PUBLIC_KEYS_ARN: d.publicArn };
+    const printed: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    try {
+      await expect(runKeysCli(['replace'], env)).rejects.toThrow(/add --yes/);
+      expect(sm.valueAt(d.privateArn)).toBe(JSON.stringify(old));
+      expect(await runKeysCli(['replace', '--yes'], env)).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const published = parseJwks(sm.valueAt(d.publicArn))!.map((k) => k.kid);
+    expect(published.filter((k) => old.keys.some((o) => o.kid === k))).toEqual([]);
+    expect(printed.join('\n')).toContain(
+      `withdrawn (no longer published, their tokens refused): ${old.keys.map((k) => k.kid).join(', ')}`,
+    );
+  });
+});
+
 describe('key material in the functions', () => {
   test('is fetched once, on first use, and cached for 5 minutes', async () => {
     const d = await deployment();
