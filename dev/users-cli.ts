@@ -27,6 +27,8 @@ const USAGE = `usage: npm run users -- <command> [options]
   end-all-sessions --yes
                      the emergency lever: end every session of every user at once
                      (docs/operations.md); everyone logs in again
+  end-all-sessions --undo --yes
+                     take the lever's last pull back: the sessions it ended live again
   migrate-usernames   rewrite usernames stored before canonical forms (trimmed, NFKC, lower case);
                       collisions and refused names are reported, never merged
 
@@ -84,6 +86,7 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
       disabled: { type: 'boolean' },
       force: { type: 'boolean' },
       yes: { type: 'boolean' },
+      undo: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -152,9 +155,18 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
     }
     case 'end-all-sessions': {
       if (name) throw new UsageError('end-all-sessions ends every session of every user: it takes no username');
+      if (values.undo) {
+        if (!values.yes) throw new UsageError('end-all-sessions --undo revives the sessions it ended: add --yes');
+        const generation = await userAdmin(env).undoEndEverySession();
+        console.log(`the lever is back at generation ${generation}: the sessions its last pull ended live again`);
+        return 0;
+      }
       if (!values.yes) throw new UsageError('end-all-sessions logs every user out: add --yes to confirm');
-      const at = await userAdmin(env).endEverySession();
-      console.log(`ended every session created at or before ${new Date(at).toISOString()}`);
+      const generation = await userAdmin(env).endEverySession();
+      console.log(
+        `ended every session: the lever stands at generation ${generation}; sessions born before it are refused ` +
+          '(end-all-sessions --undo --yes takes it back)',
+      );
       return 0;
     }
     case 'migrate-usernames': {

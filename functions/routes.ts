@@ -77,8 +77,9 @@ export const MAIL_WORKER_TABLE_ACCESS: TableAccess = {
 
 /** What a password login touches (POST /auth/token, and the password grant of /oauth2/token). */
 const LOGIN_TABLE: TableAccess = {
-  // The user and both failure counts in one read; the session cap's reads of the user's sessions.
-  BatchGetItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
+  // The user, both failure counts and the lever's generation (which the new session records) in one
+  // read; the session cap's reads of the user's sessions.
+  BatchGetItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'GLOBAL#', 'SESSION#'],
   // Re-reading a count that changed under a compare-and-set.
   GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
   // Taking and giving back places; USER# only for rehash on login, conditional on the hash checked.

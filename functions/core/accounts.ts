@@ -63,8 +63,12 @@ export class AccountService {
       passwordHash,
       credentialVersion,
     });
-    // Another change won the race: this caller's password is no longer the current one.
-    if (!written) throw new DomainError('incorrect_password');
+    if (!written) {
+      // Another change won the race (this caller's password is no longer the current one), or an
+      // administrator disabled the user meanwhile (a disabled user's password never changes).
+      const { user: now } = await this.store.getSessionAndUser(session.sid, user.username);
+      throw new DomainError(now?.disabled ? 'inactive_user' : 'incorrect_password');
+    }
 
     const revoked = await this.tidyOtherSessions(user.username, session.sid);
     this.audit('password_changed', { username: user.username, sid: session.sid, revoked, ...meta });

@@ -138,6 +138,8 @@ export class AuthService {
       // Born under the credential it proved: if that is replaced meanwhile, the session is dead on arrival.
       credentialVersion: user.credentialVersion,
       clientId,
+      // Born under the lever's generation read with the user: a pull meanwhile ends it on arrival.
+      ...(user.globalGeneration ? { globalGeneration: user.globalGeneration } : {}),
     };
     // The places go back first, so that any store failure leaves no session behind: a 503 login has
     // written nothing that matters (at worst its places stay counted as one failure).
@@ -308,13 +310,15 @@ export class AuthService {
   }
 
   /**
-   * A session of this user is alive when unexpired (TTL deletion is lazy), not ended by its user since, and born
-   * under the user's current credential version (absent on both sides: the one legacy version).
+   * A session of this user is alive when unexpired (TTL deletion is lazy), not ended by its user since, born
+   * under the user's current credential version (absent on both sides: the one legacy version) and under the
+   * emergency lever's current generation or a later one (a lever taken back revives what it ended).
    */
   alive(session: SessionRecord, user: UserRecord, nowMs: number): boolean {
     if (session.username !== user.username) return false;
     if (session.expiresAt <= nowMs || session.absoluteExpiresAt <= nowMs) return false;
     if (session.credentialVersion !== user.credentialVersion) return false;
+    if ((session.globalGeneration ?? 0) < (user.globalGeneration ?? 0)) return false;
     return user.sessionsValidAfter === undefined || session.createdAt > user.sessionsValidAfter;
   }
 

@@ -12,7 +12,11 @@ export interface UserRecord {
   fullName?: string;
   disabled: boolean;
   createdAt: number;
-  /** Sessions created at or before this instant are ended (logout-all, disable, overwrite). */
+  /**
+   * Sessions created at or before this instant are ended: logout-all writes it, with the function's
+   * own clock. (The lever and the administrator's commands end sessions with no clock of theirs:
+   * `globalGeneration` below, and a new credential version.)
+   */
   sessionsValidAfter?: number;
   /**
    * A random id, new whenever the password is replaced; a session born under another one is ended.
@@ -21,6 +25,11 @@ export interface UserRecord {
   credentialVersion?: string;
   /** False only for a signed-up user who has not verified the address yet; absent means verified. */
   emailVerified?: boolean;
+  /**
+   * The emergency lever's generation (`GLOBAL#sessions`), read in the same request as the user and
+   * never stored on the user item: a session born under an earlier generation is ended.
+   */
+  globalGeneration?: number;
 }
 
 export interface SessionRecord {
@@ -43,6 +52,8 @@ export interface SessionRecord {
   credentialVersion?: string;
   /** The OAuth `client_id` the login named (absent: the default client); its access tokens carry it. */
   clientId?: string;
+  /** The emergency lever's generation at login (absent: 0, before the lever was first pulled). */
+  globalGeneration?: number;
 }
 
 /** Failed-login bookkeeping for one username or one source IP. */
@@ -134,14 +145,18 @@ export interface OwnSession {
 }
 
 export interface AuthStore extends AttemptStore {
-  /** The user and both throttle records in one strongly consistent round trip. */
+  /**
+   * The user (with the lever's `globalGeneration`, which the new session records) and both throttle
+   * records, in one strongly consistent round trip.
+   */
   getLoginState(
     username: string,
     ip: string,
   ): Promise<{ user?: UserRecord; userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord }>;
   /**
    * Session and user read together and strongly consistent: one round trip per protected request.
-   * The user's `sessionsValidAfter` is the later of its own and the one for every user (the lever).
+   * The user carries the lever's `globalGeneration`; its `sessionsValidAfter` is the later of its own
+   * and the lever's from before generations (an instant some deployments still hold).
    */
   getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }>;
   getSession(sid: string): Promise<SessionRecord | undefined>;
@@ -268,22 +283,27 @@ export interface UserAdminStore {
   getUser(username: string): Promise<UserRecord | undefined>;
   /** Writes the user; returns false when it exists and `overwrite` is not set. */
   putUser(user: UserRecord, options: { overwrite: boolean }): Promise<boolean>;
-  /** Sets `disabled` (and `sessionsValidAfter` when given); returns false when there is no such user. */
-  setDisabled(username: string, change: { disabled: boolean; endSessionsAt?: number }): Promise<boolean>;
+  /**
+   * Sets `disabled` (and, when given, a new credential version, which ends every session: no clock
+   * needed); returns false when there is no such user.
+   */
+  setDisabled(username: string, change: { disabled: boolean; credentialVersion?: string }): Promise<boolean>;
   /** Deletes the user; returns false when there was none. */
   deleteUser(username: string): Promise<boolean>;
   /**
-   * An administrator's new password: hash and credential version replaced and every session ended
-   * (`sessionsValidAfter`) in one write; false when there is no such user.
+   * An administrator's new password: hash and credential version replaced in one write (the new
+   * version ends every session); false when there is no such user.
    */
-  setPassword(
-    username: string,
-    change: { passwordHash: string; credentialVersion: string; endSessionsAt: number },
-  ): Promise<boolean>;
+  setPassword(username: string, change: { passwordHash: string; credentialVersion: string }): Promise<boolean>;
   /** Marks the user's address verified; false when there is no such user. */
   setEmailVerified(username: string): Promise<boolean>;
-  /** The emergency lever: ends every session of every user created at or before `at`. */
-  endEverySession(at: number): Promise<void>;
+  /**
+   * The emergency lever: the global generation + 1, so every session born before ends; returns the
+   * new generation. No clock: an operator's clock must not decide who is logged out.
+   */
+  endEverySession(): Promise<number>;
+  /** Takes a mistaken pull back: the generation - 1 (never below 0); returns it. */
+  undoEndEverySession(): Promise<number>;
   listUsers(): Promise<UserRecord[]>;
   listSessionIds(username: string): Promise<string[]>;
   deleteSessions(sids: string[]): Promise<SessionRecord[]>;

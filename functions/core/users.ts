@@ -63,8 +63,9 @@ export interface NewUser {
 
 /**
  * User administration (the `npm run users` CLI). Every change that takes a user's credentials or
- * access away ends their sessions through `sessionsValidAfter` (atomic, read by every session
- * check); deleting the session items found through the index afterwards only tidies the table.
+ * access away ends their sessions with a new credential version (atomic, read by every session
+ * check, and no clock in it: the operator's machine must not decide who stays logged in); deleting
+ * the session items found through the index afterwards only tidies the table.
  */
 export class UserAdmin {
   constructor(
@@ -104,9 +105,8 @@ export class UserAdmin {
       disabled: user.disabled ?? existing?.disabled ?? false,
       createdAt: now,
       // Overwriting a user ends every session the old one had: a new credential version ends them
-      // however a login that checked the old password interleaves; sessionsValidAfter as well, for
-      // sessions written before versions existed.
-      sessionsValidAfter: now,
+      // however a login that checked the old password interleaves (sessions from before versions
+      // existed carry none, which differs too).
       credentialVersion: newId(),
     };
     if (!(await this.store.putUser(record, { overwrite }))) {
@@ -118,7 +118,8 @@ export class UserAdmin {
   /** Disabling refuses logins and ends every session; enabling leaves the old sessions ended. */
   async setDisabled(username: string, disabled: boolean): Promise<{ sessionsEnded: number }> {
     const name = checkUsername(username);
-    const change = disabled ? { disabled, endSessionsAt: this.now() } : { disabled };
+    // Disabling ends every session with a new credential version; enabling leaves them ended.
+    const change = disabled ? { disabled, credentialVersion: newId() } : { disabled };
     if (!(await this.store.setDisabled(name, change))) throw new DomainError('user_not_found', `no user "${name}"`);
     return { sessionsEnded: disabled ? await this.tidySessions(name) : 0 };
   }
@@ -131,11 +132,7 @@ export class UserAdmin {
     const name = checkUsername(username);
     const problem = this.passwords.problem(password, name);
     if (problem) throw new DomainError('invalid_password', problem);
-    const change = {
-      passwordHash: await this.passwords.hash(password),
-      credentialVersion: newId(),
-      endSessionsAt: this.now(),
-    };
+    const change = { passwordHash: await this.passwords.hash(password), credentialVersion: newId() };
     if (!(await this.store.setPassword(name, change))) throw new DomainError('user_not_found', `no user "${name}"`);
     return { username: name, sessionsEnded: await this.tidySessions(name) };
   }
@@ -150,12 +147,16 @@ export class UserAdmin {
   /**
    * The emergency lever (a leaked secret, a breach): every session of every user ends on its next
    * request, refresh tokens, access tokens at every route and authorizer that checks sessions, and
-   * cookies alike. New logins work at once. Returns the instant it took effect.
+   * cookies alike. New logins work at once. It moves a generation, not an instant: no clock decides
+   * who is logged out. Returns the generation stored.
    */
   async endEverySession(): Promise<number> {
-    const at = this.now();
-    await this.store.endEverySession(at);
-    return at;
+    return this.store.endEverySession();
+  }
+
+  /** Takes the lever's last pull back: the sessions it ended live again. Returns the generation stored. */
+  async undoEndEverySession(): Promise<number> {
+    return this.store.undoEndEverySession();
   }
 
   /** Deletes the user; their sessions end with them (no user item, no live session). */

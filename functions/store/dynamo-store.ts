@@ -2,7 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthStore, SessionRecord, UserAdminStore, UserRecord } from '../core/ports';
 import { everySessionKey, sessionKey, throttleKey, userKey } from './schema';
 import { toSession } from './session-items';
-import { type Key, conditional, num, sameKey } from './table';
+import { type Item, type Key, call, isConditionFailure, num, sameKey } from './table';
 import { toThrottle } from './throttle-items';
 import { UserItems, toUser } from './user-items';
 
@@ -18,11 +18,12 @@ export class DynamoStore extends UserItems implements AuthStore, UserAdminStore 
       user: userKey(username),
       userThrottle: throttleKey({ kind: 'user', username }),
       ipThrottle: throttleKey({ kind: 'ip', ip }),
+      everyone: everySessionKey,
     };
     const items = await this.batchGet(Object.values(keys));
     const find = (key: Key) => items.find((i) => sameKey(i, key));
     return {
-      user: toUser(find(keys.user)),
+      user: withLever(toUser(find(keys.user)), find(keys.everyone)),
       userThrottle: toThrottle(find(keys.userThrottle)),
       ipThrottle: toThrottle(find(keys.ipThrottle)),
     };
@@ -31,31 +32,60 @@ export class DynamoStore extends UserItems implements AuthStore, UserAdminStore 
   async getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }> {
     // The emergency lever's item rides in the same BatchGetItem: no extra round trip.
     const items = await this.batchGet([sessionKey(sid), userKey(username), everySessionKey]);
-    const user = toUser(items.find((i) => i.sk === 'PROFILE'));
-    const everyone = num(items.find((i) => i.sk === everySessionKey.sk)?.sessionsValidAfter);
     return {
       session: toSession(items.find((i) => i.sk === 'SESSION')),
-      // Sessions ended for everyone are ended for this user: every check of sessionsValidAfter
-      // (liveness, listing, deleting one's own) then honours the lever with no rule of its own.
-      user:
-        user && everyone !== undefined && everyone > (user.sessionsValidAfter ?? -1)
-          ? { ...user, sessionsValidAfter: everyone }
-          : user,
+      user: withLever(
+        toUser(items.find((i) => i.sk === 'PROFILE')),
+        items.find((i) => i.sk === everySessionKey.sk),
+      ),
     };
   }
 
-  /** The emergency lever: every session of every user created at or before `at` is ended. Never moves back. */
-  async endEverySession(at: number): Promise<void> {
-    await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: everySessionKey,
-          UpdateExpression: 'SET sessionsValidAfter = :at',
-          ConditionExpression: 'attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter < :at',
-          ExpressionAttributeValues: { ':at': at },
-        }),
-      ),
-    );
+  /**
+   * The emergency lever (docs/operations.md): the global generation + 1, one atomic write with no
+   * clock in it. Every session born under an earlier generation is ended on its next request.
+   */
+  async endEverySession(): Promise<number> {
+    return this.moveGeneration('SET generation = if_not_exists(generation, :zero) + :one', undefined);
   }
+
+  async undoEndEverySession(): Promise<number> {
+    return this.moveGeneration('SET generation = generation - :one', 'generation > :zero');
+  }
+
+  private async moveGeneration(update: string, condition: string | undefined): Promise<number> {
+    try {
+      const out = await call(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: everySessionKey,
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      );
+      return Number(out.Attributes?.generation ?? 0);
+    } catch (err) {
+      if (isConditionFailure(err)) return 0; // nothing to undo: the lever was never pulled
+      throw err;
+    }
+  }
+}
+
+/**
+ * The user with the lever's item folded in: its generation, and its instant from before generations
+ * (the later of that and the user's own `sessionsValidAfter`), so that every check of a session's
+ * liveness honours the lever with no rule of its own.
+ */
+function withLever(user: UserRecord | undefined, everyone: Item | undefined): UserRecord | undefined {
+  if (!user || !everyone) return user;
+  const instant = num(everyone.sessionsValidAfter);
+  return {
+    ...user,
+    globalGeneration: num(everyone.generation),
+    ...(instant !== undefined && instant > (user.sessionsValidAfter ?? -1) ? { sessionsValidAfter: instant } : {}),
+  };
 }

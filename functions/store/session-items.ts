@@ -20,6 +20,7 @@ export function toSession(item: Item | undefined): SessionRecord | undefined {
     absoluteExpiresAt: fromSeconds(item.absoluteExpiresAt ?? item.expiresAt),
     credentialVersion: item.credentialVersion as string | undefined,
     clientId: item.clientId as string | undefined,
+    globalGeneration: num(item.globalGeneration),
   };
 }
 

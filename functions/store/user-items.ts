@@ -57,19 +57,27 @@ export class UserItems extends SessionItems {
           TableName: this.tableName,
           Key: userKey(username),
           UpdateExpression: 'SET passwordHash = :h, credentialVersion = :v',
-          ConditionExpression: 'passwordHash = :checked',
-          ExpressionAttributeValues: { ':h': passwordHash, ':v': credentialVersion, ':checked': checked },
+          // Never for a disabled user: a disable that won the race keeps every session ended.
+          ConditionExpression: 'passwordHash = :checked AND (attribute_not_exists(disabled) OR disabled = :false)',
+          ExpressionAttributeValues: {
+            ':h': passwordHash,
+            ':v': credentialVersion,
+            ':checked': checked,
+            ':false': false,
+          },
         }),
       ),
     );
   }
 
   async putUser(user: UserRecord, { overwrite }: { overwrite: boolean }): Promise<boolean> {
+    // The lever's generation is read with a user, never stored on it.
+    const { globalGeneration: _lever, ...stored } = user;
     return conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...userKey(user.username), ...user },
+          Item: { ...userKey(user.username), ...stored },
           ConditionExpression: overwrite ? undefined : 'attribute_not_exists(pk)',
         }),
       ),
@@ -78,7 +86,7 @@ export class UserItems extends SessionItems {
 
   async setDisabled(
     username: string,
-    { disabled, endSessionsAt }: { disabled: boolean; endSessionsAt?: number },
+    { disabled, credentialVersion }: { disabled: boolean; credentialVersion?: string },
   ): Promise<boolean> {
     return conditional(() =>
       this.db.send(
@@ -86,11 +94,11 @@ export class UserItems extends SessionItems {
           TableName: this.tableName,
           Key: userKey(username),
           UpdateExpression:
-            endSessionsAt === undefined ? 'SET disabled = :d' : 'SET disabled = :d, sessionsValidAfter = :t',
+            credentialVersion === undefined ? 'SET disabled = :d' : 'SET disabled = :d, credentialVersion = :v',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: {
             ':d': disabled,
-            ...(endSessionsAt === undefined ? {} : { ':t': endSessionsAt }),
+            ...(credentialVersion === undefined ? {} : { ':v': credentialVersion }),
           },
         }),
       ),
@@ -99,20 +107,16 @@ export class UserItems extends SessionItems {
 
   async setPassword(
     username: string,
-    {
-      passwordHash,
-      credentialVersion,
-      endSessionsAt,
-    }: { passwordHash: string; credentialVersion: string; endSessionsAt: number },
+    { passwordHash, credentialVersion }: { passwordHash: string; credentialVersion: string },
   ): Promise<boolean> {
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: userKey(username),
-          UpdateExpression: 'SET passwordHash = :h, credentialVersion = :v, sessionsValidAfter = :t',
+          UpdateExpression: 'SET passwordHash = :h, credentialVersion = :v',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':h': passwordHash, ':v': credentialVersion, ':t': endSessionsAt },
+          ExpressionAttributeValues: { ':h': passwordHash, ':v': credentialVersion },
         }),
       ),
     );

@@ -47,7 +47,7 @@ export class MemoryStore implements AuthStore, UserAdminStore {
   async getLoginState(username: string, ip: string) {
     await this.step('getLoginState');
     return {
-      user: this.copy(this.users.get(username)),
+      user: this.withLever(this.copy(this.users.get(username))),
       userThrottle: this.copy(this.throttles.get(throttleId({ kind: 'user', username }))),
       ipThrottle: this.copy(this.throttles.get(throttleId({ kind: 'ip', ip }))),
     };
@@ -136,7 +136,7 @@ export class MemoryStore implements AuthStore, UserAdminStore {
   ) {
     await this.step('replaceCredentials');
     const user = this.users.get(username);
-    if (!user || user.passwordHash !== checked) return false;
+    if (!user || user.passwordHash !== checked || user.disabled) return false;
     Object.assign(user, { passwordHash, credentialVersion });
     return true;
   }
@@ -151,19 +151,26 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     await this.step('clearThrottle');
     this.throttles.delete(throttleId(subject));
   }
-  /** The emergency lever's instant (DynamoStore keeps it in one item). */
-  everySessionValidAfter?: number;
+  /** The emergency lever's generation (`GLOBAL#sessions`), absent until first pulled. */
+  globalGeneration?: number;
   async getSessionAndUser(sid: string, username: string) {
     await this.step('getSessionAndUser');
-    const user = this.copy(this.users.get(username));
-    const everyone = this.everySessionValidAfter;
-    if (user && everyone !== undefined && everyone > (user.sessionsValidAfter ?? -1))
-      user.sessionsValidAfter = everyone;
-    return { session: this.copy(this.sessions.get(sid)), user };
+    return { session: this.copy(this.sessions.get(sid)), user: this.withLever(this.copy(this.users.get(username))) };
   }
-  async endEverySession(at: number) {
+  /** The user with the lever folded in, as DynamoStore folds the `GLOBAL#sessions` item in. */
+  private withLever(user: UserRecord | undefined): UserRecord | undefined {
+    if (!user || this.globalGeneration === undefined) return user;
+    return { ...user, globalGeneration: this.globalGeneration };
+  }
+  async endEverySession() {
     await this.step('endEverySession');
-    this.everySessionValidAfter = Math.max(this.everySessionValidAfter ?? -1, at);
+    this.globalGeneration = (this.globalGeneration ?? 0) + 1;
+    return this.globalGeneration;
+  }
+  async undoEndEverySession() {
+    await this.step('undoEndEverySession');
+    if (this.globalGeneration) this.globalGeneration--;
+    return this.globalGeneration ?? 0;
   }
   async getSession(sid: string) {
     await this.step('getSession');
@@ -226,21 +233,17 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     this.users.set(user.username, { ...user });
     return true;
   }
-  async setDisabled(username: string, { disabled, endSessionsAt }: { disabled: boolean; endSessionsAt?: number }) {
+  async setDisabled(
+    username: string,
+    { disabled, credentialVersion }: { disabled: boolean; credentialVersion?: string },
+  ) {
     await this.step('setDisabled');
     const user = this.users.get(username);
     if (!user) return false;
-    this.users.set(username, {
-      ...user,
-      disabled,
-      ...(endSessionsAt === undefined ? {} : { sessionsValidAfter: endSessionsAt }),
-    });
+    this.users.set(username, { ...user, disabled, ...(credentialVersion === undefined ? {} : { credentialVersion }) });
     return true;
   }
-  async setPassword(
-    username: string,
-    change: { passwordHash: string; credentialVersion: string; endSessionsAt: number },
-  ) {
+  async setPassword(username: string, change: { passwordHash: string; credentialVersion: string }) {
     await this.step('setPassword');
     const user = this.users.get(username);
     if (!user) return false;
@@ -248,7 +251,6 @@ export class MemoryStore implements AuthStore, UserAdminStore {
       ...user,
       passwordHash: change.passwordHash,
       credentialVersion: change.credentialVersion,
-      sessionsValidAfter: change.endSessionsAt,
     });
     return true;
   }

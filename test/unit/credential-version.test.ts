@@ -95,6 +95,30 @@ describe('credential version', () => {
     );
   }, 30_000);
 
+  test('logins racing a disable never leave a session that enabling the user brings back', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.array(fc.nat(6), { minLength: 1, maxLength: 8 }), async (s, delays) => {
+        const { store, auth, admin, settle, now, pause } = await setup(() =>
+          s.schedule(Promise.resolve()).then(() => undefined),
+        );
+        const logins = delays.map(async (steps) => {
+          for (let i = 0; i < steps; i++) await pause();
+          return auth.login('frank', 'old', {}).catch(() => undefined);
+        });
+        const disable = admin.setDisabled('frank', true);
+        await s.waitFor(Promise.all([Promise.all(logins), disable]));
+        settle();
+        await admin.setDisabled('frank', false);
+        // No clock in it: the disable's new credential version decides, however the logins interleaved.
+        const live = [...store.sessions.values()].filter((x) => auth.alive(x, store.users.get('frank')!, now()));
+        expect(live).toEqual([]);
+        const fresh = await auth.login('frank', 'old', {});
+        expect(await refreshes(auth, fresh.refreshToken)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  }, 30_000);
+
   test('users and sessions written before versions existed are one legacy version: upgrading ends nobody', async () => {
     const { store, auth } = await setup(async () => undefined);
     const tokens = await auth.login('frank', 'old', {});

@@ -19,6 +19,7 @@ function setup() {
     },
     () => clock,
   );
+  // Born as a login makes them: under the user's credential version at that moment.
   const session = (sid: string, username: string, createdAt = clock - 1) =>
     store.sessions.set(sid, {
       sid,
@@ -28,6 +29,7 @@ function setup() {
       lastUsedAt: createdAt,
       expiresAt: clock + 1e9,
       absoluteExpiresAt: clock + 2e9,
+      credentialVersion: store.users.get(username)?.credentialVersion,
     });
   return { store, admin, hashed, session, advance: (ms: number) => (clock += ms) };
 }
@@ -52,20 +54,24 @@ describe('UserAdmin', () => {
     expect(store.users.get('ann')!.passwordHash).toBe('hash:pw');
   });
 
-  test('overwriting ends every session the old user had (sessionsValidAfter) and tidies their items', async () => {
+  test('overwriting ends every session the old user had (new credential version) and tidies their items', async () => {
     const { store, admin, session, advance } = setup();
     await admin.add({ username: 'ann', password: 'pw' }, { overwrite: false });
     advance(1000);
     session('s1', 'ann');
     session('s2', 'ann');
     session('s3', 'bob');
+    const bornUnder = store.sessions.get('s1')!.credentialVersion;
     advance(1000);
     expect(await admin.add({ username: 'ann', password: 'new' }, { overwrite: true })).toEqual({
       username: 'ann',
       sessionsEnded: 2,
     });
     const user = store.users.get('ann')!;
-    expect(user.sessionsValidAfter).toBe(user.createdAt);
+    expect(user.credentialVersion).toBeDefined();
+    expect(user.credentialVersion).not.toBe(bornUnder);
+    // No instant of the operator's machine is stored: its clock decides nothing.
+    expect(user.sessionsValidAfter).toBeUndefined();
     expect([...store.sessions.keys()]).toEqual(['s3']);
   });
 
@@ -106,18 +112,20 @@ describe('UserAdmin', () => {
     expect(hashed).toEqual([]);
   });
 
-  test('disabling ends every session; enabling does not revive them', async () => {
+  test('disabling ends every session (a new credential version); enabling does not revive them', async () => {
     const { store, admin, session, advance } = setup();
     await admin.add({ username: 'ann', password: 'pw' }, { overwrite: false });
     advance(1000);
     session('s1', 'ann');
+    const bornUnder = store.sessions.get('s1')!.credentialVersion;
     advance(1000);
     expect(await admin.setDisabled('ann', true)).toEqual({ sessionsEnded: 1 });
-    const ended = store.users.get('ann')!.sessionsValidAfter;
+    const ended = store.users.get('ann')!.credentialVersion;
     expect(store.users.get('ann')).toMatchObject({ disabled: true });
-    expect(ended).toBeGreaterThan(store.users.get('ann')!.createdAt);
+    expect(store.users.get('ann')!.sessionsValidAfter).toBeUndefined();
+    expect(ended).not.toBe(bornUnder);
     expect(await admin.setDisabled('ann', false)).toEqual({ sessionsEnded: 0 });
-    expect(store.users.get('ann')).toMatchObject({ disabled: false, sessionsValidAfter: ended });
+    expect(store.users.get('ann')).toMatchObject({ disabled: false, credentialVersion: ended });
     expect(await code(admin.setDisabled('nobody', true))).toBe('user_not_found: no user "nobody"');
   });
 
