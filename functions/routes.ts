@@ -187,7 +187,8 @@ export const routes: readonly Route[] = [
       DeleteItem: ['THROTTLE#', 'SESSION#'],
       Query: ['USER#'],
     },
-    keys: ['public'],
+    // The public keys verify the caller's access token; the refresh secret signs its new refresh token.
+    keys: ['refresh', 'public'],
   },
   {
     method: 'POST',

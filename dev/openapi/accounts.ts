@@ -24,6 +24,10 @@ import {
 export const ACCOUNT_OPERATIONS: Record<string, Operation> = {
   'POST /auth/password': {
     summary: 'Change your own password; every other session ends, this one keeps working',
+    description:
+      'The caller keeps its access token and gets a new refresh cookie: every refresh token of its session ' +
+      'from before the change is dead at once (presented, it is a replay and ends the session). An OAuth ' +
+      'client, whose refresh token is in its own storage, logs in again with the new password.',
     security: [{ bearer: [] }],
     requestBody: {
       required: true,
@@ -33,7 +37,7 @@ export const ACCOUNT_OPERATIONS: Record<string, Operation> = {
       },
     },
     responses: {
-      '200': jsonBody(object({ message: { const: 'Password changed' }, revoked: int }), 'Changed'),
+      '200': jsonBody(object({ message: { const: 'Password changed' }, revoked: int }), 'Changed', H.setCookie),
       '401': {
         description:
           'No token or an invalid one (`Not authenticated`, `Could not validate credentials`, with ' +

@@ -26,17 +26,18 @@ export class AccountService {
   /**
    * POST /auth/password. The new password must pass the policy (checked first: a refusal touches
    * nothing); the current one is checked like a login's, taking its places in the lockout counts
-   * first. Then the credential version moves: the caller's session first, then the user item (new
+   * first. Then the credential version moves: the caller's session first, with a new refresh token
+   * (a copy of the old one, stolen before, must not outlive the change), then the user item (new
    * hash and version in one write, conditional on the hash just checked), so every other session
    * ends, however requests interleave, and this one lives on. If the second write fails the answer
    * is 503, the password is unchanged, and at worst the caller's own session has ended.
-   * Returns how many other sessions were tidied away.
+   * Returns how many other sessions were tidied away, and the caller's new refresh token.
    */
   async changePassword(
     accessToken: string | undefined,
     { currentPassword, newPassword }: { currentPassword: string; newPassword: string },
     meta: RequestMeta,
-  ): Promise<number> {
+  ): Promise<{ revoked: number; refreshToken: string; refreshMaxAge: number }> {
     const { user, session } = await this.auth.authenticate(accessToken);
     const problem = passwordPolicyProblem(newPassword, user.username);
     if (problem) throw new DomainError('invalid_password', problem);
@@ -55,9 +56,8 @@ export class AccountService {
 
     const credentialVersion = newId();
     const passwordHash = await this.passwords.hash(newPassword);
-    if (!(await this.store.moveSessionToVersion(session.sid, user.username, credentialVersion))) {
-      throw new DomainError('invalid_token'); // the session ended meanwhile
-    }
+    const renewed = await this.auth.renewSession(session, credentialVersion);
+    if (!renewed) throw new DomainError('invalid_token'); // the session ended meanwhile
     const written = await this.store.replaceCredentials(user.username, {
       checked: user.passwordHash,
       passwordHash,
@@ -72,7 +72,7 @@ export class AccountService {
 
     const revoked = await this.tidyOtherSessions(user.username, session.sid);
     this.audit('password_changed', { username: user.username, sid: session.sid, revoked, ...meta });
-    return revoked;
+    return { revoked, ...renewed };
   }
 
   /** Deletes the user's other session items (already ended by the new version): housekeeping only. */

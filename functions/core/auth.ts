@@ -267,6 +267,29 @@ export class AuthService {
   }
 
   /**
+   * Moves the caller's session to a new credential version with a new refresh token of its own (a
+   * password change): the old refresh token, and the one it replaced, are dead at once, with no
+   * grace window, so a copy stolen before the change is worthless after it (presented, it is a
+   * replay). Signed before the write, so an unreachable key leaves the session as it was. Returns
+   * the new refresh token, or undefined when the session ended meanwhile.
+   */
+  async renewSession(
+    session: SessionRecord,
+    credentialVersion: string,
+  ): Promise<{ refreshToken: string; refreshMaxAge: number } | undefined> {
+    const nowMs = this.now();
+    const jti = newId();
+    const expiresAt = Math.min(
+      wholeSecond(nowMs) + secondsMs(this.settings.refreshTokenTtl),
+      session.absoluteExpiresAt,
+    );
+    const { username: sub, sid } = session;
+    const refreshToken = await this.tokens.sign({ type: 'refresh', sub, sid, jti, issuedAt: nowMs, expiresAt });
+    if (!(await this.store.moveSessionToVersion(sid, sub, { credentialVersion, jti, expiresAt }))) return undefined;
+    return { refreshToken, refreshMaxAge: Math.max(0, (expiresAt - wholeSecond(nowMs)) / 1000) };
+  }
+
+  /**
    * The caller behind a live refresh cookie whose token is current or was replaced within the
    * grace window, without rotating it (logout-all accepts the cookie as proof). Any older token is a
    * replay, as on /auth/refresh: its session ends and the reuse is audited.

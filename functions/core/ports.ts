@@ -182,8 +182,17 @@ export interface AuthStore extends AttemptStore {
    * credential version stays: the password did not change). False when it is not.
    */
   replacePasswordHash(username: string, change: { checked: string; next: string }): Promise<boolean>;
-  /** A password change's first write: the caller's own session moves to the new credential version. */
-  moveSessionToVersion(sid: string, username: string, credentialVersion: string): Promise<boolean>;
+  /**
+   * A password change's first write: the caller's own session moves to the new credential version
+   * with a new refresh token id (`jti`, the refresh token's expiry with it), and forgets the one it
+   * replaced: every refresh token of the session from before the change is dead at once, with no
+   * grace window. False when the session is gone.
+   */
+  moveSessionToVersion(
+    sid: string,
+    username: string,
+    change: { credentialVersion: string; jti: string; expiresAt: number },
+  ): Promise<boolean>;
   /**
    * A password change's commit: the new hash and credential version in one write, only if the stored hash is still
    * `checked`. False when it is not.

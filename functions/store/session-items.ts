@@ -158,15 +158,24 @@ export class SessionItems extends ThrottleItems {
     return sessions;
   }
 
-  async moveSessionToVersion(sid: string, username: string, credentialVersion: string): Promise<boolean> {
+  async moveSessionToVersion(
+    sid: string,
+    username: string,
+    { credentialVersion, jti, expiresAt }: { credentialVersion: string; jti: string; expiresAt: number },
+  ): Promise<boolean> {
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: sessionKey(sid),
-          UpdateExpression: 'SET credentialVersion = :v',
+          UpdateExpression: 'SET credentialVersion = :v, jti = :j, expiresAt = :exp REMOVE prevJti, rotatedAt',
           ConditionExpression: 'attribute_exists(pk) AND username = :u',
-          ExpressionAttributeValues: { ':v': credentialVersion, ':u': username },
+          ExpressionAttributeValues: {
+            ':v': credentialVersion,
+            ':j': jti,
+            ':exp': toSeconds(expiresAt),
+            ':u': username,
+          },
         }),
       ),
     );

@@ -3,7 +3,8 @@ import bcrypt from 'bcryptjs';
 import { throttleKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { maxChecks } from '../support/lockout';
-import { login, request } from '../support/http';
+import { login, refreshCookieOf, request } from '../support/http';
+import { loggedJson } from '../support/logs';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -22,7 +23,7 @@ const refresh = (cookie: string) => request(`${app.url}/auth/refresh`, 'POST', {
 const NEW = 'a brand new passphrase';
 
 describe('POST /auth/password', () => {
-  test('ends every other session while the caller’s session and tokens keep working', async () => {
+  test('ends every other session while the caller’s session keeps working, with a new refresh cookie', async () => {
     const username = await app.freshUser('old passphrase 1');
     const mine = await login(app.url, username, 'old passphrase 1');
     const others = [
@@ -32,9 +33,15 @@ describe('POST /auth/password', () => {
     const reply = await change(mine.access, { current_password: 'old passphrase 1', new_password: NEW });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ message: 'Password changed', revoked: 2 });
-    // The caller: same access token, same refresh cookie.
+    // The caller: the same access token, and the new refresh cookie the answer set.
     expect((await me(mine.access)).status).toBe(200);
-    expect((await refresh(mine.refresh)).status).toBe(200);
+    const renewed = refreshCookieOf(reply)!;
+    expect(renewed).toBeDefined();
+    expect(renewed).not.toBe(mine.refresh);
+    expect(reply.headers.get('set-cookie')).toMatch(
+      /^refresh_token=[^;]+; HttpOnly; Max-Age=\d+; Path=\/auth; SameSite=Lax/,
+    );
+    expect((await refresh(renewed)).status).toBe(200);
     // Everyone else is out, by access token and by refresh token.
     for (const s of others) {
       expect((await me(s.access)).status).toBe(401);
@@ -47,6 +54,23 @@ describe('POST /auth/password', () => {
       body: `username=${username}&password=old+passphrase+1`,
     });
     expect(old.status).toBe(401);
+  });
+
+  test('a refresh token stolen before the change is dead after it: presented, it ends the session', async () => {
+    const username = await app.freshUser('old passphrase 9');
+    const mine = await login(app.url, username, 'old passphrase 9');
+    const stolen = mine.refresh;
+    const reply = await change(mine.access, { current_password: 'old passphrase 9', new_password: NEW });
+    expect(reply.status).toBe(200);
+    // No grace window: not even a moment after the change does the old token refresh.
+    const replay = await refresh(stolen);
+    expect([replay.status, replay.body]).toEqual([401, { detail: 'Invalid refresh token' }]);
+    expect(loggedJson()).toContainEqual(
+      expect.objectContaining({ event: 'refresh_token_reuse', username, sid: expect.any(String) }),
+    );
+    // A replay is theft: the session it names ends, the new cookie with it (the user logs in again).
+    expect((await refresh(refreshCookieOf(reply)!)).status).toBe(401);
+    expect((await me(mine.access)).status).toBe(401);
   });
 
   test('a wrong current password is 401 Incorrect password and changes nothing', async () => {

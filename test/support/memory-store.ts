@@ -123,11 +123,15 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     const cur = this.throttles.get(throttleId({ kind: 'ip', ip }));
     if (cur && cur.failures > 0 && cur.windowStart === windowStart) cur.failures--;
   }
-  async moveSessionToVersion(sid: string, username: string, credentialVersion: string) {
+  async moveSessionToVersion(
+    sid: string,
+    username: string,
+    change: { credentialVersion: string; jti: string; expiresAt: number },
+  ) {
     await this.step('moveSessionToVersion');
     const session = this.sessions.get(sid);
     if (!session || session.username !== username) return false;
-    session.credentialVersion = credentialVersion;
+    Object.assign(session, { ...change, prevJti: undefined, rotatedAt: undefined });
     return true;
   }
   async replaceCredentials(
