@@ -18,6 +18,7 @@ import {
   emailRoute,
   signupRoute,
   signupOff,
+  originRefused,
 } from './parts';
 
 /** The account routes: change, forget and reset a password, sign up, verify an email address. */
@@ -61,6 +62,7 @@ export const ACCOUNT_OPERATIONS: Record<string, Operation> = {
       `(beyond that, the same 202 and nothing sent). The link lives 30 minutes.${emailRoute}`,
     requestBody: fields({ username: usernameField }),
     responses: {
+      ...originRefused,
       '202': message('If the account exists, a reset link has been sent', 'Accepted (whoever was named)'),
       ...fieldErrors,
       ...perIpLimit,
@@ -70,7 +72,12 @@ export const ACCOUNT_OPERATIONS: Record<string, Operation> = {
     summary: "Set a new password with a reset link's token",
     description: `Every session of the user ends and the username's lockout is cleared.${emailRoute}`,
     requestBody: fields({ token: str, new_password: newPassword }),
-    responses: { '200': message('Password reset', 'The password is replaced'), ...badToken, ...fieldErrors },
+    responses: {
+      ...originRefused,
+      '200': message('Password reset', 'The password is replaced'),
+      ...badToken,
+      ...fieldErrors,
+    },
   },
   'POST /auth/signup': {
     summary: 'Create an account',
@@ -85,6 +92,7 @@ export const ACCOUNT_OPERATIONS: Record<string, Operation> = {
       ['username', 'password', 'email'],
     ),
     responses: {
+      ...originRefused,
       '201': jsonBody(
         object({
           username: str,
@@ -106,6 +114,7 @@ export const ACCOUNT_OPERATIONS: Record<string, Operation> = {
     description: signupRoute.trim(),
     requestBody: fields({ token: str }),
     responses: {
+      ...originRefused,
       '200': message('Email verified', 'The address is verified'),
       ...badToken,
       ...signupOff,
@@ -117,6 +126,7 @@ export const ACCOUNT_OPERATIONS: Record<string, Operation> = {
     description: `The same rules as forgot: always 202, at most 3 messages per user per hour.${signupRoute}`,
     requestBody: fields({ username: usernameField }),
     responses: {
+      ...originRefused,
       '202': message('If the account needs it, a verification link has been sent', 'Accepted (whoever was named)'),
       ...signupOff,
       ...fieldErrors,

@@ -5,6 +5,8 @@ import { ServiceUnavailableError } from '../core/errors';
 import { audit, dependencyUnavailable, housekeepingFailed } from '../http/logger';
 import { accountStore, config, mailQueue, recovery } from './recovery-runtime';
 
+export { config } from './recovery-runtime';
+
 /**
  * The account routes that set a password (reset, sign-up): they alone of the token-less account
  * routes bundle the password policy and its common-password list.
