@@ -7,7 +7,7 @@ import { config, recovery } from './recovery-runtime';
 
 /** POST /auth/email/verify/resend: the same rules as forgot (same 202 for everyone, per-IP 429). */
 export async function emailVerifyResend(event: HttpEvent): Promise<HttpResult> {
-  // A browser form on any site could post here: the cookie routes' Origin rule (docs/http-contract.md \"CSRF and CORS\").
+  // A browser form on any site could post here: the Origin rule of docs/http-contract.md "CSRF and CORS".
   assertOriginAllowed(event, config.allowedOrigins);
   const { username } = parseUsernameRequest(event);
   await recovery.requestMessage('email_verify', username, requestMeta(event));

@@ -7,7 +7,7 @@ import { config, recovery } from './recovery-runtime';
 
 /** POST /auth/email/verify: a verification link's token. */
 export async function emailVerify(event: HttpEvent): Promise<HttpResult> {
-  // A browser form on any site could post here: the cookie routes' Origin rule (docs/http-contract.md \"CSRF and CORS\").
+  // A browser form on any site could post here: the Origin rule of docs/http-contract.md "CSRF and CORS".
   assertOriginAllowed(event, config.allowedOrigins);
   const { token } = parseTokenRequest(event, { withPassword: false });
   await recovery.verifyEmail(token, requestMeta(event));

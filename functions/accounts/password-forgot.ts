@@ -10,7 +10,7 @@ import { config, recovery } from './recovery-runtime';
  * decides, after the answer (docs/http-contract.md "Passwords and accounts").
  */
 export async function passwordForgot(event: HttpEvent): Promise<HttpResult> {
-  // A browser form on any site could post here: the cookie routes' Origin rule (docs/http-contract.md \"CSRF and CORS\").
+  // A browser form on any site could post here: the Origin rule of docs/http-contract.md "CSRF and CORS".
   assertOriginAllowed(event, config.allowedOrigins);
   const { username } = parseUsernameRequest(event);
   await recovery.requestMessage('password_reset', username, requestMeta(event));

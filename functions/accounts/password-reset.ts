@@ -7,7 +7,7 @@ import { config, passwordReset as resets } from './new-password-runtime';
 
 /** POST /auth/password/reset: a reset link's token and a new password; every session of the user ends. */
 export async function passwordReset(event: HttpEvent): Promise<HttpResult> {
-  // A browser form on any site could post here: the cookie routes' Origin rule (docs/http-contract.md \"CSRF and CORS\").
+  // A browser form on any site could post here: the Origin rule of docs/http-contract.md "CSRF and CORS".
   assertOriginAllowed(event, config.allowedOrigins);
   const { token, newPassword } = parseTokenRequest(event, { withPassword: true });
   await resets.resetPassword(token, newPassword, requestMeta(event));

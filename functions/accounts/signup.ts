@@ -7,7 +7,7 @@ import { config, signup as accounts } from './new-password-runtime';
 
 /** POST /auth/signup (only when ALLOW_SIGNUP is on): a new, unverified user, and a verification message. */
 export async function signup(event: HttpEvent): Promise<HttpResult> {
-  // A browser form on any site could post here: the cookie routes' Origin rule (docs/http-contract.md \"CSRF and CORS\").
+  // A browser form on any site could post here: the Origin rule of docs/http-contract.md "CSRF and CORS".
   assertOriginAllowed(event, config.allowedOrigins);
   const user = await accounts.signUp(parseSignup(event), requestMeta(event));
   return json(201, {
