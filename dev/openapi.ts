@@ -66,7 +66,12 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
       schemas: SCHEMAS,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-        refreshCookie: { type: 'apiKey', in: 'cookie', name: 'refresh_token' },
+        refreshCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'refresh_token',
+          description: '`__Host-refresh_token` when the deployment sets COOKIE_HOST_PREFIX=true',
+        },
       },
     },
   };

@@ -78,6 +78,7 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
       .map((o) => o.trim())
       .filter(Boolean),
     cookiePath: ctx('cookiePath'),
+    cookieHostPrefix: bool('cookieHostPrefix') === 'true',
     cookieSameSite: oneOf('cookieSameSite', ['Lax', 'Strict', 'None'] as const),
     cookieSecure: bool('cookieSecure') === undefined ? undefined : bool('cookieSecure') === 'true',
     bcryptCost: num('bcryptCost'),

@@ -16,6 +16,12 @@ export interface AuthApiProps {
   /** Front-end origins allowed to call the cookie routes, with CORS and credentials. Default none. */
   allowedOrigins?: string[];
   cookiePath?: string;
+  /**
+   * Name the refresh cookie `__Host-refresh_token`: browsers then keep it only with `Secure`,
+   * `Path=/` and no `Domain`, so a sibling subdomain cannot plant one that shadows it. It forces
+   * `cookiePath` to `/` (the cookie then goes to every route of the API's host). Default false.
+   */
+  cookieHostPrefix?: boolean;
   cookieSameSite?: 'Lax' | 'Strict' | 'None';
   /** Only for a deployment behind plain HTTP (never in production). Default true. */
   cookieSecure?: boolean;

@@ -11,6 +11,7 @@ import {
   originRefused,
   formLogin,
   tokenBody,
+  header,
 } from './parts';
 
 /** The session routes: log in, refresh, log out (one session or all), list and end sessions, the current user. */
@@ -57,6 +58,10 @@ export const SESSION_OPERATIONS: Record<string, Operation> = {
     parameters: [{ name: 'refresh_token', in: 'cookie', required: false, schema: str }],
     responses: {
       '200': jsonBody(object({ message: { const: 'Successfully logged out' } }), 'Always, token or not', H.clearCookie),
+      '401': detail(
+        "The refresh cookie sent twice (one may be a sibling subdomain's): nothing ended",
+        'Invalid refresh token',
+      ),
       ...originRefused,
     },
   },
@@ -70,6 +75,12 @@ export const SESSION_OPERATIONS: Record<string, Operation> = {
         H.clearCookie,
       ),
       ...bearerErrors,
+      '401': detail(
+        'No token (`Not authenticated`), an invalid one or one whose session ended (with `WWW-Authenticate`), ' +
+          'or the refresh cookie sent twice (`Invalid refresh token`: nothing ended)',
+        undefined,
+        { 'WWW-Authenticate': header('`Bearer`, when a token was refused', str, false) },
+      ),
       ...originRefused,
     },
   },

@@ -1,5 +1,8 @@
 import { ConfigError } from './errors';
 
+/** The refresh cookie's name (with COOKIE_HOST_PREFIX=true, `__Host-` before it). */
+export const REFRESH_COOKIE_NAME = 'refresh_token';
+
 export type SameSite = 'Lax' | 'Strict' | 'None';
 
 /** Everything the handlers read from the environment, validated once per process. */
@@ -15,7 +18,8 @@ export interface Config {
   maxSessionsPerUser: number;
   bcryptCost: number;
   lockout: LockoutSettings;
-  cookie: { secure: boolean; path: string; sameSite: SameSite };
+  /** The refresh cookie: its name (`__Host-refresh_token` with COOKIE_HOST_PREFIX), flags and path. */
+  cookie: { name: string; secure: boolean; path: string; sameSite: SameSite };
   allowedOrigins: string[];
   /** The `client_id` of access tokens when a login names none (RFC 9068). */
   defaultClientId: string;
@@ -127,9 +131,15 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
   const secure = boolean(env, 'COOKIE_SECURE', true);
   if (sameSite === 'None' && !secure)
     throw new ConfigError('COOKIE_SAMESITE=None needs COOKIE_SECURE=true (browsers drop it otherwise)');
-  const path = env.COOKIE_PATH || '/auth';
+  // The __Host- prefix: a browser keeps such a cookie only if it is Secure, has Path=/ and no
+  // Domain, so no sibling subdomain can set one that shadows ours.
+  const hostPrefix = boolean(env, 'COOKIE_HOST_PREFIX', false);
+  const path = env.COOKIE_PATH || (hostPrefix ? '/' : '/auth');
   if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path))
     throw new ConfigError(`COOKIE_PATH must be a path starting with "/", got "${path}"`);
+  if (hostPrefix && path !== '/')
+    throw new ConfigError(`COOKIE_HOST_PREFIX=true needs COOKIE_PATH=/ (the prefix allows no other), got "${path}"`);
+  if (hostPrefix && !secure) throw new ConfigError('COOKIE_HOST_PREFIX=true needs COOKIE_SECURE=true');
 
   const allowedOrigins = (env.ALLOWED_ORIGINS ?? '')
     .split(',')
@@ -166,7 +176,7 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
       windowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
       ipMaxFailures: integer(env, 'LOGIN_IP_MAX_FAILURES', 100, 1, 1_000_000),
     },
-    cookie: { secure, path, sameSite },
+    cookie: { name: hostPrefix ? `__Host-${REFRESH_COOKIE_NAME}` : REFRESH_COOKIE_NAME, secure, path, sameSite },
     allowedOrigins,
     defaultClientId: env.DEFAULT_CLIENT_ID || 'web',
     jwtSecret,

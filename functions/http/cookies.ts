@@ -1,7 +1,6 @@
 import type { Config } from '../core/config';
+import { DomainError } from '../core/errors';
 import type { HttpEvent } from './types';
-
-export const REFRESH_COOKIE = 'refresh_token';
 
 /** The value of a request cookie (HTTP API puts request cookies in `event.cookies`, one `name=value` each). */
 export function readCookie(event: HttpEvent, name: string): string | undefined {
@@ -18,6 +17,19 @@ export function readCookie(event: HttpEvent, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The refresh token of a cookie route's request. A request carrying the cookie twice is refused
+ * (401, nothing ended): a sibling subdomain can toss a cookie of the same name that would otherwise
+ * be read in place of ours (docs/http-contract.md "Sessions").
+ */
+export function refreshTokenCookie(event: HttpEvent, cookie: Config['cookie']): string | undefined {
+  const named = (event.cookies ?? [])
+    .flatMap((entry) => entry.split(';'))
+    .filter((part) => part.slice(0, Math.max(part.indexOf('='), 0)).trim() === cookie.name);
+  if (named.length > 1) throw new DomainError('invalid_refresh_token');
+  return readCookie(event, cookie.name);
+}
+
 function attributes(cookie: Config['cookie'], maxAge: number): string {
   const secure = cookie.secure ? '; Secure' : '';
   return `HttpOnly; Max-Age=${maxAge}; Path=${cookie.path}; SameSite=${cookie.sameSite}${secure}`;
@@ -25,7 +37,7 @@ function attributes(cookie: Config['cookie'], maxAge: number): string {
 
 /** Set-Cookie value carrying a refresh token. */
 export const refreshCookie = (cookie: Config['cookie'], token: string, maxAge: number) =>
-  `${REFRESH_COOKIE}=${token}; ${attributes(cookie, maxAge)}`;
+  `${cookie.name}=${token}; ${attributes(cookie, maxAge)}`;
 
 /** Set-Cookie value that clears the refresh token (same Path and SameSite, so the browser matches it). */
-export const clearRefreshCookie = (cookie: Config['cookie']) => `${REFRESH_COOKIE}=; ${attributes(cookie, 0)}`;
+export const clearRefreshCookie = (cookie: Config['cookie']) => `${cookie.name}=; ${attributes(cookie, 0)}`;

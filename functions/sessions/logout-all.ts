@@ -1,4 +1,4 @@
-import { REFRESH_COOKIE, clearRefreshCookie, readCookie } from '../http/cookies';
+import { clearRefreshCookie, refreshTokenCookie } from '../http/cookies';
 import { assertOriginAllowed } from '../http/csrf';
 import { httpHandler } from '../http/handler';
 import { bearerToken, requestMeta } from '../http/request';
@@ -10,7 +10,7 @@ import type { HttpEvent, HttpResult } from '../http/types';
 export async function logoutAll(event: HttpEvent): Promise<HttpResult> {
   assertOriginAllowed(event, config.allowedOrigins);
   const revoked = await sessions.logoutAll(
-    { accessToken: bearerToken(event), refreshToken: readCookie(event, REFRESH_COOKIE) },
+    { accessToken: bearerToken(event), refreshToken: refreshTokenCookie(event, config.cookie) },
     requestMeta(event),
   );
   return json(

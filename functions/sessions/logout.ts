@@ -1,4 +1,4 @@
-import { REFRESH_COOKIE, clearRefreshCookie, readCookie } from '../http/cookies';
+import { clearRefreshCookie, refreshTokenCookie } from '../http/cookies';
 import { assertOriginAllowed } from '../http/csrf';
 import { httpHandler } from '../http/handler';
 import { bearerToken, requestMeta } from '../http/request';
@@ -13,7 +13,7 @@ import type { HttpEvent, HttpResult } from '../http/types';
 export async function logout(event: HttpEvent): Promise<HttpResult> {
   assertOriginAllowed(event, config.allowedOrigins);
   await auth.logout(
-    { refreshToken: readCookie(event, REFRESH_COOKIE), accessToken: bearerToken(event) },
+    { refreshToken: refreshTokenCookie(event, config.cookie), accessToken: bearerToken(event) },
     requestMeta(event),
   );
   return json(200, { message: 'Successfully logged out' }, { cookies: [clearRefreshCookie(config.cookie)] });

@@ -1,4 +1,4 @@
-import { REFRESH_COOKIE, readCookie, refreshCookie } from '../http/cookies';
+import { refreshCookie, refreshTokenCookie } from '../http/cookies';
 import { assertOriginAllowed } from '../http/csrf';
 import { httpHandler } from '../http/handler';
 import { requestMeta } from '../http/request';
@@ -12,7 +12,7 @@ import type { HttpEvent, HttpResult } from '../http/types';
  */
 export async function refresh(event: HttpEvent): Promise<HttpResult> {
   assertOriginAllowed(event, config.allowedOrigins);
-  const issued = await auth.refresh(readCookie(event, REFRESH_COOKIE), requestMeta(event));
+  const issued = await auth.refresh(refreshTokenCookie(event, config.cookie), requestMeta(event));
   return json(
     200,
     { access_token: issued.accessToken, token_type: 'bearer', expires_in: config.accessTokenTtl },

@@ -264,6 +264,20 @@ describe('AuthStack', () => {
     expect(() => synth({ logLevel: 'LOUD' })).toThrow(/context logLevel must be one of/);
   });
 
+  test('cookieHostPrefix names the cookie __Host-refresh_token and puts it on Path=/', () => {
+    const { resources: r } = synth({ cookieHostPrefix: 'true' });
+    const fn = Object.entries(r).find(
+      ([id, x]) => id.startsWith('RefreshFunction') && x.Type === 'AWS::Lambda::Function',
+    )!;
+    expect(fn[1].Properties.Environment.Variables).toMatchObject({ COOKIE_HOST_PREFIX: 'true', COOKIE_PATH: '/' });
+    expect(() => synth({ cookieHostPrefix: 'true', cookiePath: '/auth' })).toThrow(
+      'cookieHostPrefix=true needs cookiePath=/ (the prefix allows no other), got "/auth"',
+    );
+    expect(() => synth({ cookieHostPrefix: 'true', cookieSecure: 'false' })).toThrow(
+      'cookieHostPrefix=true needs cookieSecure=true',
+    );
+  });
+
   test('refuses a context key that is no setting of the stack, naming the nearest one', () => {
     // Silently ignored, these would deploy with no origin and sign-up off.
     expect(() => synth({ allowedOrigin: 'https://app.example.com' })).toThrow(

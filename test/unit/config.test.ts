@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       sessionMaxSeconds: 2592000,
       refreshReuseGraceSeconds: 10,
       bcryptCost: 10,
-      cookie: { secure: true, path: '/auth', sameSite: 'Lax' },
+      cookie: { name: 'refresh_token', secure: true, path: '/auth', sameSite: 'Lax' },
       allowedOrigins: [],
     });
   });
@@ -25,6 +25,9 @@ describe('loadConfig', () => {
     [{ ...base, COOKIE_SAMESITE: 'lax' }, /COOKIE_SAMESITE must be/],
     [{ ...base, COOKIE_SAMESITE: 'None', COOKIE_SECURE: 'false' }, /needs COOKIE_SECURE=true/],
     [{ ...base, COOKIE_PATH: 'auth' }, /COOKIE_PATH/],
+    [{ ...base, COOKIE_HOST_PREFIX: 'true', COOKIE_PATH: '/auth' }, /COOKIE_HOST_PREFIX=true needs COOKIE_PATH=\//],
+    [{ ...base, COOKIE_HOST_PREFIX: 'true', COOKIE_SECURE: 'false' }, /COOKIE_HOST_PREFIX=true needs COOKIE_SECURE/],
+    [{ ...base, COOKIE_HOST_PREFIX: 'yes' }, /COOKIE_HOST_PREFIX must be "true" or "false"/],
     [{ ...base, ALLOWED_ORIGINS: 'https://ok.example, not a url' }, /ALLOWED_ORIGINS/],
     [{ ...base, ALLOWED_ORIGINS: 'https://*' }, /ALLOWED_ORIGINS entries must look like .*got "https:\/\/\*"/],
     [{ ...base, ALLOWED_ORIGINS: 'https://*.example.com' }, /no wildcard/],
@@ -44,6 +47,15 @@ describe('loadConfig', () => {
     expect(loadConfig(env).jwtSecret).toBe(base.JWT_SECRET);
   });
 
+  test('the __Host- prefix names the cookie and puts it on the whole host, Secure', () => {
+    expect(loadConfig({ ...base, COOKIE_HOST_PREFIX: 'true' }).cookie).toEqual({
+      name: '__Host-refresh_token',
+      secure: true,
+      path: '/',
+      sameSite: 'Lax',
+    });
+  });
+
   test('reads overrides and a comma-separated origin list', () => {
     const config = loadConfig({
       ...base,
@@ -51,7 +63,7 @@ describe('loadConfig', () => {
       COOKIE_PATH: '/',
       ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000',
     });
-    expect(config.cookie).toEqual({ secure: true, path: '/', sameSite: 'None' });
+    expect(config.cookie).toEqual({ name: 'refresh_token', secure: true, path: '/', sameSite: 'None' });
     expect(config.allowedOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
   });
 });

@@ -1,5 +1,5 @@
 import { HttpError } from '../../functions/http/errors';
-import { readCookie } from '../../functions/http/cookies';
+import { readCookie, refreshTokenCookie } from '../../functions/http/cookies';
 import { bearerToken, bodyText, parseLoginForm } from '../../functions/http/request';
 import type { HttpEvent } from '../../functions/http/types';
 
@@ -53,6 +53,28 @@ describe('request parsing', () => {
     expect(bearerToken(event({ headers: { authorization: 'Bearer a b' } }))).toBeUndefined();
     expect(bearerToken(event({ headers: { Authorization: 'Bearer xyz' } }))).toBe('xyz');
     expect(bearerToken(event({}))).toBeUndefined();
+  });
+
+  test('a request carrying the refresh cookie twice is refused, however the cookies are folded', () => {
+    const cookie = { name: 'refresh_token', secure: true, path: '/auth', sameSite: 'Lax' as const };
+    for (const cookies of [
+      ['refresh_token=a', 'refresh_token=b'],
+      ['refresh_token=a; refresh_token=b'],
+      ['x=1; refresh_token=a', ' refresh_token=b'],
+    ])
+      expect(() => refreshTokenCookie(event({ cookies }), cookie)).toThrow(
+        expect.objectContaining({ code: 'invalid_refresh_token' }),
+      );
+    expect(
+      refreshTokenCookie(event({ cookies: ['refresh_token=a', 'xrefresh_token=b', 'refresh_token_old=c'] }), cookie),
+    ).toBe('a');
+    expect(refreshTokenCookie(event({}), cookie)).toBeUndefined();
+    // With the __Host- prefix, only that name is the refresh cookie: a plain one tossed beside it is ignored.
+    const prefixed = { ...cookie, name: '__Host-refresh_token', path: '/' };
+    expect(
+      refreshTokenCookie(event({ cookies: ['refresh_token=tossed', '__Host-refresh_token=ours'] }), prefixed),
+    ).toBe('ours');
+    expect(refreshTokenCookie(event({ cookies: ['refresh_token=tossed'] }), prefixed)).toBeUndefined();
   });
 
   test('readCookie finds the refresh token among other cookies and ignores look-alikes', () => {
