@@ -134,7 +134,8 @@ export const routes: readonly Route[] = [
     name: 'oauth2-revoke',
     handler: 'oauth2/revoke',
     description: 'OAuth 2.0 token revocation (RFC 7009): ends the session of a refresh or access token',
-    table: { DeleteItem: ['SESSION#'] },
+    // The session's client is read when the request names one: another client may not revoke it.
+    table: { GetItem: ['SESSION#'], DeleteItem: ['SESSION#'] },
     keys: ['refresh', 'public'],
   },
   {

@@ -1,5 +1,10 @@
 import { type Operation, ref, str, int, object, jsonBody, header, H } from './parts';
 
+/** Basic credentials with a secret: no client has one this server could check (RFC 6749 §5.2). */
+const invalidClient = jsonBody(ref('OAuthError'), '`invalid_client`: HTTP Basic credentials with a secret', {
+  'WWW-Authenticate': header('`Basic realm="oauth2"`'),
+});
+
 /** The OAuth 2.0 endpoints (RFC 6749 token, RFC 7009 revocation): the session routes in the OAuth wire format. */
 export const OAUTH2_OPERATIONS: Record<string, Operation> = {
   'POST /oauth2/token': {
@@ -31,6 +36,7 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
         { ...H.noStore, Pragma: header('`no-cache`', { const: 'no-cache' }) },
       ),
       '400': jsonBody(ref('OAuthError'), '`invalid_grant`, `invalid_request` or `unsupported_grant_type`'),
+      '401': invalidClient,
       '403': jsonBody(ref('OAuthError'), 'A foreign Origin: `invalid_request`'),
       '429': {
         description: 'Locked out: `slow_down`; or API Gateway throttling',
@@ -51,8 +57,13 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
       },
     },
     responses: {
-      '200': jsonBody(object({}), 'Always for a token, valid or not; a genuine one ends its session'),
+      '200': jsonBody(
+        object({}),
+        'Always for a token, valid or not; a genuine one ends its session, unless the request names ' +
+          "another client than the token's",
+      ),
       '400': jsonBody(ref('OAuthError'), '`invalid_request`'),
+      '401': invalidClient,
       '403': jsonBody(ref('OAuthError'), 'A foreign Origin: `invalid_request`'),
       '503': jsonBody(ref('OAuthError'), '`temporarily_unavailable`'),
       '500': jsonBody(ref('OAuthError'), '`server_error`'),

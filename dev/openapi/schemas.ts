@@ -26,6 +26,7 @@ export const SCHEMAS: Record<string, Schema> = {
         enum: [
           'invalid_request',
           'invalid_grant',
+          'invalid_client',
           'unsupported_grant_type',
           'slow_down',
           'temporarily_unavailable',

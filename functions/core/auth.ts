@@ -202,8 +202,9 @@ export class AuthService {
   ): Promise<IssuedTokens> {
     const { claims, session: read, user } = await this.caller(refreshToken, 'refresh', 'invalid_refresh_token');
     if (user.disabled) throw new DomainError('invalid_refresh_token');
-    // A refresh token is bound to the client it was issued to (RFC 6749 §6): another client may not use it.
-    if (clientId !== undefined && clientId !== (read.clientId ?? this.tokens.defaultClientId)) {
+    // A refresh token is bound to the client it was issued to (RFC 6749 §6), whether or not the refresh
+    // names one: a refresh naming none is the default client's, like the login that names none.
+    if ((clientId ?? this.tokens.defaultClientId) !== (read.clientId ?? this.tokens.defaultClientId)) {
       throw new DomainError('invalid_refresh_token');
     }
     const nowMs = this.now();
@@ -253,6 +254,23 @@ export class AuthService {
     if (named.size === 0) return;
     await this.store.deleteSessions([...named.keys()]);
     for (const c of named.values()) this.audit('logout', { username: c.sub, sid: c.sid, ...meta });
+  }
+
+  /**
+   * OAuth revocation (RFC 7009) of a refresh or access token: ends its session as a logout does,
+   * unless the request names a client other than the token's, which may not revoke it (§2.1: the
+   * token must have been issued to the client asking); then nothing happens, and the answer is the
+   * same. A request naming no client revokes, as a logout would.
+   */
+  async revoke(token: string, meta: RequestMeta, { clientId }: { clientId?: string }): Promise<void> {
+    if (clientId === undefined) return this.logout({ refreshToken: token, accessToken: token }, meta);
+    const anyAge = { allowExpired: true };
+    const claims = (await this.genuine(token, 'refresh', anyAge)) ?? (await this.genuine(token, 'access', anyAge));
+    if (!claims) return;
+    const session = await this.store.getSession(claims.sid);
+    if (!session || (session.clientId ?? this.tokens.defaultClientId) !== clientId) return;
+    await this.store.deleteSessions([claims.sid]);
+    this.audit('logout', { username: claims.sub, sid: claims.sid, ...meta });
   }
 
   /**

@@ -9,9 +9,10 @@ import type { HttpEvent, HttpResult } from './types';
 
 /**
  * The OAuth 2.0 wire format of the same rules (docs/http-contract.md "OAuth 2.0 endpoints"): errors
- * are RFC 6749 §5.2 `{"error", "error_description"}`, never with `WWW-Authenticate` (client
- * libraries read that as a bearer challenge and lose the error code). The domain is shared with the
- * FastAPI-style routes; only this mapping differs.
+ * are RFC 6749 §5.2 `{"error", "error_description"}`, never with a Bearer `WWW-Authenticate` (client
+ * libraries read that as a bearer challenge and lose the error code); `invalid_client` alone carries
+ * `WWW-Authenticate: Basic`, as §5.2 asks. The domain is shared with the FastAPI-style routes; only
+ * this mapping differs.
  */
 export class OAuthError extends Error {
   constructor(
@@ -95,7 +96,9 @@ export const oauthJson = (status: number, body: unknown) => json(status, body, {
 /**
  * The parameters of an OAuth request: a form body only (RFC 6749 §3.2), each parameter at most once,
  * within the body limit; the `client_id` may also come as HTTP Basic credentials (public clients
- * send `client_id:` with an empty secret), and must then agree with the body's.
+ * send `client_id:` with an empty secret), and must then agree with the body's. Basic credentials
+ * with a secret are refused (`401 invalid_client`): no client has a secret this server could check,
+ * and accepting them silently would let a confidential client believe it authenticated.
  */
 export function parseOAuthForm(event: HttpEvent): { params: Map<string, string>; clientId?: string } {
   const type = header(event, 'content-type')?.split(';')[0].trim().toLowerCase();
@@ -107,7 +110,12 @@ export function parseOAuthForm(event: HttpEvent): { params: Map<string, string>;
     if (params.has(name)) throw invalidRequest(`parameter ${name} is repeated`);
     if (value !== '') params.set(name, value);
   }
-  const basic = basicClientId(header(event, 'authorization'));
+  const credentials = basicCredentials(header(event, 'authorization'));
+  if (credentials?.secret)
+    throw new OAuthError(401, 'invalid_client', 'Client authentication failed: clients have no secrets here', {
+      'WWW-Authenticate': 'Basic realm="oauth2"',
+    });
+  const basic = credentials?.clientId;
   const body = params.get('client_id');
   if (basic !== undefined && body !== undefined && basic !== body)
     throw invalidRequest('client_id differs between the body and the Authorization header');
@@ -117,14 +125,16 @@ export function parseOAuthForm(event: HttpEvent): { params: Map<string, string>;
   return { params, clientId };
 }
 
-/** The client id of `Authorization: Basic base64(client_id:secret)` (form-encoded per RFC 6749 §2.3.1). */
-function basicClientId(value: string | undefined): string | undefined {
+/** The client id and secret of `Authorization: Basic base64(client_id:secret)` (form-encoded per RFC 6749 §2.3.1). */
+function basicCredentials(value: string | undefined): { clientId: string; secret: string } | undefined {
   const encoded = value?.match(/^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i)?.[1];
   if (!encoded) return undefined;
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
+  const formDecode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
   try {
-    return decodeURIComponent((colon < 0 ? decoded : decoded.slice(0, colon)).replace(/\+/g, ' '));
+    if (colon < 0) return { clientId: formDecode(decoded), secret: '' };
+    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
     throw invalidRequest('malformed Basic credentials');
   }

@@ -12,9 +12,9 @@ import type { HttpEvent, HttpResult } from '../http/types';
  */
 export async function oauth2Revoke(event: HttpEvent): Promise<HttpResult> {
   assertOriginAllowed(event, config.allowedOrigins);
-  const { params } = parseOAuthForm(event);
+  const { params, clientId } = parseOAuthForm(event);
   const token = required(params, 'token');
-  await auth.logout({ refreshToken: token, accessToken: token }, requestMeta(event));
+  await auth.revoke(token, requestMeta(event), { clientId });
   return oauthJson(200, {});
 }
 

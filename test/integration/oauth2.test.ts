@@ -198,3 +198,43 @@ describe('POST /oauth2/revoke', () => {
     expect(json.body.error).toBe('invalid_request');
   });
 });
+
+describe('client identity until clients are registered (docs/http-contract.md "OAuth 2.0 endpoints")', () => {
+  test('HTTP Basic with a secret is 401 invalid_client with WWW-Authenticate: Basic, and starts nothing', async () => {
+    const sessionsBefore = (await app.sessionsOf('olga')).length;
+    for (const path of ['/oauth2/token', '/oauth2/revoke']) {
+      const basic = `Basic ${Buffer.from('mobile:s3cret').toString('base64')}`;
+      const body = path === '/oauth2/token' ? 'grant_type=password&username=olga&password=pw-olga' : 'token=x';
+      const reply = await request(`${app.url}${path}`, 'POST', form(body, { authorization: basic }));
+      expect([path, reply.status, reply.body.error]).toEqual([path, 401, 'invalid_client']);
+      expect(reply.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    }
+    expect((await app.sessionsOf('olga')).length).toBe(sessionsBefore);
+  });
+
+  test('a refresh token is bound to its client whether or not the refresh names one', async () => {
+    const login = await token('grant_type=password&username=olga&password=pw-olga&client_id=mobile');
+    const r = login.body.refresh_token as string;
+    // Naming no client is naming the default one, as a login naming none is.
+    const unnamed = await token(`grant_type=refresh_token&refresh_token=${r}`);
+    expect([unnamed.status, unnamed.body.error]).toEqual([400, 'invalid_grant']);
+    const cookie = await request(`${app.url}/auth/refresh`, 'POST', { cookie: r });
+    expect(cookie.status).toBe(401);
+    const named = await token(`grant_type=refresh_token&refresh_token=${r}&client_id=mobile`);
+    expect(named.status).toBe(200);
+    expect(decodeJwt(named.body.access_token).client_id).toBe('mobile');
+  });
+
+  test("revoking with another client than the token's leaves the session alone; its own client ends it", async () => {
+    const login = await token('grant_type=password&username=olga&password=pw-olga&client_id=mobile');
+    const r = login.body.refresh_token as string;
+    const foreign = await revoke(`token=${r}&client_id=web`);
+    expect(foreign).toMatchObject({ status: 200, body: {} });
+    expect((await me(login.body.access_token)).status).toBe(200);
+    const byAccess = await revoke(`token=${login.body.access_token}&client_id=other`);
+    expect(byAccess).toMatchObject({ status: 200, body: {} });
+    expect((await me(login.body.access_token)).status).toBe(200);
+    expect(await revoke(`token=${r}&client_id=mobile`)).toMatchObject({ status: 200, body: {} });
+    expect((await me(login.body.access_token)).status).toBe(401);
+  });
+});
