@@ -9,6 +9,7 @@ import { localKeySetSecrets } from '../functions/store/local-keys';
 import { enabledRoutes, entryFile, fallbackHandler, matchRoute, otherFunctions, routes } from '../functions/routes';
 import { localAuthorizers, matchProtected, type SessionAuthorizer } from './authorizers';
 import { applyCors } from './cors';
+import { hostAllowed } from './hosts';
 import { serveDocs } from './docs';
 import { MAX_REQUEST_BYTES, toContext, toEvent, writeResult } from './event';
 import { outbox } from './outbox';
@@ -72,6 +73,7 @@ export function createLocalServer(
     // The routes a deployment with this environment has (sign-up only when ALLOW_SIGNUP is on).
     served ??= enabledRoutes(accountSettings());
     try {
+      if (!hostAllowed(req.headers.host, process.env.HOST)) return plain(res, 421, { detail: 'Misdirected Request' });
       if (applyCors(req, res, allowedOrigins) === 'preflight') return;
       const body = await readBody(req);
       if (body === undefined) return plain(res, 413, { detail: 'Request body too large' });

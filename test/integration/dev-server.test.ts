@@ -137,3 +137,34 @@ describe('npm start', () => {
     expect(run).toEqual({ code: 1, stderr: 'error: STORE_PORT must be a port number from 0 to 65535, got "8o02"\n' });
   });
 });
+
+describe('DNS rebinding (a foreign name pointed at 127.0.0.1)', () => {
+  /** One request with the Host header a browser on that name would send (fetch cannot set Host). */
+  const withHost = (host: string, path: string, method = 'GET') =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${app.url}${path}`, { method, headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  test('a request addressed to another name is 421, before any route: the outbox stays unread', async () => {
+    const port = new URL(app.url).port;
+    for (const host of [`rebind.attacker.example:${port}`, 'rebind.attacker.example', `127.0.0.1.nip.io:${port}`]) {
+      for (const path of ['/_dev/outbox', '/auth/token', '/', '/docs']) {
+        const reply = await withHost(host, path);
+        expect([host, path, reply.status, reply.body]).toEqual([host, path, 421, '{"detail":"Misdirected Request"}']);
+      }
+    }
+  });
+
+  test('loopback names are served', async () => {
+    const port = new URL(app.url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `app.localhost:${port}`]) {
+      expect([host, (await withHost(host, '/.well-known/jwks.json')).status]).toEqual([host, 200]);
+    }
+  });
+});
