@@ -28,6 +28,24 @@ export class OAuthError extends Error {
 
 export const invalidRequest = (description: string) => new OAuthError(400, 'invalid_request', description);
 
+/** The parameters these endpoints know: the only request text an error may name. */
+const KNOWN_PARAMETERS = new Set([
+  'grant_type',
+  'username',
+  'password',
+  'scope',
+  'refresh_token',
+  'client_id',
+  'token',
+  'token_type_hint',
+]);
+
+/**
+ * RFC 6749 §5.2: `error_description` holds %x20-21 / %x23-5B / %x5D-7E only (no `"`, no `\`, nothing
+ * outside printable ASCII). The descriptions are ours and never echo input; this is the guarantee.
+ */
+const describable = (text: string) => text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+
 /** Token responses and their errors must not be cached (RFC 6749 §5.1). */
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -46,8 +64,8 @@ const OAUTH: Record<DomainErrorCode, (e: DomainError) => OAuthError> = {
   inactive_user: invalidGrant('Inactive user'),
   incorrect_password: invalidGrant('Incorrect password'),
   session_not_found: () => invalidRequest('Session not found'),
-  user_exists: (e) => invalidRequest(e.message),
-  user_not_found: (e) => invalidRequest(e.message),
+  user_exists: () => invalidRequest('User exists'),
+  user_not_found: () => invalidRequest('No such user'),
   invalid_username: (e) => invalidRequest(e.message),
   invalid_password: (e) => invalidRequest(e.message),
   // A correct password of an unverified user: the grant is refused, saying why (RFC 6749 §5.2).
@@ -66,7 +84,7 @@ export function oauthErrorResponse(err: unknown): HttpResult {
   else if (err instanceof HttpError && typeof err.detail === 'string')
     known = new OAuthError(err.status === 413 ? 400 : err.status, 'invalid_request', err.detail);
   if (known) {
-    const body = { error: known.error, error_description: known.description };
+    const body = { error: known.error, error_description: describable(known.description) };
     return json(known.status, body, { headers: { ...NO_STORE, ...known.headers } });
   }
   // Store outages and bugs: logged by the shared mapping, answered in OAuth terms.
@@ -106,8 +124,12 @@ export function parseOAuthForm(event: HttpEvent): { params: Map<string, string>;
     throw invalidRequest('the body must be application/x-www-form-urlencoded');
   // bodyText's 413 becomes invalid_request in oauthErrorResponse.
   const params = new Map<string, string>();
+  const seen = new Set<string>();
   for (const [name, value] of new URLSearchParams(bodyText(event))) {
-    if (params.has(name)) throw invalidRequest(`parameter ${name} is repeated`);
+    // An empty copy counts: `grant_type=&grant_type=password` names the parameter twice.
+    if (seen.has(name))
+      throw invalidRequest(KNOWN_PARAMETERS.has(name) ? `parameter ${name} is repeated` : 'a parameter is repeated');
+    seen.add(name);
     if (value !== '') params.set(name, value);
   }
   const credentials = basicCredentials(header(event, 'authorization'));
