@@ -49,8 +49,9 @@ export interface AuthApiProps {
   /** Stage-wide throttling; API Gateway answers 429 {"message": "Too Many Requests"} past it. */
   throttle?: { rateLimit: number; burstLimit: number };
   /**
-   * The login route's own throttle, below the stage's, so a flood of logins (each a bcrypt compare)
-   * cannot starve refreshes and protected routes. Default 20 requests per second, burst 40.
+   * The throttle of each route that checks a password (the login, the OAuth token endpoint, the
+   * password change), below the stage's, so a flood of bcrypt runs cannot starve refreshes and
+   * protected routes. Default 20 requests per second, burst 40, each: 60 and 120 for the three.
    */
   loginThrottle?: { rateLimit: number; burstLimit: number };
   /** RETAIN (default) keeps the table and key when the stack is deleted; DESTROY is for throwaway stacks. */

@@ -129,7 +129,7 @@ export class AuthApi extends Construct {
       api: this.api,
       accessLogs,
       props,
-      loginRoutes: [this.routes.token, this.routes['oauth2-token']],
+      loginRoutes: [this.routes.token, this.routes['oauth2-token'], this.routes['password-change']],
     });
     if (props.customDomain) {
       this.customDomain = new CustomDomain(this, 'CustomDomain', {

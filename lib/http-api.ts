@@ -67,6 +67,9 @@ export function httpApi(
   return api;
 }
 
+/** The routes that check a password: each has the login throttle of its own. */
+export const PASSWORD_ROUTE_KEYS = ['POST /auth/token', 'POST /oauth2/token', 'POST /auth/password'];
+
 /** The API Gateway route of one row of the route table, integrated with its function. */
 export function addRoute(api: HttpApi, route: Route, fn: RouteFunction): HttpRoute {
   const integration = new HttpLambdaIntegration(`${functionId(route.name)}Integration`, fn);
@@ -130,14 +133,15 @@ export function stage(
     },
   });
 
-  // The login routes' own throttle. API Gateway resolves RouteSettings by route key when it updates
-  // the stage, so the stage must wait for the routes ("Unable to find Route by key" otherwise).
+  // The password-checking routes' own throttle. API Gateway resolves RouteSettings by route key when
+  // it updates the stage, so the stage must wait for the routes ("Unable to find Route by key" otherwise).
   const login = props.loginThrottle ?? { rateLimit: 20, burstLimit: 40 };
   const cfnStage = stage.node.defaultChild as CfnStage;
-  // RouteSettings is free-form JSON in the L1: CloudFormation's own (PascalCase) names. Each login
-  // route (the cookie login and the OAuth token endpoint) gets the limit of its own.
+  // RouteSettings is free-form JSON in the L1: CloudFormation's own (PascalCase) names. Each route
+  // that checks a password (the cookie login, the OAuth token endpoint, the password change: two
+  // bcrypt runs) gets the limit of its own: three times the limit in all.
   const limit = { ThrottlingRateLimit: login.rateLimit, ThrottlingBurstLimit: login.burstLimit };
-  cfnStage.routeSettings = { 'POST /auth/token': limit, 'POST /oauth2/token': limit };
+  cfnStage.routeSettings = Object.fromEntries(PASSWORD_ROUTE_KEYS.map((key) => [key, limit]));
   cfnStage.node.addDependency(...loginRoutes);
   return stage;
 }
