@@ -20,23 +20,28 @@ function nothingToSend(kind: OneTimeTokenKind, user: UserRecord | undefined): st
   return undefined;
 }
 
-function message(kind: OneTimeTokenKind, to: string, link: string): MailMessage {
+/**
+ * A message names the account it is about: someone may sign up with another person's address, and
+ * that person must see which account a link would verify before they open it.
+ */
+function message(kind: OneTimeTokenKind, to: string, username: string, link: string): MailMessage {
   if (kind === 'password_reset') {
     return {
       to,
       subject: 'Reset your password',
       text:
-        'Someone asked to reset the password of your account. ' +
+        `Someone asked to reset the password of the account "${username}". ` +
         `To choose a new one, open this link within 30 minutes:\n\n${link}\n\n` +
-        'If it was not you, ignore this message: your password stays as it is.\n',
+        'If it was not you, ignore this message: the password stays as it is.\n',
     };
   }
   return {
     to,
     subject: 'Verify your email address',
     text:
-      `To verify your email address, open this link within 24 hours:\n\n${link}\n\n` +
-      'If you did not sign up, ignore this message.\n',
+      `Someone signed up for the account "${username}" with this address. ` +
+      `If that was you, open this link within 24 hours to verify it:\n\n${link}\n\n` +
+      `If it was not, ignore this message: "${username}" stays unverified and this address is not confirmed for it.\n`,
   };
 }
 
@@ -87,7 +92,7 @@ export class AccountMailer {
     const base = job.kind === 'password_reset' ? this.settings.passwordResetUrl : this.settings.emailVerifyUrl;
     const link = `${base}?token=${token}`;
     try {
-      await this.sender.send(message(job.kind, user.email, link));
+      await this.sender.send(message(job.kind, user.email, user.username, link));
     } catch (err) {
       throw new ServiceUnavailableError('email', { cause: err });
     }

@@ -49,6 +49,8 @@ describe('POST /auth/signup', () => {
     expect(await userItem(who.username)).toMatchObject({ emailVerified: false, disabled: false, email: who.email });
     const token = await lastLinkToken(who.email);
     expect(messagesTo(who.email)[0].text).toContain(`http://localhost:3000/verify-email?token=${token}`);
+    // It names the account it verifies: the address may be someone's who never signed up for it.
+    expect(messagesTo(who.email)[0].text).toContain(`the account "${who.username}"`);
   });
 
   test('the username in its canonical form; a taken one is 409 and changes nothing', async () => {
