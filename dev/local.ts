@@ -73,6 +73,15 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
     config.bcryptCost,
   );
   const server = createLocalServer(await loadHandlers(), config.allowedOrigins);
+  // Mail jobs run in their own thread, off the request path, as the deployed worker does (no queue configured).
+  const { MailThread } = await import('./mail-thread');
+  const { useLocalMailRunner } = await import('../functions/mail/jobs');
+  const { outbox } = await import('./outbox');
+  const mailThread = new MailThread((message) => outbox.send(message), env);
+  if (config.accounts.emailFrom && !config.accounts.mailQueueUrl) {
+    useLocalMailRunner(mailThread.run);
+    mailThread.warm();
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -90,6 +99,8 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
       const cut = setTimeout(() => server.closeAllConnections(), 2000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       clearTimeout(cut);
+      useLocalMailRunner(undefined);
+      await mailThread.stop();
       client.destroy();
       await stopStore();
     },

@@ -47,10 +47,24 @@ export const localMailSender: MailSender = {
   },
 };
 
+/** Runs one job somewhere else; resolves as runMailJob does (false: it failed, and was logged). */
+export type MailRunner = (job: MailJob) => Promise<boolean>;
+
+let localRunner: MailRunner | undefined;
+
 /**
- * The local hand-off (no MAIL_QUEUE_URL): the worker runs in this process once the answer is on its
- * way, exactly as the deployed worker runs after the queue, so local answers take no longer for a
- * user who exists. `settled()` lets a caller (a test, the bench) wait for the jobs in flight.
+ * `npm start` plugs a worker thread in here (dev/mail-thread.ts), so a job never shares the request
+ * path's event loop, as the deployed worker does not; without one, jobs run in this thread.
+ */
+export function useLocalMailRunner(runner: MailRunner | undefined): void {
+  localRunner = runner;
+}
+
+/**
+ * The local hand-off (no MAIL_QUEUE_URL): the worker runs once the answer is on its way, exactly as
+ * the deployed worker runs after the queue, so local answers take no longer for a user who exists:
+ * in the plugged-in runner's thread, else in this one after the answer. `settled()` lets a caller
+ * (a test, the bench, GET /_dev/outbox) wait for the jobs in flight.
  */
 export class InProcessMailQueue implements MailQueue {
   private readonly running = new Set<Promise<boolean>>();
@@ -64,7 +78,7 @@ export class InProcessMailQueue implements MailQueue {
       return;
     }
     // Tracked from now, not from when it starts: settled() must also wait for a job not yet begun.
-    const run = new Promise<boolean>((resolve) => setImmediate(() => resolve(runMailJob(this.mailer(), job))));
+    const run = new Promise<boolean>((resolve) => setImmediate(() => resolve(this.run(job))));
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
   }
@@ -83,7 +97,11 @@ export class InProcessMailQueue implements MailQueue {
     const jobs = this.held ?? [];
     this.held = undefined;
     let ok = 0;
-    for (const job of jobs) if (await runMailJob(this.mailer(), job)) ok++;
+    for (const job of jobs) if (await this.run(job)) ok++;
     return ok;
+  }
+
+  private run(job: MailJob): Promise<boolean> {
+    return localRunner ? localRunner(job) : runMailJob(this.mailer(), job);
   }
 }
