@@ -1,5 +1,6 @@
 import { hashPassword } from '../functions/core/passwords';
 import type { UserAdminStore } from '../functions/core/ports';
+import { usernameSkeleton } from '../functions/core/username-skeleton';
 
 /** The demo users of docs/http-contract.md; they exist only in the local dev server. */
 export const DEMO_USERS = [
@@ -16,6 +17,8 @@ export async function seedDemoUsers(store: UserAdminStore, bcryptCost: number): 
       { ...profile, passwordHash: await hashPassword(password, bcryptCost), createdAt: Date.now() },
       { overwrite: false },
     );
+    // Claimed like any new user's name, so a look-alike sign-up is refused locally as deployed.
+    await store.claimName(usernameSkeleton(u.username), u.username);
     if (created) added.push(u.username);
   }
   return added;

@@ -29,8 +29,9 @@ const USAGE = `usage: npm run users -- <command> [options]
                      (docs/operations.md); everyone logs in again
   end-all-sessions --undo --yes
                      take the lever's last pull back: the sessions it ended live again
-  migrate-usernames   rewrite usernames stored before canonical forms (trimmed, NFKC, lower case);
-                      collisions and refused names are reported, never merged
+  migrate-usernames   rewrite usernames stored before canonical forms (trimmed, NFKC, lower case)
+                      and claim each name's look-alike skeleton; collisions, refused names and
+                      look-alike pairs are reported, never merged
 
 Hash cost: BCRYPT_COST, else the bcryptCost context of cdk.json (as deployed), else 10.
 
@@ -175,8 +176,11 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
       for (const c of report.collisions)
         console.log(`collision: ${JSON.stringify(c.from)} and ${c.to} are one name; left as is, resolve by hand`);
       for (const r of report.refused) console.log(`refused: ${JSON.stringify(r.from)}: ${r.reason}; left as is`);
+      for (const l of report.lookalikes)
+        console.log(`look-alike: ${JSON.stringify(l.username)} looks like ${JSON.stringify(l.like)}; both kept`);
       console.log(
-        `${report.migrated.length} renamed, ${report.collisions.length} collisions, ${report.refused.length} refused`,
+        `${report.migrated.length} renamed, ${report.collisions.length} collisions, ` +
+          `${report.refused.length} refused, ${report.lookalikes.length} look-alike`,
       );
       return report.collisions.length + report.refused.length > 0 ? 1 : 0;
     }

@@ -42,7 +42,7 @@ export interface Route {
 export type KeyAccess = 'refresh' | 'signing' | 'public';
 
 /** The item kinds of the one table, by the prefix of their partition key (docs/architecture.md "Data model"). */
-export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#' | 'OTT#' | 'GLOBAL#';
+export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#' | 'OTT#' | 'GLOBAL#' | 'NAME#';
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 export type TableAccess = Readonly<Partial<Record<TableAction, readonly KeyPrefix[]>>>;
 
@@ -226,7 +226,7 @@ export const routes: readonly Route[] = [
     name: 'signup',
     handler: 'accounts/signup',
     description: 'Create an account (only when sign-up is allowed); a verification link is sent',
-    table: { ...IP_COUNT, PutItem: ['THROTTLE_IP#', 'USER#'] },
+    table: { ...IP_COUNT, PutItem: ['THROTTLE_IP#', 'NAME#', 'USER#'] },
     keys: [],
     needs: 'signup',
     sendsMail: true,

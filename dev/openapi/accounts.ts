@@ -103,7 +103,10 @@ export const ACCOUNT_OPERATIONS: Record<string, Operation> = {
         }),
         'The new, unverified user',
       ),
-      '409': detail('The username is taken', 'Username already registered'),
+      '409': detail(
+        'The username, or one that looks the same (its Unicode TS #39 confusable skeleton), is taken',
+        'Username already registered',
+      ),
       ...signupOff,
       ...fieldErrors,
       ...perIpLimit,

@@ -225,7 +225,16 @@ export type CounterSubject =
   | { kind: 'user'; username: string; scope: 'password_reset' | 'email_verify' };
 
 /** The persistence of the account flows (core/recovery.ts, core/signup.ts, core/account-mail.ts). */
-export interface AccountStore {
+/**
+ * One username per confusable skeleton (functions/core/username-skeleton.ts): a claim item written
+ * before a user is created, so two look-alike names cannot both be registered, even at once.
+ */
+export interface NameClaims {
+  /** Claims the skeleton for `username`: true when it was free or already this username's. */
+  claimName(skeleton: string, username: string): Promise<boolean>;
+}
+
+export interface AccountStore extends NameClaims {
   getUser(username: string): Promise<UserRecord | undefined>;
   /** Writes a new user; false when the username is taken. */
   createUser(user: UserRecord): Promise<boolean>;
@@ -288,8 +297,12 @@ export interface MailQueue {
   enqueue(job: MailJob): Promise<void>;
 }
 
-export interface UserAdminStore {
+export interface UserAdminStore extends NameClaims {
   getUser(username: string): Promise<UserRecord | undefined>;
+  /** The username holding the skeleton's claim, if any. */
+  nameHolder(skeleton: string): Promise<string | undefined>;
+  /** Frees the skeleton's claim if `username` holds it (a removed user's name is free again). */
+  releaseName(skeleton: string, username: string): Promise<void>;
   /** Writes the user; returns false when it exists and `overwrite` is not set. */
   putUser(user: UserRecord, options: { overwrite: boolean }): Promise<boolean>;
   /**

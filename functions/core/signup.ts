@@ -6,6 +6,7 @@ import type { PasswordVerifier } from './passwords';
 import { passwordPolicyProblem } from './password-policy';
 import type { AccountStore, MailQueue, UserRecord } from './ports';
 import { newId } from './tokens';
+import { newUsernameProblem, usernameSkeleton } from './username-skeleton';
 
 const HOUR_MS = 3_600_000;
 
@@ -30,11 +31,14 @@ export class SignupService {
   ) {}
 
   /**
-   * Creates the user, unverified, and hands the verification message off. The policy is checked first
-   * (a refusal touches nothing); then a place in the IP's hourly count (429 beyond
-   * SIGNUP_IP_MAX_PER_HOUR); then one conditional put (409 when the name is taken).
+   * Creates the user, unverified, and hands the verification message off. The new-name rule and the
+   * policy are checked first (a refusal touches nothing); then a place in the IP's hourly count (429
+   * beyond SIGNUP_IP_MAX_PER_HOUR); then the look-alike claim and one conditional put (409 when the
+   * name, or one that looks the same, is taken).
    */
   async signUp(request: SignupRequest, meta: RequestMeta): Promise<UserRecord> {
+    const nameProblem = newUsernameProblem(request.username);
+    if (nameProblem) throw new DomainError('invalid_username', nameProblem, undefined, 'username');
     const problem = passwordPolicyProblem(request.password, request.username);
     if (problem) throw new DomainError('invalid_password', problem, undefined, 'password');
     const nowMs = this.now();
@@ -44,6 +48,11 @@ export class SignupService {
     );
     if (!taken.placed) {
       throw new DomainError('too_many_requests', 'Too many requests', windowRetryAfter(taken.record, HOUR_MS, nowMs));
+    }
+    // The look-alike claim first: a name that looks like a registered one is taken too (and two
+    // look-alikes signing up at once cannot both pass, since each claim is one conditional write).
+    if (!(await this.store.claimName(usernameSkeleton(request.username), request.username))) {
+      throw new DomainError('username_taken', 'Username already registered');
     }
     const user: UserRecord = {
       username: request.username,

@@ -1,6 +1,7 @@
 import { DomainError } from './errors';
 import type { UserAdminStore, UserRecord } from './ports';
 import { newId } from './tokens';
+import { newUsernameProblem, usernameSkeleton } from './username-skeleton';
 
 /** Usernames are at most this many characters (DynamoDB keys have size limits)... */
 export const MAX_USERNAME_LENGTH = 128;
@@ -50,6 +51,8 @@ export interface UsernameMigration {
   migrated: { from: string; to: string }[];
   collisions: { from: string; to: string }[];
   refused: { from: string; reason: string }[];
+  /** Users whose name looks like an older user's (the same confusable skeleton): both kept, reported. */
+  lookalikes: { username: string; like: string }[];
 }
 
 /** A user as an administrator writes it; the password arrives in clear and is hashed here. */
@@ -97,6 +100,11 @@ export class UserAdmin {
     if (problem) throw new DomainError('invalid_password', problem);
     const now = this.now();
     const existing = overwrite ? await this.store.getUser(username) : undefined;
+    if (!existing) {
+      const refused = newUsernameProblem(username);
+      if (refused) throw new DomainError('invalid_username', refused);
+    }
+    await this.claimName(username, existing !== undefined);
     const record: UserRecord = {
       username,
       passwordHash: await this.passwords.hash(user.password),
@@ -163,7 +171,23 @@ export class UserAdmin {
   async remove(username: string): Promise<void> {
     const name = checkUsername(username);
     if (!(await this.store.deleteUser(name))) throw new DomainError('user_not_found', `no user "${name}"`);
+    await this.store.releaseName(usernameSkeleton(name), name);
     await this.tidySessions(name);
+  }
+
+  /**
+   * Claims the name's look-alike skeleton for it. Another holder refuses a new user, unless that holder
+   * no longer exists (a sign-up the store failed half-way: its claim is taken over). A user who
+   * exists already keeps its name even when a look-alike was registered first (before the rule).
+   */
+  private async claimName(username: string, exists: boolean): Promise<void> {
+    const holder = await this.claimOrHolder(username);
+    if (!holder || exists) return;
+    throw new DomainError(
+      'user_exists',
+      `"${username}" looks like the existing user "${holder}" ` +
+        '(the same confusable skeleton, Unicode TS #39); choose another name',
+    );
   }
 
   /**
@@ -176,7 +200,7 @@ export class UserAdmin {
   async migrateUsernames(): Promise<UsernameMigration> {
     const users = (await this.store.listUsers()).sort((a, b) => a.username.localeCompare(b.username));
     const byName = new Map(users.map((u) => [u.username, u]));
-    const report: UsernameMigration = { migrated: [], collisions: [], refused: [] };
+    const report: UsernameMigration = { migrated: [], collisions: [], refused: [], lookalikes: [] };
     for (const user of users) {
       const canonical = canonicalUsername(user.username);
       if ('problem' in canonical) {
@@ -200,7 +224,28 @@ export class UserAdmin {
       await this.tidySessions(user.username);
       report.migrated.push({ from: user.username, to });
     }
+    // Then every user's look-alike claim (tables from before claims existed), oldest account first;
+    // look-alike pairs already registered are reported, never changed.
+    const now = (await this.store.listUsers()).sort((a, b) => a.createdAt - b.createdAt);
+    for (const user of now) {
+      const canonical = canonicalUsername(user.username);
+      if ('problem' in canonical || canonical.username !== user.username) continue;
+      const holder = await this.claimOrHolder(user.username);
+      if (holder) report.lookalikes.push({ username: user.username, like: holder });
+    }
     return report;
+  }
+
+  /** Claims the name's skeleton (taking over a claim whose user is gone); the other holder when refused. */
+  private async claimOrHolder(username: string): Promise<string | undefined> {
+    const skeleton = usernameSkeleton(username);
+    if (await this.store.claimName(skeleton, username)) return undefined;
+    const holder = await this.store.nameHolder(skeleton);
+    if (holder && !(await this.store.getUser(holder))) {
+      await this.store.releaseName(skeleton, holder);
+      if (await this.store.claimName(skeleton, username)) return undefined;
+    }
+    return holder ?? (await this.store.nameHolder(skeleton));
   }
 
   /** Every user, by username. */

@@ -48,7 +48,11 @@ const FASTAPI: Record<DomainErrorCode, (e: DomainError) => HttpError> = {
   // User admin happens in the CLI, never over HTTP; should one reach here it is a plain 400.
   user_exists: (e) => new HttpError(400, e.message),
   user_not_found: (e) => new HttpError(400, e.message),
-  invalid_username: (e) => new HttpError(400, e.message),
+  // A field named: a route's refusal of a new username (sign-up), in FastAPI's 422 shape.
+  invalid_username: (e) =>
+    e.field
+      ? new HttpError(422, [{ type: 'value_error', loc: ['body', e.field], msg: `Value error, ${e.message}` }])
+      : new HttpError(400, e.message),
   // A new password the policy refuses: a 422 on new_password whose msg says why.
   invalid_password: (e) =>
     new HttpError(422, [

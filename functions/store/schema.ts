@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CounterSubject, ThrottleSubject } from '../core/ports';
 
 /** The one table's key and attribute names, shared by the store, the local bootstrap and the CDK stack. */
@@ -16,6 +17,14 @@ export const throttleKey = (subject: ThrottleSubject) =>
   subject.kind === 'user'
     ? { pk: `THROTTLE#${subject.username}`, sk: 'THROTTLE' }
     : { pk: `THROTTLE_IP#${subject.ip}`, sk: 'THROTTLE' };
+/**
+ * A username's look-alike claim: keyed by the SHA-256 of its confusable skeleton (a fixed size, whatever
+ * the name expands to), holding the `username` that has it.
+ */
+export const nameKey = (skeleton: string) => ({
+  pk: `NAME#${createHash('sha256').update(skeleton, 'utf8').digest('base64url')}`,
+  sk: 'NAME',
+});
 /** A one-time token, keyed by the SHA-256 of the token: the token itself is never stored. */
 export const oneTimeTokenKey = (hash: string) => ({ pk: `OTT#${hash}`, sk: 'OTT' });
 /**

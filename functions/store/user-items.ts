@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { UserRecord } from '../core/ports';
-import { userKey } from './schema';
+import { nameKey, userKey } from './schema';
 import { SessionItems } from './session-items';
 import { type Item, call, conditional, num } from './table';
 
@@ -143,6 +143,40 @@ export class UserItems extends SessionItems {
           TableName: this.tableName,
           Key: userKey(username),
           ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  /** The look-alike claim (`NAME#`): written unless another username holds it; writing one's own again is a no-op. */
+  async claimName(skeleton: string, username: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...nameKey(skeleton), username },
+          ConditionExpression: 'attribute_not_exists(pk) OR username = :u',
+          ExpressionAttributeValues: { ':u': username },
+        }),
+      ),
+    );
+  }
+
+  async nameHolder(skeleton: string): Promise<string | undefined> {
+    const out = await call(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: nameKey(skeleton), ConsistentRead: true })),
+    );
+    return out.Item?.username as string | undefined;
+  }
+
+  async releaseName(skeleton: string, username: string): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: nameKey(skeleton),
+          ConditionExpression: 'username = :u',
+          ExpressionAttributeValues: { ':u': username },
         }),
       ),
     );

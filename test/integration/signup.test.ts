@@ -63,6 +63,24 @@ describe('POST /auth/signup', () => {
     expect([(await signup({ ...newcomer(), username: 'johndoe' })).status]).toEqual([409]);
   });
 
+  test('a name that looks like a registered one (same TS #39 skeleton) is taken: 409, nothing written', async () => {
+    // Cyrillic о (U+043E) and ј (U+0458): NFKC keeps them, a reader cannot tell them from Latin.
+    for (const username of ['johnd\u043ee', '\u0458ohndoe']) {
+      const reply = await signup({ ...newcomer(), username });
+      expect([username, reply.status, reply.body]).toEqual([username, 409, { detail: 'Username already registered' }]);
+      expect(await userItem(username)).toBeUndefined();
+    }
+  });
+
+  test('two look-alike names signing up at once: exactly one account', async () => {
+    const latin = newcomer();
+    const cyrillic = { ...newcomer(), username: latin.username.replace('o', '\u043e') };
+    const replies = await Promise.all([signup(latin), signup(cyrillic)]);
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 409]);
+    const created = await Promise.all([userItem(latin.username), userItem(cyrillic.username)]);
+    expect(created.filter(Boolean)).toHaveLength(1);
+  });
+
   test('a refused password, a bad or missing email, a bad username: 422 and nothing written', async () => {
     const who = newcomer();
     const before = app.proxy.requests;
@@ -74,6 +92,8 @@ describe('POST /auth/signup', () => {
       [{ ...who, email: 'not-an-address' }, 'email'],
       [{ username: who.username, password: PASSWORD }, 'email'],
       [{ ...who, username: 'a\u202eb' }, 'username'],
+      // A small capital (phonetic letters look like plain ones and confusables.txt does not map them).
+      [{ ...who, username: `\u1d00${who.username}` }, 'username'],
       [{ ...who, full_name: 'x'.repeat(257) }, 'full_name'],
     ];
     for (const [body, field] of cases) {

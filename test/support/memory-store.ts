@@ -19,6 +19,8 @@ export class MemoryStore implements AuthStore, UserAdminStore {
   users = new Map<string, UserRecord>();
   sessions = new Map<string, SessionRecord>();
   throttles = new Map<string, ThrottleRecord>();
+  /** Look-alike claims: skeleton -> username. */
+  names = new Map<string, string>();
   failing = false;
   calls = 0;
 
@@ -268,6 +270,21 @@ export class MemoryStore implements AuthStore, UserAdminStore {
   async deleteUser(username: string) {
     await this.step('deleteUser');
     return this.users.delete(username);
+  }
+  async claimName(skeleton: string, username: string) {
+    await this.step('claimName');
+    const holder = this.names.get(skeleton);
+    if (holder !== undefined && holder !== username) return false;
+    this.names.set(skeleton, username);
+    return true;
+  }
+  async nameHolder(skeleton: string) {
+    await this.step('nameHolder');
+    return this.names.get(skeleton);
+  }
+  async releaseName(skeleton: string, username: string) {
+    await this.step('releaseName');
+    if (this.names.get(skeleton) === username) this.names.delete(skeleton);
   }
   async listUsers() {
     await this.step('listUsers');

@@ -2,6 +2,7 @@ import { DomainError } from '../../functions/core/errors';
 import { passwordProblem } from '../../functions/core/passwords';
 import fc from 'fast-check';
 import { UserAdmin, canonicalUsername, checkUsername } from '../../functions/core/users';
+import { usernameSkeleton } from '../../functions/core/username-skeleton';
 import { MemoryStore } from '../support/memory-store';
 
 function setup() {
@@ -164,6 +165,7 @@ describe('UserAdmin', () => {
       migrated: [{ from: 'MixedCase', to: 'mixedcase' }],
       collisions: [{ from: 'Dup', to: 'dup' }],
       refused: [{ from: 'zero\u200bwidth', reason: expect.stringContaining('format characters') }],
+      lookalikes: [],
     });
     expect([...store.users.keys()].sort()).toEqual(['Dup', 'dup', 'fine', 'mixedcase', 'zero\u200bwidth']);
     expect(store.users.get('mixedcase')).toMatchObject({ username: 'mixedcase', passwordHash: 'h-MixedCase' });
@@ -217,5 +219,81 @@ describe('canonical usernames', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('look-alike usernames (confusable skeletons, Unicode TS #39)', () => {
+  // Cyrillic а (U+0430), Greek α (U+03B1), dotless ı (U+0131), Cyrillic р, у (paypal): NFKC keeps them.
+  const ADMIN_LOOKALIKES = ['\u0430dmin', '\u03b1dmin', 'adm\u0131n', 'adrnin'];
+
+  test('names NFKC does not fold share a skeleton with the Latin name they imitate; different names do not', () => {
+    for (const name of ADMIN_LOOKALIKES) {
+      expect(checkUsername(name)).toBe(name);
+      expect([name, usernameSkeleton(name)]).toEqual([name, usernameSkeleton('admin')]);
+    }
+    expect(usernameSkeleton('\u0440\u0430\u0443\u0440\u0430l')).toBe(usernameSkeleton('paypal'));
+    for (const other of ['admins', 'odmin', 'john', 'j0hn'])
+      expect(usernameSkeleton(other)).not.toBe(usernameSkeleton('admin'));
+  });
+
+  test('the CLI refuses a new user whose name looks like an existing one, naming it; nothing is written', async () => {
+    const { store, admin, hashed } = setup();
+    await admin.add({ username: 'admin', password: 'a long passphrase' }, { overwrite: false });
+    for (const name of ADMIN_LOOKALIKES) {
+      expect(await code(admin.add({ username: name, password: 'a long passphrase' }, { overwrite: false }))).toBe(
+        `user_exists: "${name}" looks like the existing user "admin" ` +
+          '(the same confusable skeleton, Unicode TS #39); choose another name',
+      );
+    }
+    expect([...store.users.keys()]).toEqual(['admin']);
+    expect(hashed).toHaveLength(1);
+  });
+
+  test('small capitals and other phonetic letters are refused in new names only', async () => {
+    const { store, admin } = setup();
+    expect(await code(admin.add({ username: '\u1d00lice', password: 'a long passphrase' }, { overwrite: false }))).toBe(
+      'invalid_username: usernames must not contain phonetic letters (IPA, small capitals)',
+    );
+    // One stored before the rule keeps working: --force replaces its password.
+    store.users.set('\u1d00lice', { username: '\u1d00lice', passwordHash: 'h', disabled: false, createdAt: 1 });
+    expect(await code(admin.add({ username: '\u1d00lice', password: 'a long passphrase' }, { overwrite: true }))).toBe(
+      'ok',
+    );
+  });
+
+  test('removing a user frees its look-alikes; a claim whose user is gone is taken over', async () => {
+    const { store, admin } = setup();
+    await admin.add({ username: 'admin', password: 'a long passphrase' }, { overwrite: false });
+    await admin.remove('admin');
+    expect(await code(admin.add({ username: '\u0430dmin', password: 'a long passphrase' }, { overwrite: false }))).toBe(
+      'ok',
+    );
+    // A sign-up the store failed after its claim: the claim names a user who was never written.
+    store.names.set(usernameSkeleton('paypal'), 'p\u0430ypal');
+    expect(await code(admin.add({ username: 'paypal', password: 'a long passphrase' }, { overwrite: false }))).toBe(
+      'ok',
+    );
+    expect(store.names.get(usernameSkeleton('paypal'))).toBe('paypal');
+  });
+
+  test('migrate-usernames claims every name, reports look-alike pairs already registered, keeps both', async () => {
+    const { store, admin } = setup();
+    const legacy = (username: string, createdAt: number) =>
+      store.users.set(username, { username, passwordHash: `h-${username}`, disabled: false, createdAt });
+    legacy('\u0430dmin', 2);
+    legacy('admin', 1);
+    legacy('bob', 3);
+    const report = await admin.migrateUsernames();
+    expect(report.lookalikes).toEqual([{ username: '\u0430dmin', like: 'admin' }]);
+    expect([...store.users.keys()].sort()).toEqual(['admin', 'bob', '\u0430dmin']);
+    expect(store.names.get(usernameSkeleton('bob'))).toBe('bob');
+    // A user who exists keeps working through the CLI, look-alike or not.
+    expect(await code(admin.setPassword('\u0430dmin', 'another passphrase'))).toBe('ok');
+    expect(await code(admin.add({ username: '\u0430dmin', password: 'a long passphrase' }, { overwrite: true }))).toBe(
+      'ok',
+    );
+    expect(
+      await code(admin.add({ username: '\u03b1dmin', password: 'a long passphrase' }, { overwrite: false })),
+    ).toMatch(/^user_exists: .*looks like the existing user "admin"/);
   });
 });
