@@ -32,7 +32,9 @@ export function extractConfusables(): Record<string, string> {
   const possible = usernameCharacters();
   const byPrototype: Record<string, string[]> = {};
   for (const source of Object.keys(data).sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)) {
-    if (possible.has(source)) (byPrototype[data[source]] ??= []).push(source);
+    if (!possible.has(source)) continue;
+    byPrototype[data[source]] ??= [];
+    byPrototype[data[source]].push(source);
   }
   const prototypes = Object.keys(byPrototype).sort();
   return Object.fromEntries(prototypes.map((p) => [p, byPrototype[p].join('')]));
