@@ -1,3 +1,5 @@
+import type { ITEM_ATTRIBUTES } from './store/schema';
+
 /**
  * The one route table. The CDK stack makes one Lambda function and one HTTP API route per row;
  * the dev server serves the same rows with the same handlers. Paths use API Gateway's `{param}`.
@@ -25,6 +27,12 @@ export interface Route {
    */
   table: TableAccess;
   /**
+   * What it may see and change of user items (`dynamodb:Attributes`, lib/table-grants.ts):
+   * without this, a user's profile is read and never its password hash, and no user attribute is
+   * written. Each attribute a write sets or names in its condition is listed.
+   */
+  user?: UserAccess;
+  /**
    * The key material the function may read (least privilege, read by the stack): `refresh`, the
    * refresh-token secret; `signing`, the private key set that signs access tokens; `public`, the
    * published key set that verifies them.
@@ -40,6 +48,19 @@ export interface Route {
 }
 
 export type KeyAccess = 'refresh' | 'signing' | 'public';
+
+/**
+ * What a function may do with user items beyond reading a profile (a row without it: none of this).
+ * The password hash is read only by the functions that check a password; each user attribute a
+ * function writes, or names in a write's condition, is listed (lib/table-grants.ts).
+ */
+export interface UserAccess {
+  readsPasswordHash?: boolean;
+  writes?: readonly (typeof ITEM_ATTRIBUTES)['USER#'][number][];
+}
+
+/** A password login's user access: it checks the hash, and rehashes at the configured cost (conditional on it). */
+const LOGIN_USER: UserAccess = { readsPasswordHash: true, writes: ['passwordHash'] };
 
 /** The item kinds of the one table, by the prefix of their partition key (docs/architecture.md "Data model"). */
 export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#' | 'OTT#' | 'GLOBAL#' | 'NAME#';
@@ -116,6 +137,7 @@ export const routes: readonly Route[] = [
     handler: 'sessions/token',
     description: 'Log in with username and password',
     table: LOGIN_TABLE,
+    user: LOGIN_USER,
     keys: ['refresh', 'signing'],
   },
   {
@@ -126,6 +148,7 @@ export const routes: readonly Route[] = [
     description: 'OAuth 2.0 token endpoint: password and refresh_token grants, refresh token in the body',
     // Both grants: the login's access and the refresh's.
     table: unionOf(LOGIN_TABLE, REFRESH_TABLE),
+    user: LOGIN_USER,
     keys: ['refresh', 'signing'],
   },
   {
@@ -169,6 +192,7 @@ export const routes: readonly Route[] = [
       Query: ['USER#'],
       DeleteItem: ['SESSION#'],
     },
+    user: { writes: ['sessionsValidAfter'] },
     keys: ['refresh', 'public'],
   },
   {
@@ -188,6 +212,8 @@ export const routes: readonly Route[] = [
       DeleteItem: ['THROTTLE#', 'SESSION#'],
       Query: ['USER#'],
     },
+    // It checks the current password; its write is conditional on that hash and on the user being enabled.
+    user: { readsPasswordHash: true, writes: ['passwordHash', 'credentialVersion', 'disabled'] },
     // The public keys verify the caller's access token; the refresh secret signs its new refresh token.
     keys: ['refresh', 'public'],
   },
@@ -217,6 +243,8 @@ export const routes: readonly Route[] = [
       UpdateItem: ['USER#'],
       Query: ['USER#'],
     },
+    // Conditional on the user being enabled and on the credential version the link was sent under.
+    user: { writes: ['passwordHash', 'credentialVersion', 'disabled'] },
     keys: [],
     needs: 'email',
   },
@@ -227,6 +255,19 @@ export const routes: readonly Route[] = [
     handler: 'accounts/signup',
     description: 'Create an account (only when sign-up is allowed); a verification link is sent',
     table: { ...IP_COUNT, PutItem: ['THROTTLE_IP#', 'NAME#', 'USER#'] },
+    // The new user item, whole (a conditional put: never over an existing user).
+    user: {
+      writes: [
+        'username',
+        'passwordHash',
+        'email',
+        'fullName',
+        'disabled',
+        'createdAt',
+        'credentialVersion',
+        'emailVerified',
+      ],
+    },
     keys: [],
     needs: 'signup',
     sendsMail: true,
@@ -238,6 +279,8 @@ export const routes: readonly Route[] = [
     handler: 'accounts/email-verify',
     description: "Verify an email address with a verification link's token",
     table: { GetItem: ['OTT#'], DeleteItem: ['OTT#'], PutItem: ['OTT#'], UpdateItem: ['USER#'] },
+    // emailVerified, conditional on the address being the one the link was sent to.
+    user: { writes: ['emailVerified', 'email'] },
     keys: [],
     needs: 'signup',
   },

@@ -199,7 +199,7 @@ export class AuthApi extends Construct {
       ...(route.sendsMail && this.mail ? { MAIL_QUEUE_URL: this.mail.queue.queueUrl } : {}),
     });
     if (route.sendsMail) this.mail?.queue.grantSendMessages(fn);
-    fn.grantTable(this.table, route.table);
+    fn.grantTable(this.table, route.table, route.user);
     for (const access of ['refresh', 'signing', 'public'] as const)
       if (route.keys.includes(access)) fn.grantSecretValue(secrets[access]);
     this.routes[route.name] = addRoute(this.api, route, fn);

@@ -15,7 +15,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import type { KeyPrefix, TableAccess, TableAction } from '../functions/routes';
+import type { TableAccess, UserAccess } from '../functions/routes';
+import { tableStatements } from './table-grants';
 import { TABLE } from '../functions/store/schema';
 import { acknowledgeControl } from './compliance';
 
@@ -113,27 +114,29 @@ export class RouteFunction extends NodejsFunction {
   }
 
   /**
-   * Exactly these DynamoDB actions, each on the item kinds the route table names for it: one
-   * statement per set of key prefixes, with a `dynamodb:LeadingKeys` condition. ForAllValues,
-   * because one BatchGetItem reads items of several kinds and every key must match. Query runs on
-   * the sessions index alone, whose partition key (`USER#<username>`) is what the condition sees.
+   * Exactly these DynamoDB actions, each on the item kinds the route table names for it, each
+   * statement with `dynamodb:LeadingKeys` (ForAllValues, because one BatchGetItem reads items of
+   * several kinds and every key must match) and `dynamodb:Attributes` (the attributes those kinds may
+   * show this function: never a user's password hash unless it checks passwords, and only the user
+   * attributes it writes), reads held to `dynamodb:Select` SPECIFIC_ATTRIBUTES and writes of user
+   * items to ReturnValues that return no hash (lib/table-grants.ts). Query runs on the sessions
+   * index alone, whose partition key (`USER#<username>`) is what the condition sees.
    */
-  grantTable(table: ITableV2, access: TableAccess): void {
+  grantTable(table: ITableV2, access: TableAccess, user?: UserAccess): void {
     const index = `${table.tableArn}/index/${TABLE.userSessionsIndex}`;
-    const byPrefixes = new Map<string, { prefixes: readonly string[]; actions: string[]; resource: string }>();
-    for (const [action, prefixes] of Object.entries(access) as [TableAction, readonly KeyPrefix[]][]) {
-      const resource = action === 'Query' ? index : table.tableArn;
-      const key = `${resource === index}|${[...prefixes].sort().join(',')}`;
-      const group = byPrefixes.get(key) ?? { prefixes: [...prefixes].sort(), actions: [], resource };
-      group.actions.push(`dynamodb:${action}`);
-      byPrefixes.set(key, group);
-    }
-    for (const { prefixes, actions, resource } of byPrefixes.values()) {
+    for (const statement of tableStatements(access, user)) {
       this.addToRolePolicy(
         new PolicyStatement({
-          actions,
-          resources: [resource],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } },
+          actions: statement.actions.map((action) => `dynamodb:${action}`),
+          resources: [statement.index ? index : table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': statement.prefixes.map((p) => `${p}*`) },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': statement.attributes },
+            ...(statement.read ? { StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' } } : {}),
+            ...(statement.returnValues
+              ? { StringEqualsIfExists: { 'dynamodb:ReturnValues': [...statement.returnValues] } }
+              : {}),
+          },
         }),
       );
     }

@@ -38,7 +38,7 @@ export class AccountService {
     { currentPassword, newPassword }: { currentPassword: string; newPassword: string },
     meta: RequestMeta,
   ): Promise<{ revoked: number; refreshToken: string; refreshMaxAge: number }> {
-    const { user, session } = await this.auth.authenticate(accessToken);
+    const { user, session } = await this.auth.authenticate(accessToken, { passwordHash: true });
     const problem = passwordPolicyProblem(newPassword, user.username);
     if (problem) throw new DomainError('invalid_password', problem);
 

@@ -275,11 +275,15 @@ export class AuthService {
 
   /**
    * The caller behind a live access token: `not_authenticated` without one, `invalid_token` when it
-   * or its session is not valid, `inactive_user` when the user is disabled.
+   * or its session is not valid, `inactive_user` when the user is disabled. The user's password hash is
+   * read only when asked (`passwordHash`: the password change, which checks the current password).
    */
-  async authenticate(accessToken: string | undefined): Promise<Authenticated> {
+  async authenticate(
+    accessToken: string | undefined,
+    { passwordHash = false }: { passwordHash?: boolean } = {},
+  ): Promise<Authenticated> {
     if (!accessToken) throw new DomainError('not_authenticated');
-    const caller = await this.caller(accessToken, 'access', 'invalid_token');
+    const caller = await this.caller(accessToken, 'access', 'invalid_token', passwordHash);
     if (caller.user.disabled) throw new DomainError('inactive_user');
     return caller;
   }
@@ -336,10 +340,15 @@ export class AuthService {
   }
 
   /** Verifies the token and reads its session and user in one round trip; `failure` unless the session lives. */
-  private async caller(token: string | undefined, type: TokenType, failure: DomainErrorCode): Promise<Authenticated> {
+  private async caller(
+    token: string | undefined,
+    type: TokenType,
+    failure: DomainErrorCode,
+    passwordHash = false,
+  ): Promise<Authenticated> {
     const claims = await this.genuine(token, type, { allowExpired: false });
     if (!claims) throw new DomainError(failure);
-    const { session, user } = await this.store.getSessionAndUser(claims.sid, claims.sub);
+    const { session, user } = await this.store.getSessionAndUser(claims.sid, claims.sub, { passwordHash });
     if (!this.lives(session, user, claims, this.now())) throw new DomainError(failure);
     return { claims, session: session!, user: user! };
   }

@@ -158,7 +158,15 @@ export interface AuthStore extends AttemptStore {
    * The user carries the lever's `globalGeneration`; its `sessionsValidAfter` is the later of its own
    * and the lever's from before generations (an instant some deployments still hold).
    */
-  getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }>;
+  /**
+   * The session and its user in one strongly consistent read. The user's password hash only when asked
+   * (the password change): no other function may read it (docs/security.md "Least privilege").
+   */
+  getSessionAndUser(
+    sid: string,
+    username: string,
+    options?: { passwordHash?: boolean },
+  ): Promise<{ session?: SessionRecord; user?: UserRecord }>;
   getSession(sid: string): Promise<SessionRecord | undefined>;
   putSession(session: SessionRecord): Promise<void>;
   /**

@@ -3,7 +3,7 @@ import type { OneTimeTokenKind } from '../core/one-time-tokens';
 import type { AccountStore, CounterSubject, IpPlaceRequest, OneTimeTokenRecord, UserRecord } from '../core/ports';
 import { DynamoStore } from './dynamo-store';
 import { type Item, call, conditional, fromSeconds, toSeconds } from './table';
-import { counterKey, oneTimeTokenKey, userKey } from './schema';
+import { READS, counterKey, oneTimeTokenKey, userKey } from './schema';
 
 const ENABLED = '(attribute_not_exists(disabled) OR disabled = :false)';
 
@@ -47,7 +47,7 @@ export class DynamoAccountStore extends DynamoStore implements AccountStore {
   }
 
   async getOneTimeToken(hash: string): Promise<OneTimeTokenRecord | undefined> {
-    return toOneTimeToken(await this.itemAt(oneTimeTokenKey(hash)));
+    return toOneTimeToken(await this.itemAt(oneTimeTokenKey(hash), READS.oneTimeToken));
   }
 
   async consumeOneTimeToken(hash: string, now: number): Promise<boolean> {

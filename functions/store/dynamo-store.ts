@@ -1,6 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthStore, SessionRecord, UserAdminStore, UserRecord } from '../core/ports';
-import { everySessionKey, sessionKey, throttleKey, userKey } from './schema';
+import { READS, everySessionKey, sessionKey, throttleKey, userKey } from './schema';
 import { toSession } from './session-items';
 import { type Item, type Key, call, isConditionFailure, num, sameKey } from './table';
 import { toThrottle } from './throttle-items';
@@ -20,7 +20,7 @@ export class DynamoStore extends UserItems implements AuthStore, UserAdminStore 
       ipThrottle: throttleKey({ kind: 'ip', ip }),
       everyone: everySessionKey,
     };
-    const items = await this.batchGet(Object.values(keys));
+    const items = await this.batchGet(Object.values(keys), READS.login);
     const find = (key: Key) => items.find((i) => sameKey(i, key));
     return {
       user: withLever(toUser(find(keys.user)), find(keys.everyone)),
@@ -29,9 +29,14 @@ export class DynamoStore extends UserItems implements AuthStore, UserAdminStore 
     };
   }
 
-  async getSessionAndUser(sid: string, username: string): Promise<{ session?: SessionRecord; user?: UserRecord }> {
+  async getSessionAndUser(
+    sid: string,
+    username: string,
+    { passwordHash = false }: { passwordHash?: boolean } = {},
+  ): Promise<{ session?: SessionRecord; user?: UserRecord }> {
     // The emergency lever's item rides in the same BatchGetItem: no extra round trip.
-    const items = await this.batchGet([sessionKey(sid), userKey(username), everySessionKey]);
+    const keys = [sessionKey(sid), userKey(username), everySessionKey];
+    const items = await this.batchGet(keys, READS.sessionAndUser(passwordHash));
     return {
       session: toSession(items.find((i) => i.sk === 'SESSION')),
       user: withLever(

@@ -40,3 +40,67 @@ export const counterKey = (subject: CounterSubject) =>
  * every user at once (the emergency lever, docs/operations.md "Runbook"). Absent until the lever is first pulled.
  */
 export const everySessionKey = { pk: 'GLOBAL#sessions', sk: 'EPOCH' } as const;
+
+/**
+ * Every attribute each item kind has, by the prefix of its partition key: what the grants' `dynamodb:Attributes`
+ * conditions allow (lib/table-grants.ts) and what the reads project. The key attributes are in every
+ * list (IAM needs them named), the sessions index's keys only where session items are written or the index read.
+ */
+export const KEY_ATTRIBUTES = [TABLE.partitionKey, TABLE.sortKey] as const;
+export const INDEX_KEY_ATTRIBUTES = [TABLE.indexPartitionKey, TABLE.indexSortKey] as const;
+/** A user as every function that checks a session reads it: never the password hash. */
+export const USER_PROFILE_ATTRIBUTES = [
+  'username',
+  'email',
+  'fullName',
+  'disabled',
+  'createdAt',
+  'sessionsValidAfter',
+  'credentialVersion',
+  'emailVerified',
+] as const;
+export const PASSWORD_HASH_ATTRIBUTE = 'passwordHash';
+export const ITEM_ATTRIBUTES = {
+  'USER#': [...USER_PROFILE_ATTRIBUTES, PASSWORD_HASH_ATTRIBUTE],
+  'SESSION#': [
+    'sid',
+    'username',
+    'jti',
+    'prevJti',
+    'rotatedAt',
+    'createdAt',
+    'lastUsedAt',
+    TABLE.ttlAttribute,
+    'absoluteExpiresAt',
+    'credentialVersion',
+    'clientId',
+    'globalGeneration',
+  ],
+  'THROTTLE#': ['failures', 'lockedUntil', 'windowStart', TABLE.ttlAttribute, 'lastWrite'],
+  'THROTTLE_IP#': ['failures', 'lockedUntil', 'windowStart', TABLE.ttlAttribute, 'lastWrite'],
+  'OTT#': ['hash', 'kind', 'username', TABLE.ttlAttribute, 'credentialVersion', 'email'],
+  'GLOBAL#': ['generation', 'sessionsValidAfter'],
+  'NAME#': ['username'],
+} as const;
+
+const withKeys = (...lists: readonly (readonly string[])[]) => [...new Set([...KEY_ATTRIBUTES, ...lists.flat()])];
+
+/** What each read projects (table.ts `projection`): the keys, to tell items apart, and the kinds' attributes. */
+export const READS = {
+  session: withKeys(ITEM_ATTRIBUTES['SESSION#']),
+  throttle: withKeys(ITEM_ATTRIBUTES['THROTTLE#']),
+  oneTimeToken: withKeys(ITEM_ATTRIBUTES['OTT#']),
+  name: withKeys(ITEM_ATTRIBUTES['NAME#']),
+  userProfile: withKeys(USER_PROFILE_ATTRIBUTES),
+  /** A login's one read: the user with the hash it checks, both counts, the lever's item. */
+  login: withKeys(ITEM_ATTRIBUTES['USER#'], ITEM_ATTRIBUTES['THROTTLE#'], ITEM_ATTRIBUTES['GLOBAL#']),
+  /** A session check's one read; the hash only for the password change, which checks the current password. */
+  sessionAndUser: (passwordHash: boolean) =>
+    withKeys(
+      ITEM_ATTRIBUTES['SESSION#'],
+      passwordHash ? ITEM_ATTRIBUTES['USER#'] : USER_PROFILE_ATTRIBUTES,
+      ITEM_ATTRIBUTES['GLOBAL#'],
+    ),
+  /** The sessions index holds keys only: a user's session ids are its items' `pk`. */
+  sessionIds: [TABLE.partitionKey],
+} as const;

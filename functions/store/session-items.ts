@@ -1,9 +1,9 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError } from '../core/errors';
 import type { OwnSession, Rotation, SessionRecord } from '../core/ports';
-import { TABLE, sessionKey } from './schema';
+import { READS, TABLE, sessionKey } from './schema';
 import { ThrottleItems } from './throttle-items';
-import { type Item, call, conditional, fromSeconds, num, toSeconds } from './table';
+import { type Item, call, conditional, fromSeconds, num, projection, toSeconds } from './table';
 
 /** A session item as the domain reads it (TTL seconds back to epoch ms). */
 export function toSession(item: Item | undefined): SessionRecord | undefined {
@@ -48,7 +48,14 @@ export const DELETE_CONCURRENCY = 10;
 export class SessionItems extends ThrottleItems {
   async getSession(sid: string): Promise<SessionRecord | undefined> {
     const out = await call(() =>
-      this.db.send(new GetCommand({ TableName: this.tableName, Key: sessionKey(sid), ConsistentRead: true })),
+      this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: sessionKey(sid),
+          ConsistentRead: true,
+          ...projection(READS.session),
+        }),
+      ),
     );
     return toSession(out.Item);
   }
@@ -135,8 +142,12 @@ export class SessionItems extends ThrottleItems {
       {
         TableName: this.tableName,
         IndexName: TABLE.userSessionsIndex,
-        KeyConditionExpression: '#pk = :u',
-        ExpressionAttributeNames: { '#pk': TABLE.indexPartitionKey },
+        KeyConditionExpression: '#user = :u',
+        ProjectionExpression: READS.sessionIds.map((_, i) => `#p${i}`).join(', '),
+        ExpressionAttributeNames: {
+          '#user': TABLE.indexPartitionKey,
+          ...projection(READS.sessionIds).ExpressionAttributeNames,
+        },
         ExpressionAttributeValues: { ':u': `USER#${username}` },
       },
     );
@@ -152,7 +163,7 @@ export class SessionItems extends ThrottleItems {
   async getSessions(sids: string[]): Promise<SessionRecord[]> {
     const sessions: SessionRecord[] = [];
     for (let i = 0; i < sids.length; i += 100) {
-      const items = await this.batchGet(sids.slice(i, i + 100).map(sessionKey));
+      const items = await this.batchGet(sids.slice(i, i + 100).map(sessionKey), READS.session);
       for (const item of items) sessions.push(toSession(item)!);
     }
     return sessions;

@@ -21,6 +21,20 @@ export async function call<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A read's projection: only these attributes come back. Every read names them: the grants allow each
+ * function only the attributes it needs (`dynamodb:Attributes`, with `dynamodb:Select` held to
+ * SPECIFIC_ATTRIBUTES), so a read of every attribute would be refused. Placeholders, since some
+ * names (`hash`, `kind`) are reserved words.
+ */
+export function projection(attributes: readonly string[]): {
+  ProjectionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+} {
+  const names = Object.fromEntries(attributes.map((a, i) => [`#p${i}`, a]));
+  return { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names };
+}
+
 /** Runs a conditional write; false when its condition did not hold. */
 export async function conditional(op: () => Promise<unknown>): Promise<boolean> {
   try {
@@ -52,8 +66,8 @@ export class TableItems {
     protected readonly tableName: string,
   ) {}
 
-  /** BatchGetItem, strongly consistent, asking again for any keys DynamoDB left unprocessed. */
-  protected async batchGet(keys: Key[]): Promise<Item[]> {
+  /** BatchGetItem of these attributes, strongly consistent, asking again for any keys DynamoDB left unprocessed. */
+  protected async batchGet(keys: Key[], attributes: readonly string[]): Promise<Item[]> {
     let items: Item[] = [];
     let pending: Item[] | undefined = keys;
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
@@ -61,7 +75,9 @@ export class TableItems {
       const request: Item[] = pending;
       const out = await call(() =>
         this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } } }),
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true, ...projection(attributes) } },
+          }),
         ),
       );
       items = items.concat(out.Responses?.[this.tableName] ?? []);
@@ -70,10 +86,10 @@ export class TableItems {
     return items;
   }
 
-  /** One item, strongly consistent. */
-  protected async itemAt(Key: Key): Promise<Item | undefined> {
+  /** These attributes of one item, strongly consistent. */
+  protected async itemAt(Key: Key, attributes: readonly string[]): Promise<Item | undefined> {
     const out = await call(() =>
-      this.db.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true })),
+      this.db.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true, ...projection(attributes) })),
     );
     return out.Item;
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError } from '../core/errors';
 import type { IpPlaceRequest, ThrottleRecord, ThrottleReplacement, ThrottleSubject } from '../core/ports';
-import { throttleKey } from './schema';
+import { READS, throttleKey } from './schema';
 import {
   type Item,
   type Key,
@@ -80,7 +80,7 @@ export class ThrottleItems extends TableItems {
   }
 
   private async throttleItem(subject: ThrottleSubject): Promise<Item | undefined> {
-    return this.itemAt(throttleKey(subject));
+    return this.itemAt(throttleKey(subject), READS.throttle);
   }
 
   async addUserPlace(username: string, { at, windowMs, below }: { at: number; windowMs: number; below: number }) {
@@ -157,7 +157,7 @@ export class ThrottleItems extends TableItems {
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
-      const item = await this.itemAt(key);
+      const item = await this.itemAt(key, READS.throttle);
       const record = toThrottle(item);
       if (record && item?.lastWrite === id) return { placed: true, record };
       if (record && record.expiresAt > at && record.failures > maxFailures) return { placed: false, record };

@@ -1,15 +1,16 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { UserRecord } from '../core/ports';
-import { nameKey, userKey } from './schema';
+import { READS, nameKey, userKey } from './schema';
 import { SessionItems } from './session-items';
-import { type Item, call, conditional, num } from './table';
+import { type Item, call, conditional, num, projection } from './table';
 
 /** A user item as the domain reads it (never more than the record: no key attributes). */
 export function toUser(item: Item | undefined): UserRecord | undefined {
   if (!item) return undefined;
   return {
     username: String(item.username),
-    passwordHash: String(item.passwordHash),
+    // Absent when the read did not ask for it (only a login and a password change do): matches nothing.
+    passwordHash: typeof item.passwordHash === 'string' ? item.passwordHash : '',
     email: item.email as string | undefined,
     fullName: item.fullName as string | undefined,
     disabled: item.disabled === true,
@@ -27,7 +28,14 @@ export function toUser(item: Item | undefined): UserRecord | undefined {
 export class UserItems extends SessionItems {
   async getUser(username: string): Promise<UserRecord | undefined> {
     const out = await call(() =>
-      this.db.send(new GetCommand({ TableName: this.tableName, Key: userKey(username), ConsistentRead: true })),
+      this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: userKey(username),
+          ConsistentRead: true,
+          ...projection(READS.userProfile),
+        }),
+      ),
     );
     return toUser(out.Item);
   }
@@ -164,7 +172,14 @@ export class UserItems extends SessionItems {
 
   async nameHolder(skeleton: string): Promise<string | undefined> {
     const out = await call(() =>
-      this.db.send(new GetCommand({ TableName: this.tableName, Key: nameKey(skeleton), ConsistentRead: true })),
+      this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: nameKey(skeleton),
+          ConsistentRead: true,
+          ...projection(READS.name),
+        }),
+      ),
     );
     return out.Item?.username as string | undefined;
   }

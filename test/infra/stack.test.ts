@@ -159,9 +159,14 @@ describe('AuthStack', () => {
       expect([s.Action].flat()).not.toContain('dynamodb:Scan');
       const actions = [s.Action].flat() as string[];
       if (!actions.some((a) => a.startsWith('dynamodb:'))) continue;
-      // No DynamoDB grant without a LeadingKeys condition on every key of the request.
-      expect(Object.keys(s.Condition)).toEqual(['ForAllValues:StringLike']);
+      // No DynamoDB grant without a LeadingKeys condition on every key of the request, and an
+      // Attributes condition on every attribute it names; a read must name what it returns.
       expect(Object.keys(s.Condition['ForAllValues:StringLike'])).toEqual(['dynamodb:LeadingKeys']);
+      expect(Object.keys(s.Condition['ForAllValues:StringEquals'])).toEqual(['dynamodb:Attributes']);
+      const reads = actions.every((a) => /GetItem|BatchGetItem|Query/.test(a));
+      const writes = actions.every((a) => /PutItem|UpdateItem|DeleteItem/.test(a));
+      expect([actions, reads || writes]).toEqual([actions, true]);
+      if (reads) expect(s.Condition.StringEqualsIfExists).toEqual({ 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' });
       if (actions.includes('dynamodb:Query')) {
         // Query only on the sessions index, never the table
         expect(actions).toEqual(['dynamodb:Query']);
@@ -171,6 +176,41 @@ describe('AuthStack', () => {
       } else expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] });
     }
     expect(ofType('AWS::IAM::Role').every(([, r]) => r.Properties.ManagedPolicyArns === undefined)).toBe(true);
+  });
+
+  test('no function but the password checkers may read a password hash; user writes name their attributes', () => {
+    const userReads = (name: string) =>
+      dynamoStatementsOf(name).filter(
+        (s) => s.prefixes.includes('USER#*') && s.actions.some((a) => /GetItem|BatchGetItem/.test(a)),
+      );
+    const userWrites = (name: string) =>
+      dynamoStatementsOf(name).filter(
+        (s) => s.prefixes.includes('USER#*') && s.actions.some((a) => /PutItem|UpdateItem|DeleteItem/.test(a)),
+      );
+    const checkers = ['token', 'oauth2-token', 'password-change'];
+    for (const name of handlers) {
+      const hashRead = userReads(name).some((s) => s.attributes.includes('passwordHash'));
+      expect([name, hashRead]).toEqual([name, checkers.includes(name)]);
+      for (const s of userWrites(name)) {
+        // A user write is a statement of its own, and never returns the whole item (which holds the hash).
+        expect([name, s.prefixes]).toEqual([name, ['USER#*']]);
+        expect(s.condition.StringEqualsIfExists).toEqual({
+          'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'],
+        });
+      }
+    }
+    const written = (name: string) =>
+      userWrites(name)
+        .flatMap((s) => s.attributes)
+        .sort();
+    // The review's cases: logout-all and email-verify could rewrite any attribute of a user item.
+    expect(written('logout-all')).toEqual(['pk', 'sessionsValidAfter', 'sk']);
+    expect(written('email-verify')).toEqual(['email', 'emailVerified', 'pk', 'sk']);
+    expect(written('token')).toEqual(['passwordHash', 'pk', 'sk']);
+    expect(written('me')).toEqual([]);
+    // Each role's inline policy stays well inside IAM's 10,240 characters.
+    for (const [, policy] of ofType('AWS::IAM::Policy'))
+      expect(JSON.stringify(policy.Properties.PolicyDocument).length).toBeLessThan(8000);
   });
 
   test('keeps every log group for 30 days', () => {

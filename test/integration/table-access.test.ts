@@ -3,7 +3,16 @@ import { hashPassword } from '../../functions/core/passwords';
 import { newId } from '../../functions/core/tokens';
 import { outbox } from '../../dev/outbox';
 import type { InProcessMailQueue } from '../../functions/mail/jobs';
-import { MAIL_WORKER_TABLE_ACCESS, matchRoute, routes } from '../../functions/routes';
+import {
+  MAIL_WORKER_TABLE_ACCESS,
+  type TableAccess,
+  type TableAction,
+  type UserAccess,
+  matchRoute,
+  routes,
+} from '../../functions/routes';
+import { type TableStatement, tableStatements } from '../../lib/table-grants';
+import type { StoreCall } from '../support/fault-proxy';
 import { counterKey, throttleKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { decodeJwt } from 'jose';
@@ -23,6 +32,21 @@ afterAll(() => app.close());
 
 /** function name -> "Action PREFIX#" pairs seen. */
 const seen = new Map<string, Set<string>>();
+/** function name -> its store calls, for the attribute conditions. */
+const callsOf = new Map<string, StoreCall[]>();
+
+/**
+ * Whether IAM would let this statement through this call, as its conditions read (lib/route-function.ts):
+ * the action, every key's prefix, every attribute named; a read names what it returns; a write of user
+ * items asks back for no more than the updated attributes.
+ */
+function allows(statement: TableStatement, call: StoreCall): boolean {
+  if (!statement.actions.includes(call.op as TableAction)) return false;
+  if (!call.prefixes.every((p) => (statement.prefixes as string[]).includes(p))) return false;
+  if (!call.attributes.every((a) => statement.attributes.includes(a))) return false;
+  if (statement.read && !call.projected) return false;
+  return !statement.returnValues || statement.returnValues.includes(call.returnValues ?? 'NONE');
+}
 
 /** Sends one request (or several to one route at once) and files the store calls it made under its route. */
 async function touch<T>(method: string, path: string, send: () => Promise<T>): Promise<T> {
@@ -38,6 +62,7 @@ function file(name: string, before: number) {
   const pairs = seen.get(name) ?? new Set<string>();
   for (const call of app.proxy.calls.slice(before)) for (const p of call.prefixes) pairs.add(`${call.op} ${p}`);
   seen.set(name, pairs);
+  callsOf.set(name, [...(callsOf.get(name) ?? []), ...app.proxy.calls.slice(before)]);
 }
 
 /** The mail worker's held jobs, run now, their store calls filed under `mail-worker`. */
@@ -180,12 +205,24 @@ test('each route touches only the item kinds and actions the route table grants 
   expect((await post('/auth/email/verify', jsonBody(verify))).status).toBe(200);
   await runMailWorker();
 
-  const checked = [...routes, { name: 'mail-worker', table: MAIL_WORKER_TABLE_ACCESS }];
+  const checked: { name: string; table: TableAccess; user?: UserAccess }[] = [
+    ...routes,
+    { name: 'mail-worker', table: MAIL_WORKER_TABLE_ACCESS },
+  ];
   for (const route of checked) {
     const granted = Object.entries(route.table).flatMap(([action, prefixes]) => prefixes.map((p) => `${action} ${p}`));
     const used = [...(seen.get(route.name) ?? [])];
     expect([route.name, used.filter((u) => !granted.includes(u))]).toEqual([route.name, []]);
     expect([route.name, granted.filter((g) => !used.includes(g)).sort()]).toEqual([route.name, []]);
+    // Each request within one statement's attribute conditions (as the stack writes them), and the
+    // password hash granted to exactly the functions whose requests name it.
+    const statements = tableStatements(route.table, route.user);
+    const refused = (callsOf.get(route.name) ?? []).filter((c) => !statements.some((s) => allows(s, c)));
+    expect([route.name, refused]).toEqual([route.name, []]);
+    const readsHash = (callsOf.get(route.name) ?? []).some(
+      (c) => ['GetItem', 'BatchGetItem'].includes(c.op) && c.attributes.includes('passwordHash'),
+    );
+    expect([route.name, readsHash]).toEqual([route.name, route.user?.readsPasswordHash === true]);
   }
 });
 

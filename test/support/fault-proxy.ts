@@ -45,8 +45,11 @@ export class FaultProxy {
   private down = false;
   /** Every operation the handlers sent, in order ("GetItem", "BatchGetItem", ...). */
   readonly ops: string[] = [];
-  /** The same calls with the partition-key prefixes each one touched (a Query: its index's key). */
-  readonly calls: { op: string; prefixes: string[] }[] = [];
+  /**
+   * The same calls with the partition-key prefixes each one touched (a Query: its index's key), and
+   * what IAM's attribute conditions see: every attribute the request names, its projection, ReturnValues.
+   */
+  readonly calls: StoreCall[] = [];
   /** The most calls of each operation that were ever in flight at once. */
   readonly maxInFlight: Record<string, number> = {};
   private readonly inFlight: Record<string, number> = {};
@@ -99,7 +102,7 @@ export class FaultProxy {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       this.ops.push(op);
-      this.calls.push({ op, prefixes: keyPrefixes(Buffer.concat(chunks)) });
+      this.calls.push(describeCall(op, Buffer.concat(chunks)));
       this.inFlight[op] = (this.inFlight[op] ?? 0) + 1;
       this.maxInFlight[op] = Math.max(this.maxInFlight[op] ?? 0, this.inFlight[op]);
       res.on('close', () => {
@@ -160,26 +163,72 @@ export class FaultProxy {
   }
 }
 
-/**
- * The partition-key prefixes (`USER#`, `SESSION#`, ...) a DynamoDB request names: its Key, Item or
- * batch Keys, or the string values of a Query (whose key condition is on the index's partition key).
- */
-function keyPrefixes(body: Buffer): string[] {
+/** One DynamoDB request as the grants' conditions see it. */
+export interface StoreCall {
+  op: string;
+  /** The partition-key prefixes (`USER#`, `SESSION#`, ...) of its Key, Item or batch Keys (a Query: its key's). */
+  prefixes: string[];
+  /** Every top-level attribute it names: key attributes, the item's, and those in its expressions. */
+  attributes: string[];
+  /** A read that names what it returns (ProjectionExpression or Select SPECIFIC_ATTRIBUTES). */
+  projected: boolean;
+  returnValues?: string;
+}
+
+/** Words of DynamoDB's expression grammar that are not attribute names. */
+const GRAMMAR = new Set(
+  ['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN'].concat(
+    ['attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size'],
+    ['if_not_exists', 'list_append'],
+  ),
+);
+
+/** The top-level attribute names an expression mentions (`#name` through ExpressionAttributeNames). */
+function namesIn(expression: unknown, names: Record<string, string>): string[] {
+  if (typeof expression !== 'string') return [];
+  // Values (`:v`) are not names; a path's first element is its top-level attribute.
+  const words = expression.replace(/:[A-Za-z0-9_]+/g, ' ').match(/#?[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
+  return words.filter((w) => !GRAMMAR.has(w)).map((w) => (w.startsWith('#') ? names[w] : w));
+}
+
+function describeCall(op: string, body: Buffer): StoreCall {
   let request: Record<string, unknown>;
   try {
     request = JSON.parse(body.toString('utf8'));
   } catch {
-    return [];
+    return { op, prefixes: [], attributes: [], projected: false };
   }
+  const parts: Record<string, unknown>[] = [request];
+  const keys: unknown[] = [request.Key, request.Item];
+  for (const table of Object.values((request.RequestItems ?? {}) as Record<string, Record<string, unknown>>)) {
+    parts.push(table);
+    keys.push(...((table.Keys as unknown[]) ?? []));
+  }
+  const attributes = new Set<string>();
   const values: unknown[] = [];
-  const pk = (item: unknown) => (item as { pk?: { S?: string } } | undefined)?.pk?.S;
-  values.push(pk(request.Key), pk(request.Item));
-  for (const table of Object.values((request.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>))
-    values.push(...(table.Keys ?? []).map(pk));
+  for (const key of keys) {
+    if (!key || typeof key !== 'object') continue;
+    for (const name of Object.keys(key)) attributes.add(name);
+    values.push((key as { pk?: { S?: string } }).pk?.S);
+  }
+  let projected = false;
+  for (const part of parts) {
+    const names = (part.ExpressionAttributeNames ?? {}) as Record<string, string>;
+    for (const field of ['ProjectionExpression', 'UpdateExpression', 'ConditionExpression', 'KeyConditionExpression'])
+      for (const name of namesIn(part[field], names)) attributes.add(name);
+    for (const name of (part.AttributesToGet as string[] | undefined) ?? []) attributes.add(name);
+    if (part.ProjectionExpression || part.AttributesToGet || part.Select === 'SPECIFIC_ATTRIBUTES') projected = true;
+  }
   if (request.KeyConditionExpression)
     values.push(
       ...Object.values((request.ExpressionAttributeValues ?? {}) as Record<string, { S?: string }>).map((v) => v.S),
     );
   const prefixes = values.filter((v): v is string => typeof v === 'string').map((v) => v.slice(0, v.indexOf('#') + 1));
-  return [...new Set(prefixes)].sort();
+  return {
+    op,
+    prefixes: [...new Set(prefixes)].sort(),
+    attributes: [...attributes].sort(),
+    projected,
+    ...(typeof request.ReturnValues === 'string' ? { returnValues: request.ReturnValues } : {}),
+  };
 }

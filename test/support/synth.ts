@@ -71,6 +71,13 @@ export const ALL_FUNCTIONS = [
   ...protectedRoutes.map((r) => r.name),
 ];
 
+export interface DynamoStatement {
+  actions: string[];
+  prefixes: string[];
+  attributes: string[];
+  condition: Record<string, Record<string, string | string[]>>;
+}
+
 /** Lookups in a synthesized template: resources by type, a function by name, what its role may do. */
 export function inspect(resources: Resources) {
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -89,13 +96,18 @@ export function inspect(resources: Resources) {
   /** All IAM actions granted to the role of a function. */
   const actionsOf = (name: string): string[] =>
     statementsOf(name).flatMap((s: { Action: string | string[] }) => [s.Action].flat());
-  /** The DynamoDB statements of a function's role: actions and the LeadingKeys patterns they are bound to. */
-  const dynamoStatementsOf = (name: string): { actions: string[]; prefixes: string[] }[] =>
+  /**
+   * The DynamoDB statements of a function's role: actions, the LeadingKeys patterns and the attributes
+   * they are bound to, and the whole condition block.
+   */
+  const dynamoStatementsOf = (name: string): DynamoStatement[] =>
     statementsOf(name)
       .filter((s: { Action: string | string[] }) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')))
       .map((s: { Action: string | string[]; Condition: Record<string, Record<string, string | string[]>> }) => ({
         actions: [s.Action].flat(),
         prefixes: [s.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys']].flat(),
+        attributes: [s.Condition['ForAllValues:StringEquals']?.['dynamodb:Attributes'] ?? []].flat(),
+        condition: s.Condition,
       }));
   return { ofType, fnLogicalId, statementsOf, actionsOf, dynamoStatementsOf };
 }
