@@ -207,15 +207,16 @@ export async function essentialWork(plan) {
   // Forgot and resend: the source IP's count and the hand-off to the worker (what the contract needs
   // for the same answer, as fast, whoever is named).
   if (ROUTE === 'forgot' || ROUTE === 'resend') return () => countAndHandOff();
-  // The contract's sign-up: a hash, the IP's count, the user, the hand-off of the verification message.
+  // The contract's sign-up: a hash, the IP's count, the name's look-alike claim (written before the
+  // user, so two look-alikes cannot both land), the user, the hand-off of the verification message.
   if (ROUTE === 'signup')
     return async () => {
       await bcrypt.hash('a new password', 10);
-      await countAndHandOff(() =>
-        db.send(
-          new PutItemCommand({ TableName: T, Item: { pk: S(`USER#e-${process.pid}-${n++}`), sk: S('PROFILE') } }),
-        ),
-      );
+      const id = `e-${process.pid}-${n++}`;
+      await countAndHandOff(async () => {
+        await db.send(new PutItemCommand({ TableName: T, Item: { pk: S(`NAME#${id}`), sk: S('NAME') } }));
+        await db.send(new PutItemCommand({ TableName: T, Item: { pk: S(`USER#${id}`), sk: S('PROFILE') } }));
+      });
     };
   // The contract's reset: the token read and used up, a hash, the lockout cleared, the user written.
   if (ROUTE === 'reset')

@@ -102,8 +102,8 @@ export const TARGETS = {
     resend: 2,
     // The token read and used up, the lockout cleared, the user written, the index query for tidying.
     reset: 5,
-    // The IP's count, the user, the hand-off of the verification message.
-    signup: 3,
+    // The IP's count, the name's look-alike claim (NAME#), the user, the hand-off of the message.
+    signup: 4,
     // The token read and used up, the user marked verified.
     verify: 3,
   } as Record<RouteName, number>,
