@@ -1,10 +1,18 @@
 import type { LockoutSettings } from './config';
 import { DomainError, type DomainErrorCode } from './errors';
 import { AttemptLimiter } from './attempts';
-import type { AuthStore, SessionRecord, UserRecord } from './ports';
+import type { AuthStore, ReplacedToken, SessionRecord, UserRecord } from './ports';
 import type { PasswordVerifier } from './passwords';
 import { TokenError, type TokenService, newId, type TokenClaims, type TokenType } from './tokens';
 import { secondsMs, wholeSecond } from './time';
+
+/**
+ * How many replaced refresh tokens a session remembers (the one just replaced included), each for
+ * the grace window after its replacement: a slow tab whose token is up to this many rotations behind
+ * is still a retry (docs/http-contract.md "Sessions"). A chain rotated more often within the window
+ * forgets its oldest, which are then replays.
+ */
+export const REPLACED_TOKENS_KEPT = 5;
 
 /** Who is asking, for the audit log and the per-IP limit. */
 export interface RequestMeta {
@@ -214,7 +222,10 @@ export class AuthService {
       const rotatedAt = nowMs;
       const expiresAt = Math.min(wholeSecond(nowMs) + secondsMs(this.settings.refreshTokenTtl), read.absoluteExpiresAt);
       const next = await this.tokens.deriveJti(claims.sid, claims.jti);
-      if (await this.store.rotateSession(claims.sid, { jti: next, prevJti: claims.jti, rotatedAt, expiresAt })) {
+      const olderJtis = this.stillRemembered(read, nowMs);
+      if (
+        await this.store.rotateSession(claims.sid, { jti: next, prevJti: claims.jti, rotatedAt, expiresAt, olderJtis })
+      ) {
         this.audit('refresh', { username: claims.sub, sid: claims.sid, ...meta });
         return this.issue(
           { ...read, jti: next, expiresAt },
@@ -325,12 +336,37 @@ export class AuthService {
     throw new DomainError('invalid_token');
   }
 
-  /** Whether `jti` is the token the session's current one replaced, presented within the grace window. */
+  /**
+   * Whether `jti` is one of the session's replaced tokens (the one its current token replaced, or one
+   * further back in the chain), presented within the grace window of its own replacement: a retry, or a
+   * slow tab whose request left before other tabs rotated the session on.
+   */
   private justReplaced(session: SessionRecord, jti: string, nowMs: number): boolean {
+    return this.replacedTokens(session).some((t) => t.jti === jti && this.inGrace(t, nowMs));
+  }
+
+  /** The session's replaced tokens, newest first: the one its current token replaced, then older ones. */
+  private replacedTokens(session: SessionRecord): ReplacedToken[] {
+    const last =
+      session.prevJti !== undefined && session.rotatedAt !== undefined
+        ? [{ jti: session.prevJti, rotatedAt: session.rotatedAt }]
+        : [];
+    return [...last, ...(session.olderJtis ?? [])];
+  }
+
+  private inGrace(t: ReplacedToken, nowMs: number): boolean {
     const grace = secondsMs(this.settings.refreshReuseGraceSeconds);
-    return (
-      grace > 0 && jti === session.prevJti && session.rotatedAt !== undefined && nowMs - session.rotatedAt <= grace
-    );
+    return grace > 0 && nowMs - t.rotatedAt <= grace;
+  }
+
+  /**
+   * What a rotation at `nowMs` keeps of the replaced tokens before the one it replaces (that one becomes
+   * `prevJti`): those still in their grace window, at most REPLACED_TOKENS_KEPT - 1.
+   */
+  private stillRemembered(session: SessionRecord, nowMs: number): ReplacedToken[] {
+    return this.replacedTokens(session)
+      .filter((t) => this.inGrace(t, nowMs))
+      .slice(0, REPLACED_TOKENS_KEPT - 1);
   }
 
   /** A stale refresh token came back: someone holds a copy. The whole session ends, and it is audited. */

@@ -40,6 +40,12 @@ export interface SessionRecord {
   /** Id of the token `jti` replaced, and when: the retry grace window's memory. */
   prevJti?: string;
   rotatedAt?: number;
+  /**
+   * The tokens replaced before `prevJti`, newest first, each with the instant it was replaced: a slow
+   * tab's token from further back in the chain is still a retry within the grace window. Bounded
+   * (REPLACED_TOKENS_KEPT in auth.ts), and only those replaced within the window are kept.
+   */
+  olderJtis?: ReplacedToken[];
   /** The login. */
   createdAt: number;
   /** The last refresh (the login, until one happens). */
@@ -126,12 +132,20 @@ export interface AttemptStore {
   clearThrottle(subject: ThrottleSubject): Promise<void>;
 }
 
+/** A refresh token id the session's chain moved past, and when it was replaced. */
+export interface ReplacedToken {
+  jti: string;
+  rotatedAt: number;
+}
+
 /** What changes when a refresh token is rotated. */
 export interface Rotation {
   jti: string;
   prevJti: string;
   rotatedAt: number;
   expiresAt: number;
+  /** The session's `olderJtis` after this rotation (written whole: the `jti` condition orders writers). */
+  olderJtis: ReplacedToken[];
 }
 
 /** Which session `deleteOwnSession` may end: only a live one of `username` created after `createdAfter`. */

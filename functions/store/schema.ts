@@ -68,6 +68,7 @@ export const ITEM_ATTRIBUTES = {
     'jti',
     'prevJti',
     'rotatedAt',
+    'olderJtis',
     'createdAt',
     'lastUsedAt',
     TABLE.ttlAttribute,

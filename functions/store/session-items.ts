@@ -14,6 +14,9 @@ export function toSession(item: Item | undefined): SessionRecord | undefined {
     jti: String(item.jti),
     prevJti: item.prevJti as string | undefined,
     rotatedAt: num(item.rotatedAt),
+    olderJtis: Array.isArray(item.olderJtis)
+      ? (item.olderJtis as Item[]).map((t) => ({ jti: String(t.jti), rotatedAt: Number(t.rotatedAt) }))
+      : undefined,
     createdAt: Number(item.createdAt),
     lastUsedAt: Number(item.lastUsedAt),
     expiresAt: fromSeconds(item.expiresAt),
@@ -87,7 +90,8 @@ export class SessionItems extends ThrottleItems {
         new UpdateCommand({
           TableName: this.tableName,
           Key: sessionKey(sid),
-          UpdateExpression: 'SET jti = :new, prevJti = :old, rotatedAt = :at, lastUsedAt = :at, expiresAt = :exp',
+          UpdateExpression:
+            'SET jti = :new, prevJti = :old, rotatedAt = :at, lastUsedAt = :at, expiresAt = :exp, olderJtis = :older',
           // The whole race is decided here: only one writer can move `jti` off the presented id.
           ConditionExpression: 'attribute_exists(pk) AND jti = :old',
           ExpressionAttributeValues: {
@@ -95,6 +99,7 @@ export class SessionItems extends ThrottleItems {
             ':old': r.prevJti,
             ':at': r.rotatedAt,
             ':exp': toSeconds(r.expiresAt),
+            ':older': r.olderJtis,
           },
         }),
       ),
@@ -179,7 +184,8 @@ export class SessionItems extends ThrottleItems {
         new UpdateCommand({
           TableName: this.tableName,
           Key: sessionKey(sid),
-          UpdateExpression: 'SET credentialVersion = :v, jti = :j, expiresAt = :exp REMOVE prevJti, rotatedAt',
+          UpdateExpression:
+            'SET credentialVersion = :v, jti = :j, expiresAt = :exp REMOVE prevJti, rotatedAt, olderJtis',
           ConditionExpression: 'attribute_exists(pk) AND username = :u',
           ExpressionAttributeValues: {
             ':v': credentialVersion,

@@ -80,10 +80,28 @@ describe('refresh-token rotation', () => {
     });
   });
 
-  test('a token two generations old is a replay even inside the grace window', async () => {
+  test('a token two rotations back, within the window of its replacement, gets the current token (a slow tab)', async () => {
     const session = await login(app.url);
     const second = refreshCookieOf(await refresh(session.refresh))!;
     const third = refreshCookieOf(await refresh(second))!;
+    const slow = await refresh(session.refresh);
+    expect(slow.status).toBe(200);
+    expect(refreshCookieOf(slow)).toBe(third);
+    expect(await app.session(session.sid)).toMatchObject({
+      jti: claimsOf(third).jti,
+      prevJti: claimsOf(second).jti,
+      olderJtis: [{ jti: claimsOf(session.refresh).jti, rotatedAt: expect.any(Number) }],
+    });
+    expect((await refresh(third)).status).toBe(200);
+  });
+
+  test('a token two rotations back whose window has closed is a replay, though the last one is in its window', async () => {
+    const session = await login(app.url);
+    const second = refreshCookieOf(await refresh(session.refresh))!;
+    const third = refreshCookieOf(await refresh(second))!;
+    const item = await app.session(session.sid);
+    const older = item!.olderJtis as { jti: string; rotatedAt: number }[];
+    await app.updateSession(session.sid, { olderJtis: older.map((t) => ({ ...t, rotatedAt: Date.now() - 11_000 })) });
     expect((await refresh(session.refresh)).status).toBe(401);
     expect(await app.session(session.sid)).toBeUndefined();
     expect((await refresh(third)).status).toBe(401);

@@ -133,7 +133,7 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     await this.step('moveSessionToVersion');
     const session = this.sessions.get(sid);
     if (!session || session.username !== username) return false;
-    Object.assign(session, { ...change, prevJti: undefined, rotatedAt: undefined });
+    Object.assign(session, { ...change, prevJti: undefined, rotatedAt: undefined, olderJtis: undefined });
     return true;
   }
   async replaceCredentials(
@@ -197,6 +197,7 @@ export class MemoryStore implements AuthStore, UserAdminStore {
       rotatedAt: r.rotatedAt,
       lastUsedAt: r.rotatedAt,
       expiresAt: r.expiresAt,
+      olderJtis: r.olderJtis.map((t) => ({ ...t })),
     });
     return true;
   }
