@@ -22,7 +22,7 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
               password: str,
               refresh_token: str,
               client_id: str,
-              scope: str,
+              scope: { ...str, description: 'only `openid` (granted as none); any other scope is `invalid_scope`' },
             },
             required: ['grant_type'],
           },
@@ -31,11 +31,21 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
     },
     responses: {
       '200': jsonBody(
-        object({ access_token: str, token_type: { const: 'Bearer' }, expires_in: int, refresh_token: str }),
+        object({
+          access_token: str,
+          token_type: { const: 'Bearer' },
+          expires_in: int,
+          refresh_token: str,
+          // No scope is declared yet: none is granted, and the answer says so (RFC 6749 §5.1).
+          scope: { const: '' },
+        }),
         'Tokens (no cookie)',
         { ...H.noStore, Pragma: header('`no-cache`', { const: 'no-cache' }) },
       ),
-      '400': jsonBody(ref('OAuthError'), '`invalid_grant`, `invalid_request` or `unsupported_grant_type`'),
+      '400': jsonBody(
+        ref('OAuthError'),
+        '`invalid_grant`, `invalid_request`, `unsupported_grant_type`, or `invalid_scope` (any scope but `openid`)',
+      ),
       '401': invalidClient,
       '403': jsonBody(ref('OAuthError'), 'A foreign Origin: `invalid_request`'),
       '429': {

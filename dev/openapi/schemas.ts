@@ -28,6 +28,7 @@ export const SCHEMAS: Record<string, Schema> = {
           'invalid_grant',
           'invalid_client',
           'unsupported_grant_type',
+          'invalid_scope',
           'slow_down',
           'temporarily_unavailable',
           'server_error',
@@ -64,8 +65,11 @@ export const SCHEMAS: Record<string, Schema> = {
       token_endpoint: str,
       revocation_endpoint: str,
       grant_types_supported: { type: 'array', items: str },
+      response_types_supported: { type: 'array', items: str },
+      token_endpoint_auth_methods_supported: { type: 'array', items: str },
+      revocation_endpoint_auth_methods_supported: { type: 'array', items: str },
     },
-    required: ['issuer', 'jwks_uri', 'token_endpoint', 'revocation_endpoint'],
+    required: ['issuer', 'jwks_uri', 'token_endpoint', 'revocation_endpoint', 'response_types_supported'],
   },
   Jwks: object({
     keys: {

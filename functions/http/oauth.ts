@@ -163,6 +163,22 @@ function basicCredentials(value: string | undefined): { clientId: string; secret
 }
 
 /** The one value of a required parameter, or `invalid_request` naming it. */
+/**
+ * Scopes until they are declared (docs/http-contract.md "OAuth 2.0 endpoints"): none is granted, so a
+ * request naming any scope but `openid` is refused with `invalid_scope` (RFC 6749 §5.2) rather than
+ * silently dropped; `openid` alone is accepted and granted as nothing, which every token response
+ * says with `"scope": ""` (§5.1).
+ */
+export function assertNoScope(params: Map<string, string>): void {
+  const named = (params.get('scope') ?? '').split(' ').filter((s) => s !== '');
+  if (named.some((s) => s !== 'openid'))
+    throw new OAuthError(
+      400,
+      'invalid_scope',
+      'no scope is declared: a request may name openid alone, granted as none',
+    );
+}
+
 export function required(params: Map<string, string>, name: string): string {
   const value = params.get(name);
   if (value === undefined) throw invalidRequest(`missing parameter: ${name}`);

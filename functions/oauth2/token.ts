@@ -1,6 +1,14 @@
 import { canonicalUsername, USERNAME_PROBLEMS } from '../core/users';
 import { assertOriginAllowed } from '../http/csrf';
-import { invalidRequest, OAuthError, oauthHandler, oauthJson, parseOAuthForm, required } from '../http/oauth';
+import {
+  assertNoScope,
+  invalidRequest,
+  OAuthError,
+  oauthHandler,
+  oauthJson,
+  parseOAuthForm,
+  required,
+} from '../http/oauth';
 import { requestMeta } from '../http/request';
 import { auth, config } from './runtime';
 import type { IssuedTokens } from '../core/auth';
@@ -17,22 +25,25 @@ export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
   const { params, clientId } = parseOAuthForm(event);
   const grant = required(params, 'grant_type');
   const meta = requestMeta(event);
+  if (grant !== 'password' && grant !== 'refresh_token')
+    throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be password or refresh_token');
+  // Checked before any credential: a refused request changes nothing (no attempt counted, no rotation).
+  assertNoScope(params);
   let issued: IssuedTokens;
   if (grant === 'password') {
     const canonical = canonicalUsername(required(params, 'username'));
     const password = required(params, 'password');
     if ('problem' in canonical) throw invalidRequest(USERNAME_PROBLEMS[canonical.problem]);
     issued = await auth.login(canonical.username, password, meta, { clientId });
-  } else if (grant === 'refresh_token') {
-    issued = await auth.refresh(required(params, 'refresh_token'), meta, { clientId });
   } else {
-    throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be password or refresh_token');
+    issued = await auth.refresh(required(params, 'refresh_token'), meta, { clientId });
   }
   return oauthJson(200, {
     access_token: issued.accessToken,
     token_type: 'Bearer',
     expires_in: config.accessTokenTtl,
     refresh_token: issued.refreshToken,
+    scope: '',
   });
 }
 

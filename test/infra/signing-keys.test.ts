@@ -76,7 +76,8 @@ describe('AuthStack: the access-token signing keys', () => {
     for (const handler of ['me', 'sessions', 'session-delete', 'jwks']) expect(secretsReadBy(handler)).toEqual([pub]);
     for (const handler of ['logout', 'logout-all']) expect(secretsReadBy(handler)).toEqual([pub, refresh].sort());
     expect(secretsReadBy('openid-configuration')).toEqual([]);
-    for (const handler of ['openid-configuration', 'jwks']) {
+    expect(secretsReadBy('oauth2-metadata')).toEqual([]);
+    for (const handler of ['openid-configuration', 'oauth2-metadata', 'jwks']) {
       expect(actionsOf(handler).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
       expect(resources[fnLogicalId(handler)].Properties.Environment.Variables.TABLE_NAME).toBeUndefined();
     }

@@ -15,21 +15,42 @@ afterAll(() => app.close());
 const header = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
 
 describe('discovery and keys', () => {
-  test('GET /.well-known/openid-configuration names this server as issuer and its JWKS, cacheable 5 min', async () => {
-    const reply = await request(`${app.url}/.well-known/openid-configuration`, 'GET');
-    expect(reply.status).toBe(200);
-    expect(reply.body).toEqual({
-      issuer: app.url,
-      jwks_uri: `${app.url}/.well-known/jwks.json`,
-      token_endpoint: `${app.url}/oauth2/token`,
-      revocation_endpoint: `${app.url}/oauth2/revoke`,
-      grant_types_supported: ['password', 'refresh_token'],
-      response_types_supported: ['token'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      token_endpoint_auth_methods_supported: ['none'],
-    });
-    expect(reply.headers.get('cache-control')).toBe('public, max-age=300');
+  test.each(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'])(
+    'GET %s is the authorization server metadata, listing only what exists, cacheable 5 min',
+    async (path) => {
+      const reply = await request(`${app.url}${path}`, 'GET');
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({
+        issuer: app.url,
+        jwks_uri: `${app.url}/.well-known/jwks.json`,
+        token_endpoint: `${app.url}/oauth2/token`,
+        revocation_endpoint: `${app.url}/oauth2/revoke`,
+        grant_types_supported: ['password', 'refresh_token'],
+        // No authorization endpoint: no response type (["token"] advertised an implicit flow).
+        response_types_supported: [],
+        token_endpoint_auth_methods_supported: ['none'],
+        // Absent, RFC 8414 §2 would read it as client_secret_basic, which no public client can do.
+        revocation_endpoint_auth_methods_supported: ['none'],
+      });
+      // No ID token, no userinfo: none of OpenID Connect's members, so no client expects them.
+      for (const member of ['id_token_signing_alg_values_supported', 'userinfo_endpoint', 'authorization_endpoint'])
+        expect(reply.body).not.toHaveProperty(member);
+      expect(reply.headers.get('cache-control')).toBe('public, max-age=300');
+    },
+  );
+
+  test('each endpoint the metadata names answers; each grant type it lists, the token endpoint takes', async () => {
+    const { body: meta } = await request(`${app.url}/.well-known/oauth-authorization-server`, 'GET');
+    expect((await request(meta.jwks_uri, 'GET')).status).toBe(200);
+    const form = (body: string) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    // A grant listed is never unsupported_grant_type (here it fails on its credentials instead).
+    for (const grant of meta.grant_types_supported) {
+      const reply = await request(meta.token_endpoint, 'POST', form(`grant_type=${grant}`));
+      expect(reply.body.error).not.toBe('unsupported_grant_type');
+    }
+    const unlisted = await request(meta.token_endpoint, 'POST', form('grant_type=client_credentials'));
+    expect(unlisted.body.error).toBe('unsupported_grant_type');
+    expect((await request(meta.revocation_endpoint, 'POST', form('token=x'))).status).toBe(200);
   });
 
   test('GET /.well-known/jwks.json publishes the previous, current and next public keys, nothing private', async () => {

@@ -46,6 +46,7 @@ const AS_COMMITTED: Record<string, [number, unknown]> = {
   sessions: [401, { detail: 'Could not validate credentials' }],
   'session-delete': [404, { detail: 'Session not found' }],
   'openid-configuration': [200, undefined],
+  'oauth2-metadata': [200, undefined],
   jwks: [200, undefined],
   [fallbackHandler]: [404, { detail: 'Not Found' }],
 };

@@ -46,9 +46,54 @@ describe('with openid-client', () => {
     await expect(after).rejects.toMatchObject({ error: 'invalid_grant', status: 400 });
   });
 
+  test("discovery by RFC 8414's path (algorithm: 'oauth2') finds the same endpoints, and the grants work", async () => {
+    const oauth2 = await client.discovery(new URL(app.url), 'cli-app', undefined, client.None(), {
+      algorithm: 'oauth2',
+      execute: [client.allowInsecureRequests],
+    });
+    expect(oauth2.serverMetadata()).toEqual(config.serverMetadata());
+    const first = await client.genericGrantRequest(oauth2, 'password', { username: 'olga', password: 'pw-olga' });
+    await client.tokenRevocation(oauth2, first.refresh_token!);
+    expect((await me(first.access_token)).status).toBe(401);
+  });
+
   test('a wrong password is invalid_grant, which the library surfaces as such', async () => {
     const wrong = client.genericGrantRequest(config, 'password', { username: 'olga', password: 'nope' });
     await expect(wrong).rejects.toMatchObject({ error: 'invalid_grant', status: 400 });
+  });
+});
+
+describe('scope, until scopes are declared', () => {
+  test.each(['orders:read', 'openid orders:read', 'profile'])(
+    'scope=%s is invalid_scope, checked before the password: nothing counted, no session',
+    async (scope) => {
+      const user = await app.freshUser('pw-scope');
+      const reply = await token(
+        `grant_type=password&username=${user}&password=pw-scope&scope=${encodeURIComponent(scope)}`,
+      );
+      expect(reply.status).toBe(400);
+      expect(reply.body).toEqual({ error: 'invalid_scope', error_description: expect.any(String) });
+      expect(await app.sessionsOf(user)).toEqual([]);
+      const wrong = await token(
+        `grant_type=password&username=${user}&password=nope&scope=${encodeURIComponent(scope)}`,
+      );
+      expect(wrong.body.error).toBe('invalid_scope'); // not invalid_grant: the password was never checked
+    },
+  );
+
+  test('a refresh naming a scope is invalid_scope and rotates nothing', async () => {
+    const first = await token('grant_type=password&username=olga&password=pw-olga');
+    const refused = await token(`grant_type=refresh_token&refresh_token=${first.body.refresh_token}&scope=orders:read`);
+    expect(refused.body.error).toBe('invalid_scope');
+    const sid = decodeJwt(first.body.refresh_token).sid as string;
+    expect(await app.session(sid)).toMatchObject({ jti: decodeJwt(first.body.refresh_token).jti });
+  });
+
+  test('scope=openid alone is accepted and granted as nothing: "scope": ""', async () => {
+    const reply = await token('grant_type=password&username=olga&password=pw-olga&scope=openid');
+    expect(reply.status).toBe(200);
+    expect(reply.body.scope).toBe('');
+    expect(reply.body).not.toHaveProperty('id_token');
   });
 });
 
@@ -56,7 +101,14 @@ describe('POST /oauth2/token', () => {
   test('answers tokens with no-store, no cookie, and the refresh token in the body', async () => {
     const reply = await token('grant_type=password&username=olga&password=pw-olga');
     expect(reply.status).toBe(200);
-    expect(Object.keys(reply.body).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+    expect(Object.keys(reply.body).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'refresh_token',
+      'scope',
+      'token_type',
+    ]);
+    expect(reply.body.scope).toBe(''); // no scope is granted, and the answer says so (RFC 6749 §5.1)
     expect(reply.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
     expect(reply.headers.get('cache-control')).toBe('no-store');
     expect(reply.headers.get('pragma')).toBe('no-cache');

@@ -80,7 +80,7 @@ describe('refresh-token rotation', () => {
     });
   });
 
-  test('a token two rotations back, within the window of its replacement, gets the current token (a slow tab)', async () => {
+  test('a token two rotations back, within its own window, gets the current token (a slow tab)', async () => {
     const session = await login(app.url);
     const second = refreshCookieOf(await refresh(session.refresh))!;
     const third = refreshCookieOf(await refresh(second))!;
@@ -95,7 +95,7 @@ describe('refresh-token rotation', () => {
     expect((await refresh(third)).status).toBe(200);
   });
 
-  test('a token two rotations back whose window has closed is a replay, though the last one is in its window', async () => {
+  test('a token two rotations back whose window closed is a replay, though the last one is in its window', async () => {
     const session = await login(app.url);
     const second = refreshCookieOf(await refresh(session.refresh))!;
     const third = refreshCookieOf(await refresh(second))!;

@@ -173,7 +173,11 @@ test('each route touches only the item kinds and actions the route table grants 
   await put({ ...throttleKey({ kind: 'ip', ip: '127.0.0.1' }), ...stale });
   expect((await changeAs('pw')).status).toBe(200);
 
-  for (const p of ['/.well-known/jwks.json', '/.well-known/openid-configuration'])
+  for (const p of [
+    '/.well-known/jwks.json',
+    '/.well-known/openid-configuration',
+    '/.well-known/oauth-authorization-server',
+  ])
     await touch('GET', p, () => request(`${app.url}${p}`, 'GET'));
 
   // The account routes, and the mail worker: its jobs are held so that its requests are told apart.

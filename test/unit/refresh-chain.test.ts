@@ -85,7 +85,7 @@ describe('a slow tab: a token further back in the chain, within the grace window
     expect(events.at(-1)).toBe('refresh_token_reuse');
   });
 
-  test(`the chain is bounded: ${REPLACED_TOKENS_KEPT} replaced tokens are remembered, one further back is a replay`, async () => {
+  test(`the chain is bounded: ${REPLACED_TOKENS_KEPT} replaced tokens kept, one further back a replay`, async () => {
     const { auth, sid, store, first, advance } = await setup();
     const chain = [first];
     for (let i = 0; i < REPLACED_TOKENS_KEPT + 1; i++) {
@@ -145,7 +145,7 @@ describe('a slow tab: a token further back in the chain, within the grace window
 });
 
 describe('the chain as a model', () => {
-  test('any schedule of rotations and late presentations: a retry iff replaced within the window and among the last kept', async () => {
+  test('any schedule of rotations and late tokens: a retry iff in its window and among the last kept', async () => {
     // Steps: rotate the current token, wait, or present the token `back` rotations behind the current.
     const step = fc.oneof(
       fc.record({ kind: fc.constant('rotate' as const) }),
