@@ -1,5 +1,5 @@
 /**
- * `npm run smoke -- <ApiUrl> [--username NAME]`: checks a deployed (or local) API end to end.
+ * `npm run smoke -- <Issuer> [--username NAME]`: checks a deployed (or local) API end to end.
  * The password is read from a no-echo prompt or stdin, never from the command line.
  */
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { runSmoke } from './smoke';
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { username: { type: 'string' } } });
 const [url] = positionals;
 if (!url) {
-  console.error('usage: npm run smoke -- <ApiUrl> [--username NAME]   (password from the prompt or stdin)');
+  console.error('usage: npm run smoke -- <Issuer> [--username NAME]   (password from the prompt or stdin)');
   process.exit(2);
 }
 const username = values.username ?? 'johndoe';

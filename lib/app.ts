@@ -155,7 +155,10 @@ function customDomainFromContext(ctx: (key: string) => string | undefined) {
   const domainName = ctx('domainName');
   const certificateArn = ctx('certificateArn');
   const [zoneId, zoneName] = [ctx('hostedZoneId'), ctx('hostedZoneName')];
-  if (!domainName && !certificateArn && !zoneId && !zoneName) return undefined;
+  if (!domainName && !certificateArn && !zoneId && !zoneName) {
+    if (ctx('dnsReady') !== undefined) throw new Error('context dnsReady goes with a custom domain (domainName)');
+    return undefined;
+  }
   if (!domainName || !certificateArn) throw new Error('context domainName and certificateArn go together');
   if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(domainName)) {
     throw new Error(`context domainName must be a lower-case DNS name like api.example.com, got "${domainName}"`);
@@ -164,7 +167,15 @@ function customDomainFromContext(ctx: (key: string) => string | undefined) {
     throw new Error(`context certificateArn must be an ACM certificate ARN, got "${certificateArn}"`);
   }
   if (!zoneId !== !zoneName) throw new Error('context hostedZoneId and hostedZoneName go together');
-  return { domainName, certificateArn, hostedZone: zoneId && zoneName ? { id: zoneId, name: zoneName } : undefined };
+  const dnsReady = ctx('dnsReady');
+  if (dnsReady !== undefined && dnsReady !== 'true' && dnsReady !== 'false')
+    throw new Error(`context dnsReady must be one of true, false, got "${dnsReady}"`);
+  return {
+    domainName,
+    certificateArn,
+    hostedZone: zoneId && zoneName ? { id: zoneId, name: zoneName } : undefined,
+    dnsReady: dnsReady !== 'false',
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Aspects, type CustomResource, Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Aspects, type CustomResource, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import type { CfnAuthorizer, HttpApi, HttpRoute, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { HttpLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -63,8 +63,9 @@ export class AuthApi extends Construct {
   /**
    * API Gateway's JWT authorizer for this API's access tokens (issuer: this API; audience:
    * TOKEN_AUDIENCE). No code and no table read: a revoked session's tokens pass until they expire.
+   * Absent only while a custom domain's DNS is not ready (`customDomain.dnsReady: false`).
    */
-  readonly jwtAuthorizer: CfnAuthorizer;
+  readonly jwtAuthorizer?: CfnAuthorizer;
   /** The session authorizer: a Lambda that checks the token's session like /users/me (revocation is immediate). */
   readonly sessionAuthorizer: HttpLambdaAuthorizer;
   /** The log groups' KMS key, when `encryptLogs` is set. */
@@ -146,18 +147,30 @@ export class AuthApi extends Construct {
       publicKeys: this.publicKeys,
       cacheSeconds: props.sessionAuthorizerCacheSeconds,
     });
-    this.jwtAuthorizer = jwtAuthorizer(this, {
-      api: this.api,
-      issuer: this.issuer(),
-      discovery: [
-        this.stage,
-        this.routes['openid-configuration'],
-        this.routes.jwks,
-        this.functions['openid-configuration'],
-        this.functions.jwks,
-        this.initialKeys,
-      ],
-    });
+    if (props.customDomain?.dnsReady === false) {
+      Annotations.of(this).addWarningV2(
+        'auth-api:jwt-authorizer-deferred',
+        `dnsReady=false: the JWT authorizer and the routes behind it are left out until ` +
+          `https://${props.customDomain.domainName} answers; point its DNS at the DomainTarget output, ` +
+          'then deploy again without dnsReady=false.',
+      );
+    } else {
+      this.jwtAuthorizer = jwtAuthorizer(this, {
+        api: this.api,
+        issuer: this.issuer(),
+        // With a custom domain the issuer is the domain: API Gateway fetches its discovery document
+        // through the domain, its mapping and (when made here) its DNS records.
+        discovery: [
+          this.stage,
+          this.routes['openid-configuration'],
+          this.routes.jwks,
+          this.functions['openid-configuration'],
+          this.functions.jwks,
+          this.initialKeys,
+          ...(this.customDomain?.reachable ?? []),
+        ],
+      });
+    }
     if (props.monitoring !== false) {
       this.monitoring = new Monitoring(this, 'Monitoring', {
         api: this.api,
@@ -184,6 +197,14 @@ export class AuthApi extends Construct {
   addProtectedRoute(route: ProtectedRoute): RouteFunction {
     const fn = this.factory.makeOwn(route);
     this.monitoring?.watchFunction(route.name, fn);
+    if (route.authorizer === 'jwt' && !this.jwtAuthorizer) {
+      // dnsReady=false: the function is made (the next deploy only adds the route), the route is not.
+      Annotations.of(this).addWarningV2(
+        'auth-api:jwt-route-deferred',
+        `${route.method} ${route.path} waits for dnsReady`,
+      );
+      return fn;
+    }
     protectedRoute(route, fn, { api: this.api, jwt: this.jwtAuthorizer, session: this.sessionAuthorizer });
     return fn;
   }
@@ -209,7 +230,7 @@ export class AuthApi extends Construct {
    * The issuer of every token: the API's URL as clients reach it, its custom domain when it has one,
    * else its own endpoint (lazily: the API is made after the functions).
    */
-  private issuer(): string {
+  issuer(): string {
     return this.customDomainUrl ?? Lazy.string({ produce: () => this.api.apiEndpoint });
   }
 }

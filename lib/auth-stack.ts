@@ -14,8 +14,22 @@ export class AuthStack extends Stack {
     // 'Default' is the id CDK leaves out of logical ids: the resources keep the ids they had when
     // they sat directly in the stack, so upgrading a deployed stack replaces nothing.
     this.authApi = new AuthApi(this, 'Default', { protectedRoutes, ...props });
-    const { stage, table } = this.authApi;
-    new CfnOutput(this, 'ApiUrl', { value: stage.url, description: 'Base URL of the auth API' });
+    const { stage, table, customDomain } = this.authApi;
+    const issuer = this.authApi.issuer();
+    new CfnOutput(this, 'ApiUrl', {
+      value: customDomain ? `${customDomain.url}/` : stage.url,
+      description: 'Base URL of the auth API (its custom domain when it has one)',
+    });
+    // What tokens carry as iss, and where their keys are: what a resource server (or npm run smoke) is given.
+    new CfnOutput(this, 'Issuer', { value: issuer, description: "The tokens' iss: the API's URL, no trailing slash" });
+    new CfnOutput(this, 'JwksUri', { value: `${issuer}/.well-known/jwks.json`, description: 'The published keys' });
+    if (customDomain && !props.customDomain?.hostedZone) {
+      // DNS outside Route 53: the record to create (a CNAME, or an alias) for the domain.
+      new CfnOutput(this, 'DomainTarget', {
+        value: customDomain.domainName.regionalDomainName,
+        description: `Point ${customDomain.url.slice('https://'.length)} here (CNAME) in your DNS`,
+      });
+    }
     new CfnOutput(this, 'TableName', {
       value: table.tableName,
       description: 'DynamoDB table (TABLE_NAME for `npm run users`)',

@@ -62,10 +62,11 @@ export function jwtAuthorizer(
 export function protectedRoute(
   route: ProtectedRoute,
   fn: RouteFunction,
-  { api, jwt, session }: { api: HttpApi; jwt: CfnAuthorizer; session: HttpLambdaAuthorizer },
+  { api, jwt, session }: { api: HttpApi; jwt?: CfnAuthorizer; session: HttpLambdaAuthorizer },
 ): void {
+  if (route.authorizer === 'jwt' && !jwt) throw new Error(`${route.path}: no JWT authorizer in this deployment`);
   const jwtAuthorizer: IHttpRouteAuthorizer = {
-    bind: () => ({ authorizationType: 'JWT', authorizerId: jwt.ref }),
+    bind: () => ({ authorizationType: 'JWT', authorizerId: jwt!.ref }),
   };
   api.addRoutes({
     path: route.path,

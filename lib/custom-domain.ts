@@ -2,7 +2,7 @@ import { ApiMapping, DomainName, type HttpApi, type HttpStage } from 'aws-cdk-li
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 
 /** A custom domain for the API (docs/clients.md). */
 export interface CustomDomainProps {
@@ -12,6 +12,13 @@ export interface CustomDomainProps {
   certificateArn: string;
   /** Optional: the Route 53 hosted zone (id and name) in which to create the A and AAAA alias records. */
   hostedZone?: { id: string; name: string };
+  /**
+   * Whether `https://<domainName>` answers yet (default true). API Gateway reads the issuer's discovery
+   * document when it creates the JWT authorizer, so with DNS outside Route 53 the first deploy sets this
+   * false: everything but the JWT authorizer and the routes behind it is deployed, the `DomainTarget`
+   * output names the record to create, and the next deploy (true) adds them (docs/deploying.md).
+   */
+  dnsReady?: boolean;
 }
 
 /**
@@ -23,6 +30,11 @@ export interface CustomDomainProps {
 export class CustomDomain extends Construct {
   readonly domainName: DomainName;
   readonly url: string;
+  /**
+   * What must exist before anything fetches `https://<domainName>/...` during the deploy (the JWT
+   * authorizer's creation): the domain, its mapping to the stage, and its DNS records when made here.
+   */
+  readonly reachable: IDependable[];
 
   constructor(scope: Construct, id: string, props: CustomDomainProps & { api: HttpApi; stage: HttpStage }) {
     super(scope, id);
@@ -31,7 +43,12 @@ export class CustomDomain extends Construct {
       domainName: props.domainName,
       certificate: Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
     });
-    new ApiMapping(this, 'ApiMapping', { api: props.api, domainName: this.domainName, stage: props.stage });
+    const mapping = new ApiMapping(this, 'ApiMapping', {
+      api: props.api,
+      domainName: this.domainName,
+      stage: props.stage,
+    });
+    this.reachable = [this.domainName, mapping];
     if (props.hostedZone) {
       const zone = HostedZone.fromHostedZoneAttributes(this, 'Zone', {
         hostedZoneId: props.hostedZone.id,
@@ -40,8 +57,10 @@ export class CustomDomain extends Construct {
       const target = RecordTarget.fromAlias(
         new ApiGatewayv2DomainProperties(this.domainName.regionalDomainName, this.domainName.regionalHostedZoneId),
       );
-      new ARecord(this, 'AliasRecord', { zone, recordName: props.domainName, target });
-      new AaaaRecord(this, 'AliasRecordIpv6', { zone, recordName: props.domainName, target });
+      this.reachable.push(
+        new ARecord(this, 'AliasRecord', { zone, recordName: props.domainName, target }),
+        new AaaaRecord(this, 'AliasRecordIpv6', { zone, recordName: props.domainName, target }),
+      );
     }
   }
 }

@@ -6,7 +6,7 @@ import { buildApp } from '../../lib/app';
 import { functionId } from '../../lib/route-function';
 
 /**
- * How the infra tests synthesize. A synth costs about 2 s; bundling the 17 functions with esbuild
+ * How the infra tests synthesize. A synth costs about 2 s; bundling the 18 functions with esbuild
  * adds about 13 s, and AWS Control Tower's rules (cfn-guard) about 11 s. So a test bundles only when
  * it reads the bundles (the bundles differ between configurations only by the tracing switch, and
  * both are built), and runs the Control Tower rules only when they are what it checks.
