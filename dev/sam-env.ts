@@ -3,27 +3,24 @@
  * written to .sam-local/ (ignored by git; nothing of it is ever deployed): env.json for SAM, and
  * env.sh to start the dev server on the same keys, table and issuer.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { newKeySet } from '../functions/core/keys';
 import { portOrExit } from './ports';
+import { RESOURCE_VARIABLES, samParameters } from './sam-environment';
 
 const dir = '.sam-local';
 // The ports of the DynamoDB Local and the dev server this pairs with (docs/local-development.md).
 const storePort = portOrExit(process.env, 'STORE_PORT', 8002);
 const port = portOrExit(process.env, 'PORT', 8000);
-const issuer = `http://127.0.0.1:${port}`;
-const shared = {
-  TABLE_NAME: 'auth-local',
-  JWT_SECRET: randomBytes(32).toString('base64url'),
-  SIGNING_KEYS: JSON.stringify(await newKeySet(Date.now())),
-  // SAM blanks the template's intrinsic values (the API endpoint among them): the issuer is set here.
-  TOKEN_ISSUER: issuer,
-};
+const sam = await samParameters({
+  tableName: 'auth-local',
+  storeEndpoint: `http://host.docker.internal:${storePort}`,
+  issuer: `http://127.0.0.1:${port}`,
+});
 mkdirSync(dir, { recursive: true });
-const sam = { ...shared, DYNAMODB_ENDPOINT: `http://host.docker.internal:${storePort}`, AWS_SAM_LOCAL: 'true' };
 writeFileSync(`${dir}/env.json`, `${JSON.stringify({ Parameters: sam }, null, 2)}\n`, { mode: 0o600 });
-// The dev server listens where the tokens' issuer says.
+// The dev server listens where the tokens' issuer says, on the same keys and table.
+const { AWS_SAM_LOCAL: _sam, ...shared } = sam;
+for (const name of RESOURCE_VARIABLES) delete shared[name];
 const local = { ...shared, DYNAMODB_ENDPOINT: `http://127.0.0.1:${storePort}`, PORT: String(port) };
 const sh = Object.entries(local).map(([k, v]) => `export ${k}='${v}'`);
 writeFileSync(`${dir}/env.sh`, `${sh.join('\n')}\n`, { mode: 0o600 });

@@ -99,10 +99,13 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
   if (!tableName) throw new ConfigError('TABLE_NAME is required');
 
   const jwtSecret = env.JWT_SECRET || undefined;
-  const jwtSecretArn = env.JWT_SECRET_ARN || undefined;
   const signingKeys = env.SIGNING_KEYS || undefined;
-  const signingKeysArn = env.SIGNING_KEYS_ARN || undefined;
-  const publicKeysArn = env.PUBLIC_KEYS_ARN || undefined;
+  // Under `sam local invoke` the local keys win: SAM resolves the template's Ref to a secret as its
+  // logical id, a non-empty ARN variable that names no secret (docs/local-development.md).
+  const samLocal = env.AWS_SAM_LOCAL === 'true';
+  const jwtSecretArn = samLocal && jwtSecret ? undefined : env.JWT_SECRET_ARN || undefined;
+  const signingKeysArn = samLocal && signingKeys ? undefined : env.SIGNING_KEYS_ARN || undefined;
+  const publicKeysArn = samLocal && signingKeys ? undefined : env.PUBLIC_KEYS_ARN || undefined;
   // Accident guard: keys or a store given by environment next to the deployed secrets means a
   // deployed function was edited by hand. Only `sam local invoke` (AWS_SAM_LOCAL) may do that.
   const overrides = [

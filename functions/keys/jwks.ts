@@ -4,8 +4,10 @@ import type { HttpEvent, HttpResult } from '../http/types';
 import { publishedKeySet } from '../store/keys';
 
 // The public copy only (PUBLIC_KEYS_ARN; locally derived from SIGNING_KEYS): this function cannot sign.
+// Under `sam local invoke` the local keys win over the ARN (SAM makes it a logical id), as in loadConfig.
+const samLocalKeys = process.env.AWS_SAM_LOCAL === 'true' && !!process.env.SIGNING_KEYS;
 const keySet = publishedKeySet({
-  publicKeysArn: process.env.PUBLIC_KEYS_ARN || undefined,
+  publicKeysArn: samLocalKeys ? undefined : process.env.PUBLIC_KEYS_ARN || undefined,
   signingKeys: process.env.SIGNING_KEYS || undefined,
 });
 

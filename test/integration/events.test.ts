@@ -5,6 +5,7 @@ import { toContext } from '../../dev/event';
 import { loadHandlers, type LambdaHandler } from '../../dev/server';
 import { fallbackHandler, routes } from '../../functions/routes';
 import { startApp, type TestApp } from '../support/app';
+import { AS_COMMITTED } from '../support/event-answers';
 import { login } from '../support/http';
 
 let app: TestApp;
@@ -18,38 +19,6 @@ afterAll(() => app.close());
 const load = (name: string): HttpEvent =>
   JSON.parse(readFileSync(join(__dirname, '..', 'events', `${name}.json`), 'utf8'));
 const invoke = (name: string, event: HttpEvent): Promise<HttpResult> => handlers[name](event, toContext(name));
-
-/** What each event file answers as committed (its tokens are placeholders to paste real ones into). */
-const AS_COMMITTED: Record<string, [number, unknown]> = {
-  token: [200, undefined],
-  'oauth2-token': [200, undefined],
-  'oauth2-revoke': [200, {}],
-  'password-change': [401, { detail: 'Could not validate credentials' }],
-  'password-forgot': [202, { message: 'If the account exists, a reset link has been sent' }],
-  'password-reset': [400, { detail: 'Invalid or expired token' }],
-  signup: [
-    201,
-    {
-      username: 'paste-a-new-username-here',
-      email: 'someone@example.com',
-      full_name: 'Someone New',
-      disabled: false,
-      email_verified: false,
-    },
-  ],
-  'email-verify': [400, { detail: 'Invalid or expired token' }],
-  'email-verify-resend': [202, { message: 'If the account needs it, a verification link has been sent' }],
-  refresh: [401, { detail: 'Invalid refresh token' }],
-  logout: [200, { message: 'Successfully logged out' }],
-  me: [401, { detail: 'Could not validate credentials' }],
-  'logout-all': [401, { detail: 'Could not validate credentials' }],
-  sessions: [401, { detail: 'Could not validate credentials' }],
-  'session-delete': [404, { detail: 'Session not found' }],
-  'openid-configuration': [200, undefined],
-  'oauth2-metadata': [200, undefined],
-  jwks: [200, undefined],
-  [fallbackHandler]: [404, { detail: 'Not Found' }],
-};
 
 describe('test/events (the payloads `sam local invoke -e` uses)', () => {
   test('there is one event per function, each matching its route key', () => {
