@@ -19,7 +19,8 @@ const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0], 'bas
  * The post-deploy check (`npm run smoke -- <Issuer>`, the stack's output: what tokens carry as iss):
  * discovery names the API as issuer, the JWKS publishes the key that signs a login's access token,
  * /users/me and a protected route of each kind answer, and after a logout the session authorizer
- * refuses at once while the JWT authorizer still accepts (the trade between them). Only what a client can see; nothing is left logged in.
+ * refuses at once while the JWT authorizer still accepts (the trade between them). Only what a
+ * client can see; nothing is left logged in.
  */
 export async function runSmoke(apiUrl: string, username: string, password: string): Promise<SmokeCheck[]> {
   const base = apiUrl.replace(/\/+$/, '');
