@@ -102,6 +102,20 @@ export function createLocalServer(
         const secrets = localKeySetSecrets(process.env.SIGNING_KEYS);
         return plain(res, 200, await new KeyRotation(secrets).replace(randomUUID()));
       }
+      if (path === '/_dev/signing-keys/rotate' && req.method === 'POST') {
+        // A scheduled rotation, now (npm run keys -- rotate --dev-server <url>): Secrets Manager's part
+        // (a pending version) and the rotation function's four steps, the same code as deployed.
+        if (req.headers.origin) return plain(res, 403, { detail: 'Origin not allowed' });
+        const { KeyRotation, ROTATION_STEPS } = await import('../functions/core/key-rotation');
+        const { parseKeySet } = await import('../functions/core/keys');
+        const secrets = localKeySetSecrets(process.env.SIGNING_KEYS);
+        const token = randomUUID();
+        secrets.startRotation(token);
+        const rotation = new KeyRotation(secrets);
+        for (const step of ROTATION_STEPS) await rotation.step(step, token);
+        const set = await parseKeySet(await secrets.readPrivate('AWSCURRENT'));
+        return plain(res, 200, { keys: set?.keys.map((k) => ({ kid: k.kid, label: k.label })) ?? [] });
+      }
       const own = matchProtected(protectedRoutes, req.method ?? 'GET', path);
       if (own) {
         const session = handlers['session-authorizer'] as unknown as SessionAuthorizer;

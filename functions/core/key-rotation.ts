@@ -16,6 +16,8 @@ export interface KeySetSecrets {
 }
 
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+/** The steps in the order Secrets Manager asks for them. */
+export const ROTATION_STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 
 /** A rotation request that cannot be carried out (the step fails, and Secrets Manager retries it later). */
 export class RotationError extends Error {

@@ -21,11 +21,21 @@ export const localKeyGeneration = (): number => generation;
  * lever through the very code that pulls it against Secrets Manager. There is one version, current;
  * the published copy is derived from the private set, so publishing has nothing to write.
  */
-export function localKeySetSecrets(startedWith: string | undefined): KeySetSecrets {
+export function localKeySetSecrets(
+  startedWith: string | undefined,
+): KeySetSecrets & { startRotation(token: string): void } {
   const pending = new Map<string, string>();
   return {
+    /**
+     * What Secrets Manager does when a rotation starts (RotateSecret): a new version, labelled
+     * AWSPENDING and holding nothing yet, for the rotation's four steps to fill and promote.
+     */
+    startRotation: (token) => {
+      pending.set(token, '');
+    },
     describe: async () => ({
-      rotationEnabled: false,
+      // The dev server rotates on demand (npm run keys -- rotate --dev-server), never on a schedule.
+      rotationEnabled: true,
       versions: {
         [`local-${generation}`]: ['AWSCURRENT'],
         ...Object.fromEntries([...pending.keys()].map((v) => [v, ['AWSPENDING']])),
