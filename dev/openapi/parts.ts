@@ -26,7 +26,14 @@ export const header = (description: string, schema: Schema = str, required = tru
   schema,
 });
 export const H = {
-  wwwAuthenticate: { 'WWW-Authenticate': header('Always `Bearer`', { const: 'Bearer' }) },
+  wwwAuthenticate: {
+    'WWW-Authenticate': header(
+      '`Bearer`; `Bearer error="invalid_token"` when a token was presented and refused (RFC 6750 §3.1)',
+      {
+        enum: ['Bearer', 'Bearer error="invalid_token"'],
+      },
+    ),
+  },
   retryAfter: { 'Retry-After': header('Seconds to wait', { type: 'string', pattern: '^[0-9]+$' }) },
   noStore: { 'Cache-Control': header('Token responses are never cached', { const: 'no-store' }) },
   setCookie: {

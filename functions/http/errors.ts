@@ -30,6 +30,12 @@ export const validationFailed = (issues: ValidationIssue[]) => new HttpError(422
 export const originNotAllowed = () => new HttpError(403, 'Origin not allowed');
 
 const bearer = { 'WWW-Authenticate': 'Bearer' };
+/**
+ * A token was presented and refused: RFC 6750 §3.1's `error="invalid_token"` tells a client to get a new
+ * one (log in again) rather than retry. The body stays FastAPI's. A request with no token gets the
+ * bare challenge, as §3.1 asks.
+ */
+const invalidToken = { 'WWW-Authenticate': 'Bearer error="invalid_token"' };
 
 /**
  * The FastAPI-shaped answer (`{"detail": ...}`) of each domain error, as docs/http-contract.md
@@ -41,7 +47,7 @@ const FASTAPI: Record<DomainErrorCode, (e: DomainError) => HttpError> = {
     new HttpError(429, 'Too many failed login attempts', { 'Retry-After': String(e.retryAfterSeconds ?? 1) }),
   invalid_refresh_token: () => new HttpError(401, 'Invalid refresh token'),
   not_authenticated: () => new HttpError(401, 'Not authenticated', bearer),
-  invalid_token: () => new HttpError(401, 'Could not validate credentials', bearer),
+  invalid_token: () => new HttpError(401, 'Could not validate credentials', invalidToken),
   inactive_user: () => new HttpError(400, 'Inactive user', bearer),
   incorrect_password: () => new HttpError(401, 'Incorrect password'),
   session_not_found: () => new HttpError(404, 'Session not found'),

@@ -13,7 +13,8 @@ async function expectInvalid(token: string) {
   const reply = await me({ authorization: `Bearer ${token}` });
   expect(reply.status).toBe(401);
   expect(reply.body).toEqual({ detail: 'Could not validate credentials' });
-  expect(reply.headers.get('www-authenticate')).toBe('Bearer');
+  // RFC 6750 §3.1: a refused token is invalid_token (the body stays FastAPI's).
+  expect(reply.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
 }
 
 describe('GET /users/me', () => {
