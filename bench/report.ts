@@ -5,6 +5,7 @@ import { QUICK, type RouteName, TARGETS, isDiscovery, round } from './settings';
 export function printTable(report: {
   node: string;
   baseline_process_ms: number;
+  ddb_latency_ms?: number;
   routes: Record<string, Record<string, number>>;
   rs256_ms: { sign_p50: number; verify_p50: number };
   tracing: Record<string, Record<string, number>>;
@@ -17,10 +18,12 @@ export function printTable(report: {
     if (!b) missed++;
     return b ? 'ok ' : 'MISS';
   };
-  console.log(`\nnode ${report.node}; baseline process (node -e 0): ${report.baseline_process_ms} ms\n`);
+  const latency = report.ddb_latency_ms ? `; every store request held ${report.ddb_latency_ms} ms (--ddb-latency)` : '';
+  console.log(`\nnode ${report.node}; baseline process (node -e 0): ${report.baseline_process_ms} ms${latency}`);
+  console.log('seq: sequential round trips (waves of store and SQS requests, those sent together count once)\n');
   console.log(
     'route          bundle KB  cold ms (-base)  ess. cold  ratio  warm p50  warm p99  essential p50  ratio  DDB req' +
-      '  memory MB  max RSS MB  USD / 1M',
+      '  seq  memory MB  max RSS MB  USD / 1M',
   );
   for (const [route, r] of Object.entries(report.routes)) {
     console.log(
@@ -35,6 +38,7 @@ export function printTable(report: {
         String(r.essential_p50_ms).padStart(14),
         String(round(r.warm_p50_ms / r.essential_p50_ms, 2)).padStart(6),
         String(r.ddb_requests).padStart(8),
+        String(r.ddb_sequential).padStart(4),
         String(r.memory_mb).padStart(10),
         String(r.process_max_rss_mb).padStart(11),
         String(r.lambda_usd_per_million).padStart(9),

@@ -54,7 +54,20 @@ if (mode === 'cold') {
 
 // ---- warm ----
 let httpRequests = 0;
-subscribe('http.client.request.start', () => httpRequests++);
+// Sequential round trips: how many times the store (or SQS) is waited on with nothing else in flight
+// before, i.e. the waves of requests; two sent together and awaited together count once. On AWS each
+// wave is a round trip of a few milliseconds (bench --ddb-latency puts a number on it).
+let inFlight = 0;
+let waves = 0;
+subscribe('http.client.request.start', () => {
+  httpRequests++;
+  if (inFlight++ === 0) waves++;
+});
+const landed = () => {
+  inFlight = Math.max(0, inFlight - 1);
+};
+subscribe('http.client.response.finish', landed);
+subscribe('http.client.request.error', landed);
 const { handler } = require(bundlePath);
 
 // The essential work (bench/essential-work.mjs), done directly in this process: same key, same SDK,
@@ -82,9 +95,11 @@ for (let i = 0; i < plan.warmup; i++) {
   await essential();
 }
 httpRequests = 0;
+waves = 0;
 newTrace();
 await invoke();
 const ddbRequests = httpRequests;
+const ddbSequential = waves;
 
 const routeTimes = [];
 const essentialTimes = [];
@@ -148,6 +163,7 @@ process.stdout.write(
     warm_p99_ms: percentile(routeTimes, 99),
     essential_p50_ms: percentile(essentialTimes, 50),
     ddb_requests: ddbRequests,
+    ddb_sequential: ddbSequential,
     max_rss_mb: Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024,
     heap_mb: [heapAtQuarter / 1024 / 1024, heapAtEnd / 1024 / 1024],
     oracle,

@@ -12,6 +12,9 @@ export const { values: args } = parseArgs({
     iterations: { type: 'string' },
     // e.g. --only forgot,resend: measure these routes alone (while working on them).
     only: { type: 'string' },
+    // e.g. --ddb-latency 4: every store request held that many ms on a loopback proxy (a round trip
+    // inside an AWS region), so warm p50s show what each route's sequential round trips cost.
+    'ddb-latency': { type: 'string' },
   },
 });
 export const QUICK = args.quick === true;

@@ -1,6 +1,7 @@
 /** Helpers shared by the benchmark (bench.ts) and the load run (load.ts). */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { Agent, createServer as createHttpServer, request as forward } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { hashPassword } from '../functions/core/passwords';
 import { createDocumentClient, createDynamoClient } from '../functions/store/client';
 import { DynamoStore } from '../functions/store/dynamo-store';
@@ -124,6 +125,42 @@ export async function startFakeSqs(): Promise<{ endpoint: string; queueUrl: stri
     stop: async () => {
       child.kill();
       await exited(child);
+    },
+  };
+}
+
+/**
+ * `--ddb-latency MS`: a loopback proxy in front of the store that holds every request MS milliseconds
+ * before forwarding it (a round trip inside an AWS region is a few), so a route's warm p50 shows what
+ * its sequential round trips cost. Requests sent together wait together, as they would on AWS.
+ */
+export async function startLatencyProxy(target: string, ms: number): Promise<{ endpoint: string; stop: () => void }> {
+  const agent = new Agent({ keepAlive: true });
+  const to = new URL(target);
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () =>
+      setTimeout(() => {
+        const out = forward(
+          { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers, agent },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        out.on('error', () => res.destroy());
+        out.end(Buffer.concat(chunks));
+      }, ms),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () => {
+      server.close();
+      agent.destroy();
     },
   };
 }
