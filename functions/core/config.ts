@@ -93,19 +93,30 @@ export const issuerFrom = (env: Env = process.env): string => env.TOKEN_ISSUER |
 /** TOKEN_AUDIENCE: the `aud` of every token, and what the JWT authorizer requires. */
 export const audienceFrom = (env: Env = process.env): string => env.TOKEN_AUDIENCE || 'serverless-auth-api';
 
+/**
+ * Where a function's keys come from: local values (JWT_SECRET, SIGNING_KEYS) or secret ARNs. Under
+ * `sam local invoke` the local keys win: SAM resolves the template's Ref to a secret as its logical id,
+ * a non-empty ARN variable that names no secret (docs/local-development.md).
+ */
+export function keySources(env: Env) {
+  const jwtSecret = env.JWT_SECRET || undefined;
+  const signingKeys = env.SIGNING_KEYS || undefined;
+  const samLocal = env.AWS_SAM_LOCAL === 'true';
+  return {
+    jwtSecret,
+    signingKeys,
+    jwtSecretArn: samLocal && jwtSecret ? undefined : env.JWT_SECRET_ARN || undefined,
+    signingKeysArn: samLocal && signingKeys ? undefined : env.SIGNING_KEYS_ARN || undefined,
+    publicKeysArn: samLocal && signingKeys ? undefined : env.PUBLIC_KEYS_ARN || undefined,
+  };
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the variable at fault. */
 export function loadConfig(env: Env = process.env, { needsKeys = true }: { needsKeys?: boolean } = {}): Config {
   const tableName = env.TABLE_NAME;
   if (!tableName) throw new ConfigError('TABLE_NAME is required');
 
-  const jwtSecret = env.JWT_SECRET || undefined;
-  const signingKeys = env.SIGNING_KEYS || undefined;
-  // Under `sam local invoke` the local keys win: SAM resolves the template's Ref to a secret as its
-  // logical id, a non-empty ARN variable that names no secret (docs/local-development.md).
-  const samLocal = env.AWS_SAM_LOCAL === 'true';
-  const jwtSecretArn = samLocal && jwtSecret ? undefined : env.JWT_SECRET_ARN || undefined;
-  const signingKeysArn = samLocal && signingKeys ? undefined : env.SIGNING_KEYS_ARN || undefined;
-  const publicKeysArn = samLocal && signingKeys ? undefined : env.PUBLIC_KEYS_ARN || undefined;
+  const { jwtSecret, signingKeys, jwtSecretArn, signingKeysArn, publicKeysArn } = keySources(env);
   // Accident guard: keys or a store given by environment next to the deployed secrets means a
   // deployed function was edited by hand. Only `sam local invoke` (AWS_SAM_LOCAL) may do that.
   const overrides = [
