@@ -98,10 +98,10 @@ export const MAIL_WORKER_TABLE_ACCESS: TableAccess = {
 
 /** What a password login touches (POST /auth/token, and the password grant of /oauth2/token). */
 const LOGIN_TABLE: TableAccess = {
-  // The user, both failure counts and the lever's generation (which the new session records) in one
-  // read; the session cap's reads of the user's sessions.
-  BatchGetItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#', 'GLOBAL#', 'SESSION#'],
-  // Re-reading a count that changed under a compare-and-set.
+  // The user and the lever's generation (which the new session records) in one read; the session
+  // cap's reads of the user's sessions. The failure counts are written, not read, first.
+  BatchGetItem: ['USER#', 'GLOBAL#', 'SESSION#'],
+  // Reading a count whose conditional write was refused (a lock, a limit, a race).
   GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
   // Taking and giving back places; USER# only for rehash on login, conditional on the hash checked.
   UpdateItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#'],

@@ -30,7 +30,10 @@ export class AccountService {
    * (a copy of the old one, stolen before, must not outlive the change), then the user item (new
    * hash and version in one write, conditional on the hash just checked), so every other session
    * ends, however requests interleave, and this one lives on. If the second write fails the answer
-   * is 503, the password is unchanged, and at worst the caller's own session has ended.
+   * is 503, the password is unchanged, and at worst the caller's own session has ended. Four
+   * sequential round trips (docs/performance.md "Round trips"): the caller's read, the places (after it,
+   * so that a dead session or a refused password writes nothing), the session's move beside the places'
+   * return and the index query, the user's write; then deletes only if other sessions were found.
    * Returns how many other sessions were tidied away, and the caller's new refresh token.
    */
   async changePassword(
@@ -43,7 +46,7 @@ export class AccountService {
     if (problem) throw new DomainError('invalid_password', problem);
 
     const ip = meta.sourceIp ?? 'unknown';
-    const reservation = await this.attempts.reserve({ username: user.username, ip }, {});
+    const reservation = await this.attempts.reserve({ username: user.username, ip });
     if ('retryAfter' in reservation) {
       this.audit('login_locked', { username: user.username, sid: session.sid, ...meta });
       throw new DomainError('login_locked', 'Too many failed login attempts', reservation.retryAfter);
@@ -52,11 +55,19 @@ export class AccountService {
       this.audit('login_failed', { username: user.username, sid: session.sid, reason: 'bad_password', ...meta });
       throw new DomainError('incorrect_password');
     }
-    await this.attempts.giveBack(reservation.place);
-
     const credentialVersion = newId();
     const passwordHash = await this.passwords.hash(newPassword);
-    const renewed = await this.auth.renewSession(session, credentialVersion);
+    // One round trip: the caller's session moved to the new version, the places' return (housekeeping
+    // once the password was right, as for a login) and the index query for the tidying below.
+    const listing = this.store.listSessionIds(user.username).then(
+      (ids) => ids,
+      (err: unknown) => ({ failed: err }),
+    );
+    const [renewed] = await Promise.all([
+      this.auth.renewSession(session, credentialVersion),
+      this.attempts.giveBack(reservation.place).catch(this.onCleanupError),
+      listing,
+    ]);
     if (!renewed) throw new DomainError('invalid_token'); // the session ended meanwhile
     const written = await this.store.replaceCredentials(user.username, {
       checked: user.passwordHash,
@@ -70,16 +81,20 @@ export class AccountService {
       throw new DomainError(now?.disabled ? 'inactive_user' : 'incorrect_password');
     }
 
-    const revoked = await this.tidyOtherSessions(user.username, session.sid);
+    const revoked = await this.tidyOtherSessions(session.sid, await listing);
     this.audit('password_changed', { username: user.username, sid: session.sid, revoked, ...meta });
     return { revoked, ...renewed };
   }
 
-  /** Deletes the user's other session items (already ended by the new version): housekeeping only. */
-  private async tidyOtherSessions(username: string, keep: string): Promise<number> {
+  /**
+   * Deletes the user's other session items (already ended by the new version), as listed before the
+   * commit: housekeeping only, and no request at all when there are none.
+   */
+  private async tidyOtherSessions(keep: string, listed: string[] | { failed: unknown }): Promise<number> {
     try {
-      const others = (await this.store.listSessionIds(username)).filter((sid) => sid !== keep);
-      return (await this.store.deleteSessions(others)).length;
+      if (!Array.isArray(listed)) throw listed.failed;
+      const others = listed.filter((sid) => sid !== keep);
+      return others.length === 0 ? 0 : (await this.store.deleteSessions(others)).length;
     } catch (err) {
       this.onCleanupError(err);
       return 0;

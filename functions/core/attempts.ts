@@ -1,5 +1,5 @@
 import type { LockoutSettings } from './config';
-import { live, lockDuration, locked, retryAfterSeconds, windowRetryAfter } from './lockout';
+import { live, lockDuration, locked, windowRetryAfter } from './lockout';
 import type { AttemptStore, ThrottleRecord } from './ports';
 import { secondsMs } from './time';
 
@@ -41,20 +41,15 @@ export class AttemptLimiter {
   ) {}
 
   /**
-   * Takes a place for the username and for the IP, or says how many seconds to wait. `seen` is
-   * what the caller already read (the login reads it with the user): a lock seen there answers at
-   * once, without a write.
+   * Takes a place for the username and for the IP, or says how many seconds to wait. Nothing is read
+   * first: the two conditional writes refuse a locked username or an IP past its limit themselves, so
+   * a login sends them beside its read of the user (one round trip, docs/performance.md); only a
+   * refused or contended write reads the record it met.
    */
-  async reserve(
-    { username, ip }: { username: string; ip: string },
-    seen: { userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord },
-  ): Promise<Reservation> {
+  async reserve({ username, ip }: { username: string; ip: string }): Promise<Reservation> {
     const nowMs = this.now();
-    const wait = retryAfterSeconds(this.settings, seen.userThrottle, seen.ipThrottle, nowMs);
-    if (wait > 0) return { retryAfter: wait };
-
     const [user, address] = await Promise.allSettled([
-      this.takeUserPlace(username, live(seen.userThrottle, nowMs), nowMs),
+      this.takeUserPlace(username, nowMs),
       this.takeIpPlace(ip, nowMs),
     ]);
     const userPlace = user.status === 'fulfilled' && 'record' in user.value ? user.value.record : undefined;
@@ -65,15 +60,28 @@ export class AttemptLimiter {
     // place goes back, and only it. Never the success release, which would forget every earlier
     // failure and any lock (docs/http-contract.md "Brute force").
     await Promise.allSettled([
-      userPlace
-        ? this.store.takeBackUserPlace(username, userPlace, { now: nowMs, maxFailures: this.settings.maxFailures })
-        : undefined,
+      userPlace ? this.takeBackUser(username, userPlace, nowMs) : undefined,
       ipStart ? this.store.releaseIpPlace(ip, ipStart.windowStart) : undefined,
     ]);
     if (user.status === 'rejected') throw user.reason;
     if (address.status === 'rejected') throw address.reason;
     const waits = [user.value, address.value].map((v) => ('retryAfter' in v ? v.retryAfter : 0));
     return { retryAfter: Math.max(...waits) };
+  }
+
+  /**
+   * A place taken by an attempt that never checked its password (the store failed beside it): both
+   * places go back as unused ones, never as the success release. Best effort: the store may still be down.
+   */
+  async takeBack(place: AttemptPlace): Promise<void> {
+    await Promise.allSettled([
+      this.takeBackUser(place.username, place.user, this.now()),
+      this.store.releaseIpPlace(place.ip, place.ipWindowStart),
+    ]);
+  }
+
+  private takeBackUser(username: string, mine: ThrottleRecord, nowMs: number): Promise<void> {
+    return this.store.takeBackUserPlace(username, mine, { now: nowMs, maxFailures: this.settings.maxFailures });
   }
 
   /** The password was right: the attempt was no failure, so both places go back. */
@@ -90,12 +98,12 @@ export class AttemptLimiter {
    */
   private async takeUserPlace(
     username: string,
-    seen: ThrottleRecord | undefined,
     nowMs: number,
   ): Promise<{ record: ThrottleRecord } | { retryAfter: number }> {
     const subject = { kind: 'user', username } as const;
     const windowMs = secondsMs(this.settings.windowSeconds);
-    let current = seen;
+    // Unknown until a write is refused: the atomic add goes first, as for an absent record.
+    let current: ThrottleRecord | undefined;
     // An absent record is started by the atomic add; an expired one still in the table (TTL deletes
     // lazily) fails its condition and is then replaced by compare-and-set.
     let viaAdd = true;
@@ -111,20 +119,23 @@ export class AttemptLimiter {
           windowMs,
           below: this.settings.maxFailures,
         });
-        if (added) return { record: added };
-      } else {
-        // The place that locks (or an expired record to replace): compare-and-set, so exactly one
-        // attempt takes it.
-        const lockMs = lockDuration(this.settings, failures);
-        const next: ThrottleRecord = {
-          failures,
-          lockedUntil: lockMs > 0 ? nowMs + lockMs : 0,
-          windowStart: current?.windowStart ?? nowMs,
-          // Failures are forgotten a window after the last one, and never before the lock ends.
-          expiresAt: nowMs + Math.max(windowMs, lockMs),
-        };
-        if (await this.store.replaceThrottle(subject, { next, expected: current, now: nowMs })) return { record: next };
+        if (added.placed && added.record) return { record: added.record };
+        // Refused: the record it met (read once) says why: a lock, the threshold, an expired record.
+        current = live(added.record, nowMs);
+        viaAdd = current !== undefined;
+        continue;
       }
+      // The place that locks (or an expired record to replace): compare-and-set, so exactly one
+      // attempt takes it.
+      const lockMs = lockDuration(this.settings, failures);
+      const next: ThrottleRecord = {
+        failures,
+        lockedUntil: lockMs > 0 ? nowMs + lockMs : 0,
+        windowStart: current?.windowStart ?? nowMs,
+        // Failures are forgotten a window after the last one, and never before the lock ends.
+        expiresAt: nowMs + Math.max(windowMs, lockMs),
+      };
+      if (await this.store.replaceThrottle(subject, { next, expected: current, now: nowMs })) return { record: next };
       current = live(await this.store.getThrottle(subject), nowMs);
       viaAdd = current !== undefined;
     }

@@ -1,18 +1,11 @@
 import type { LockoutSettings } from './config';
 import { DomainError, type DomainErrorCode } from './errors';
 import { AttemptLimiter } from './attempts';
-import type { AuthStore, ReplacedToken, SessionRecord, UserRecord } from './ports';
+import type { AuthStore, SessionRecord, UserRecord } from './ports';
+import { justReplaced, stillRemembered } from './refresh-chain';
 import type { PasswordVerifier } from './passwords';
 import { TokenError, type TokenService, newId, type TokenClaims, type TokenType } from './tokens';
 import { secondsMs, wholeSecond } from './time';
-
-/**
- * How many replaced refresh tokens a session remembers (the one just replaced included), each for
- * the grace window after its replacement: a slow tab whose token is up to this many rotations behind
- * is still a retry (docs/http-contract.md "Sessions"). A chain rotated more often within the window
- * forgets its oldest, which are then replays.
- */
-export const REPLACED_TOKENS_KEPT = 5;
 
 /** Who is asking, for the audit log and the per-IP limit. */
 export interface RequestMeta {
@@ -71,6 +64,7 @@ export interface AuthSettings {
 
 /** The contract's default session cap. */
 export const DEFAULT_MAX_SESSIONS = 20;
+export { REPLACED_TOKENS_KEPT } from './refresh-chain';
 
 /** The login / refresh / logout / who-am-I rules of docs/http-contract.md, over an AuthStore. */
 export class AuthService {
@@ -86,16 +80,20 @@ export class AuthService {
   ) {
     this.attempts = new AttemptLimiter(store, settings.lockout, now);
     this.cap = settings.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS;
+    this.graceMs = secondsMs(settings.refreshReuseGraceSeconds);
   }
 
   /** The brute-force rule, shared with every route that checks a password. */
   readonly attempts: AttemptLimiter;
   private readonly cap: number;
+  private readonly graceMs: number;
 
   /**
    * Checks the password and starts a new session. Every failure is the same 401 after the same
-   * work (one read, the attempt's places, one bcrypt compare); a locked username or IP gets 429
+   * work (the read and the attempt's places, one bcrypt compare); a locked username or IP gets 429
    * before the password is looked at, and so does an attempt that finds no place left in the counts.
+   * Two sequential round trips on the common path (docs/performance.md "Round trips"): the user's
+   * read beside the places, then the session beside the places' return and the cap's query.
    */
   async login(
     username: string,
@@ -105,17 +103,26 @@ export class AuthService {
   ): Promise<IssuedTokens> {
     const nowMs = this.now();
     const ip = meta.sourceIp ?? 'unknown';
-    const state = await this.store.getLoginState(username, ip);
+    const [read, reserved] = await Promise.allSettled([
+      this.store.getLoginUser(username),
+      this.attempts.reserve({ username, ip }),
+    ]);
+    if (read.status === 'rejected') {
+      // No password was checked: places taken beside the failed read go back as unused ones.
+      if (reserved.status === 'fulfilled' && 'place' in reserved.value)
+        await this.attempts.takeBack(reserved.value.place);
+      throw read.reason;
+    }
+    if (reserved.status === 'rejected') throw reserved.reason;
+    const [user, reservation] = [read.value, reserved.value];
     // People type passwords into the username field: a name that is no user is logged as a keyed
     // hash (the same text always gives the same hash, so repeated attempts still correlate).
-    const who = state.user ? { username } : { username_hash: await this.tokens.keyedHash(`username:${username}`) };
-    const reservation = await this.attempts.reserve({ username, ip }, state);
+    const who = user ? { username } : { username_hash: await this.tokens.keyedHash(`username:${username}`) };
     if ('retryAfter' in reservation) {
       this.audit('login_locked', { ...who, ...meta });
       throw new DomainError('login_locked', 'Too many failed login attempts', reservation.retryAfter);
     }
 
-    const { user } = state;
     const matches = await this.passwords.check(password, user?.passwordHash);
     if (!user || !matches || user.disabled) {
       // The places stay taken: they are this failure, counted before the password was checked.
@@ -133,11 +140,34 @@ export class AuthService {
       throw new DomainError('email_not_verified');
     }
 
+    const session = this.newSession(user, nowMs, clientId);
+    // One round trip: the session (the commit point), the places' return, the cap's index query, both
+    // tokens signed meanwhile. A store failure on the session is a 503 (the places are back: nothing
+    // counted); a failed return after the session landed is housekeeping (the login stands, counted
+    // as one failure until the next success), as are the rehash and the cap.
+    const listing = this.store.listSessionIds(username).then(
+      (ids) => ids,
+      (err: unknown) => ({ failed: err }),
+    );
+    const [issued] = await Promise.all([
+      this.issue(session, { refreshJti: session.jti, refreshIssuedAt: nowMs, now: nowMs }),
+      this.store.putSession(session),
+      this.attempts.giveBack(reservation.place).catch(this.onHousekeepingError),
+      this.rehash(user, password),
+      listing,
+    ]);
+    await this.evictBeyondCap(user, session, meta, await listing);
+    this.audit('login_succeeded', { username, sid: session.sid, ...meta });
+    return issued;
+  }
+
+  /** A new session of `user`, started at `nowMs`. */
+  private newSession(user: UserRecord, nowMs: number, clientId: string | undefined): SessionRecord {
     const start = wholeSecond(nowMs);
     const absoluteExpiresAt = start + secondsMs(this.settings.sessionMaxSeconds);
-    const session: SessionRecord = {
+    return {
       sid: newId(),
-      username,
+      username: user.username,
       jti: newId(),
       createdAt: nowMs,
       lastUsedAt: nowMs,
@@ -149,16 +179,6 @@ export class AuthService {
       // Born under the lever's generation read with the user: a pull meanwhile ends it on arrival.
       ...(user.globalGeneration ? { globalGeneration: user.globalGeneration } : {}),
     };
-    // The places go back first, so that any store failure leaves no session behind: a 503 login has
-    // written nothing that matters (at worst its places stay counted as one failure).
-    await this.attempts.giveBack(reservation.place);
-    await Promise.all([this.store.putSession(session), this.rehash(user, password)]);
-    const [issued] = await Promise.all([
-      this.issue(session, { refreshJti: session.jti, refreshIssuedAt: nowMs, now: nowMs }),
-      this.evictBeyondCap(user, session, meta),
-    ]);
-    this.audit('login_succeeded', { username, sid: session.sid, ...meta });
-    return issued;
   }
 
   /**
@@ -178,12 +198,19 @@ export class AuthService {
 
   /**
    * At most `maxSessionsPerUser` live sessions (docs/http-contract.md "Session cap"): a login beyond
-   * it ends the user's oldest ones. One index query per login; the index may lag a login or two on
-   * AWS, which the next login catches up on. A failure here changes no answer.
+   * it ends the user's oldest ones. `listed` is the index query sent beside the session's write (so
+   * without it; the index may lag a login or two on AWS, which the next login catches up on). Below
+   * the cap nothing more is sent. A failure here changes no answer.
    */
-  private async evictBeyondCap(user: UserRecord, current: SessionRecord, meta: RequestMeta): Promise<void> {
+  private async evictBeyondCap(
+    user: UserRecord,
+    current: SessionRecord,
+    meta: RequestMeta,
+    listed: string[] | { failed: unknown },
+  ): Promise<void> {
     try {
-      const ids = new Set(await this.store.listSessionIds(user.username));
+      if (!Array.isArray(listed)) throw listed.failed;
+      const ids = new Set(listed);
       ids.add(current.sid);
       if (ids.size <= this.cap) return;
       const nowMs = this.now();
@@ -222,7 +249,7 @@ export class AuthService {
       const rotatedAt = nowMs;
       const expiresAt = Math.min(wholeSecond(nowMs) + secondsMs(this.settings.refreshTokenTtl), read.absoluteExpiresAt);
       const next = await this.tokens.deriveJti(claims.sid, claims.jti);
-      const olderJtis = this.stillRemembered(read, nowMs);
+      const olderJtis = stillRemembered(read, nowMs, this.graceMs);
       if (
         await this.store.rotateSession(claims.sid, { jti: next, prevJti: claims.jti, rotatedAt, expiresAt, olderJtis })
       ) {
@@ -240,7 +267,7 @@ export class AuthService {
     }
 
     const s = session!;
-    if (this.justReplaced(s, claims.jti, nowMs)) {
+    if (justReplaced(s, claims.jti, nowMs, this.graceMs)) {
       // A retry or a second tab: the successor, re-made byte for byte from what the item keeps.
       this.audit('refresh', { username: claims.sub, sid: claims.sid, reason: 'grace_retry', ...meta });
       return this.issue(s, { refreshJti: s.jti, refreshIssuedAt: s.rotatedAt!, now: nowMs });
@@ -331,42 +358,9 @@ export class AuthService {
     const caller = await this.caller(refreshToken, 'refresh', 'invalid_token');
     const { claims, session, user } = caller;
     if (user.disabled) throw new DomainError('invalid_token');
-    if (claims.jti === session.jti || this.justReplaced(session, claims.jti, this.now())) return caller;
+    if (claims.jti === session.jti || justReplaced(session, claims.jti, this.now(), this.graceMs)) return caller;
     await this.endReplayed(claims, meta);
     throw new DomainError('invalid_token');
-  }
-
-  /**
-   * Whether `jti` is one of the session's replaced tokens (the one its current token replaced, or one
-   * further back in the chain), presented within the grace window of its own replacement: a retry, or a
-   * slow tab whose request left before other tabs rotated the session on.
-   */
-  private justReplaced(session: SessionRecord, jti: string, nowMs: number): boolean {
-    return this.replacedTokens(session).some((t) => t.jti === jti && this.inGrace(t, nowMs));
-  }
-
-  /** The session's replaced tokens, newest first: the one its current token replaced, then older ones. */
-  private replacedTokens(session: SessionRecord): ReplacedToken[] {
-    const last =
-      session.prevJti !== undefined && session.rotatedAt !== undefined
-        ? [{ jti: session.prevJti, rotatedAt: session.rotatedAt }]
-        : [];
-    return [...last, ...(session.olderJtis ?? [])];
-  }
-
-  private inGrace(t: ReplacedToken, nowMs: number): boolean {
-    const grace = secondsMs(this.settings.refreshReuseGraceSeconds);
-    return grace > 0 && nowMs - t.rotatedAt <= grace;
-  }
-
-  /**
-   * What a rotation at `nowMs` keeps of the replaced tokens before the one it replaces (that one becomes
-   * `prevJti`): those still in their grace window, at most REPLACED_TOKENS_KEPT - 1.
-   */
-  private stillRemembered(session: SessionRecord, nowMs: number): ReplacedToken[] {
-    return this.replacedTokens(session)
-      .filter((t) => this.inGrace(t, nowMs))
-      .slice(0, REPLACED_TOKENS_KEPT - 1);
   }
 
   /** A stale refresh token came back: someone holds a copy. The whole session ends, and it is audited. */

@@ -12,33 +12,14 @@ export const live = (r: ThrottleRecord | undefined, nowMs: number) => (r && r.ex
 export const locked = (settings: LockoutSettings, r: ThrottleRecord, nowMs: number) =>
   r.failures >= settings.maxFailures && r.lockedUntil > nowMs;
 
-/**
- * Seconds a login must wait, or 0. The username lock comes from failures in a row; the IP limit
- * from failures within a fixed window. Neither is extended by the refused attempt itself.
- */
-export function retryAfterSeconds(
-  settings: LockoutSettings,
-  userThrottle: ThrottleRecord | undefined,
-  ipThrottle: ThrottleRecord | undefined,
-  nowMs: number,
-): number {
-  let waitMs = 0;
-  const user = live(userThrottle, nowMs);
-  if (user && locked(settings, user, nowMs)) waitMs = user.lockedUntil - nowMs;
-  const ip = live(ipThrottle, nowMs);
-  if (ip && ip.failures > settings.ipMaxFailures)
-    waitMs = Math.max(waitMs, ip.windowStart + settings.windowSeconds * 1000 - nowMs);
-  return waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
-}
+/** Whole seconds (at least 1) until the window of a count that refused a request ends: its `Retry-After`. */
+export const windowRetryAfter = (record: ThrottleRecord, windowMs: number, nowMs: number): number =>
+  Math.max(1, Math.ceil((record.windowStart + windowMs - nowMs) / 1000));
 
 /**
  * How long (ms) the n-th failure in a row locks a username: 0 below the threshold, then
  * base × 2^(n − max), capped.
  */
-/** Whole seconds (at least 1) until the window of a count that refused a request ends: its `Retry-After`. */
-export const windowRetryAfter = (record: ThrottleRecord, windowMs: number, nowMs: number): number =>
-  Math.max(1, Math.ceil((record.windowStart + windowMs - nowMs) / 1000));
-
 export function lockDuration(settings: LockoutSettings, failures: number): number {
   if (failures < settings.maxFailures) return 0;
   return (

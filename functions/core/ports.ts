@@ -43,7 +43,7 @@ export interface SessionRecord {
   /**
    * The tokens replaced before `prevJti`, newest first, each with the instant it was replaced: a slow
    * tab's token from further back in the chain is still a retry within the grace window. Bounded
-   * (REPLACED_TOKENS_KEPT in auth.ts), and only those replaced within the window are kept.
+   * (REPLACED_TOKENS_KEPT in refresh-chain.ts), and only those replaced within the window are kept.
    */
   olderJtis?: ReplacedToken[];
   /** The login. */
@@ -105,13 +105,13 @@ export interface AttemptStore {
   replaceThrottle(subject: ThrottleSubject, replacement: ThrottleReplacement): Promise<boolean>;
   /**
    * Adds one to a username record atomically (starting it when absent), only if it is unlocked and the result stays
-   * below `below` (no lock follows); returns the new record, or undefined when the condition did not hold (an expired
-   * record still in the table too).
+   * below `below` (no lock follows). Placed: the new record. Refused (the condition did not hold, an expired record
+   * still in the table too): the record as found, undefined when absent.
    */
   addUserPlace(
     username: string,
     request: { at: number; windowMs: number; below: number },
-  ): Promise<ThrottleRecord | undefined>;
+  ): Promise<{ placed: boolean; record?: ThrottleRecord }>;
   /** Adds one to the IP's count atomically if it holds at most `maxFailures`; returns the record either way. */
   takeIpPlace(ip: string, request: IpPlaceRequest): Promise<{ placed: boolean; record: ThrottleRecord }>;
   /**
@@ -160,13 +160,10 @@ export interface OwnSession {
 
 export interface AuthStore extends AttemptStore {
   /**
-   * The user (with the lever's `globalGeneration`, which the new session records) and both throttle
-   * records, in one strongly consistent round trip.
+   * The user with the lever's `globalGeneration` (which the new session records), strongly consistent, in one
+   * round trip. A login sends it beside the attempt's places (core/attempts.ts): the counts are not read first.
    */
-  getLoginState(
-    username: string,
-    ip: string,
-  ): Promise<{ user?: UserRecord; userThrottle?: ThrottleRecord; ipThrottle?: ThrottleRecord }>;
+  getLoginUser(username: string): Promise<UserRecord | undefined>;
   /**
    * Session and user read together and strongly consistent: one round trip per protected request.
    * The user carries the lever's `globalGeneration`; its `sessionsValidAfter` is the later of its own

@@ -1,9 +1,8 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthStore, SessionRecord, UserAdminStore, UserRecord } from '../core/ports';
-import { READS, everySessionKey, sessionKey, throttleKey, userKey } from './schema';
+import { READS, everySessionKey, sessionKey, userKey } from './schema';
 import { toSession } from './session-items';
-import { type Item, type Key, call, isConditionFailure, num, sameKey } from './table';
-import { toThrottle } from './throttle-items';
+import { type Item, call, isConditionFailure, num, sameKey } from './table';
 import { UserItems, toUser } from './user-items';
 
 /**
@@ -13,20 +12,13 @@ import { UserItems, toUser } from './user-items';
  * kinds in one request, and the emergency lever's `GLOBAL#sessions` item.
  */
 export class DynamoStore extends UserItems implements AuthStore, UserAdminStore {
-  async getLoginState(username: string, ip: string) {
-    const keys = {
-      user: userKey(username),
-      userThrottle: throttleKey({ kind: 'user', username }),
-      ipThrottle: throttleKey({ kind: 'ip', ip }),
-      everyone: everySessionKey,
-    };
-    const items = await this.batchGet(Object.values(keys), READS.login);
-    const find = (key: Key) => items.find((i) => sameKey(i, key));
-    return {
-      user: withLever(toUser(find(keys.user)), find(keys.everyone)),
-      userThrottle: toThrottle(find(keys.userThrottle)),
-      ipThrottle: toThrottle(find(keys.ipThrottle)),
-    };
+  async getLoginUser(username: string) {
+    const keys = [userKey(username), everySessionKey];
+    const items = await this.batchGet(keys, READS.login);
+    return withLever(
+      toUser(items.find((i) => sameKey(i, keys[0]))),
+      items.find((i) => sameKey(i, everySessionKey)),
+    );
   }
 
   async getSessionAndUser(

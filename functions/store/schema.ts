@@ -93,8 +93,8 @@ export const READS = {
   oneTimeToken: withKeys(ITEM_ATTRIBUTES['OTT#']),
   name: withKeys(ITEM_ATTRIBUTES['NAME#']),
   userProfile: withKeys(USER_PROFILE_ATTRIBUTES),
-  /** A login's one read: the user with the hash it checks, both counts, the lever's item. */
-  login: withKeys(ITEM_ATTRIBUTES['USER#'], ITEM_ATTRIBUTES['THROTTLE#'], ITEM_ATTRIBUTES['GLOBAL#']),
+  /** A login's one read: the user with the hash it checks, and the lever's item. */
+  login: withKeys(ITEM_ATTRIBUTES['USER#'], ITEM_ATTRIBUTES['GLOBAL#']),
   /** A session check's one read; the hash only for the password change, which checks the current password. */
   sessionAndUser: (passwordHash: boolean) =>
     withKeys(

@@ -112,11 +112,14 @@ export class ThrottleItems extends TableItems {
           }),
         ),
       );
-      return toThrottle(out.Attributes);
+      return { placed: true, record: toThrottle(out.Attributes) };
     } catch (err) {
-      if (isConditionFailure(err)) return this.wroteLast({ kind: 'user', username }, id);
-      throw err;
+      if (!isConditionFailure(err)) throw err;
     }
+    // Refused, or a retry of this very write after its answer was lost: the record says which, and
+    // what refused it (a lock: its Retry-After) without another read.
+    const item = await this.throttleItem({ kind: 'user', username });
+    return { placed: item !== undefined && item.lastWrite === id, record: toThrottle(item) };
   }
 
   async takeIpPlace(ip: string, request: IpPlaceRequest) {

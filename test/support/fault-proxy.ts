@@ -53,6 +53,13 @@ export class FaultProxy {
   /** The most calls of each operation that were ever in flight at once. */
   readonly maxInFlight: Record<string, number> = {};
   private readonly inFlight: Record<string, number> = {};
+  private open = 0;
+  /**
+   * Sequential round trips: how often a call arrived with none other in flight, i.e. the waves of
+   * calls a request waited on one after another (calls sent together count once). A test sets it to
+   * 0 before what it measures.
+   */
+  waves = 0;
 
   constructor(private readonly target: string) {}
 
@@ -105,8 +112,10 @@ export class FaultProxy {
       this.calls.push(describeCall(op, Buffer.concat(chunks)));
       this.inFlight[op] = (this.inFlight[op] ?? 0) + 1;
       this.maxInFlight[op] = Math.max(this.maxInFlight[op] ?? 0, this.inFlight[op]);
+      if (this.open++ === 0) this.waves++;
       res.on('close', () => {
         this.inFlight[op]--;
+        this.open--;
       });
       if (this.down) return req.socket.destroy();
       const rule = this.rules.find(

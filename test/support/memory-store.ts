@@ -46,13 +46,9 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     await this.step('getUser');
     return this.copy(this.users.get(username));
   }
-  async getLoginState(username: string, ip: string) {
-    await this.step('getLoginState');
-    return {
-      user: this.withLever(this.copy(this.users.get(username))),
-      userThrottle: this.copy(this.throttles.get(throttleId({ kind: 'user', username }))),
-      ipThrottle: this.copy(this.throttles.get(throttleId({ kind: 'ip', ip }))),
-    };
+  async getLoginUser(username: string) {
+    await this.step('getLoginUser');
+    return this.withLever(this.copy(this.users.get(username)));
   }
   async getThrottle(subject: ThrottleSubject) {
     await this.step('getThrottle');
@@ -80,12 +76,12 @@ export class MemoryStore implements AuthStore, UserAdminStore {
         expiresAt: Math.ceil((at + windowMs) / 1000) * 1000,
       };
       this.throttles.set(id, fresh);
-      return { ...fresh };
+      return { placed: true, record: { ...fresh } };
     }
-    if (cur.expiresAt <= at || cur.failures >= below - 1) return undefined;
+    if (cur.expiresAt <= at || cur.failures >= below - 1) return { placed: false, record: { ...cur } };
     cur.failures++;
     cur.expiresAt = Math.ceil((at + windowMs) / 1000) * 1000;
-    return { ...cur };
+    return { placed: true, record: { ...cur } };
   }
   async takeIpPlace(ip: string, { at, windowMs, maxFailures }: IpPlaceRequest) {
     await this.step('takeIpPlace');

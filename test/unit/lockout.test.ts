@@ -1,4 +1,4 @@
-import { lockDuration, retryAfterSeconds } from '../../functions/core/lockout';
+import { live, lockDuration, locked, windowRetryAfter } from '../../functions/core/lockout';
 
 const settings = { maxFailures: 5, baseLockSeconds: 1, maxLockSeconds: 900, windowSeconds: 900, ipMaxFailures: 100 };
 const now = 1_000_000_000;
@@ -17,27 +17,19 @@ describe('lockout rules', () => {
     ]);
   });
 
-  test('retryAfterSeconds rounds the lock up and ignores expired records', () => {
+  test('a lock counts while unexpired and backed by the threshold; an expired record is absent', () => {
     const five = { failures: 5 };
-    expect(retryAfterSeconds(settings, record({ ...five, lockedUntil: now + 1500 }), undefined, now)).toBe(2);
-    expect(retryAfterSeconds(settings, record({ ...five, lockedUntil: now - 1 }), undefined, now)).toBe(0);
-    expect(
-      retryAfterSeconds(settings, record({ ...five, lockedUntil: now + 5000, expiresAt: now }), undefined, now),
-    ).toBe(0);
+    expect(locked(settings, record({ ...five, lockedUntil: now + 1500 }), now)).toBe(true);
+    expect(locked(settings, record({ ...five, lockedUntil: now - 1 }), now)).toBe(false);
+    expect(live(record({ ...five, lockedUntil: now + 5000, expiresAt: now }), now)).toBeUndefined();
     // A lock whose places were given back (logins that succeeded while it was in flight) locks nobody.
-    expect(retryAfterSeconds(settings, record({ failures: 4, lockedUntil: now + 1500 }), undefined, now)).toBe(0);
+    expect(locked(settings, record({ failures: 4, lockedUntil: now + 1500 }), now)).toBe(false);
   });
 
-  test('the IP limit applies above the threshold until the window started by the first failure ends', () => {
-    expect(retryAfterSeconds(settings, undefined, record({ failures: 100, windowStart: now - 60_000 }), now)).toBe(0);
-    expect(retryAfterSeconds(settings, undefined, record({ failures: 101, windowStart: now - 60_000 }), now)).toBe(840);
-    expect(
-      retryAfterSeconds(
-        settings,
-        record({ failures: 5, lockedUntil: now + 10_000 }),
-        record({ failures: 101, windowStart: now - 899_000 }),
-        now,
-      ),
-    ).toBe(10);
+  test("a refused count's Retry-After is the rest of the window started by its first failure, at least 1 s", () => {
+    const windowMs = settings.windowSeconds * 1000;
+    expect(windowRetryAfter(record({ failures: 101, windowStart: now - 60_000 }), windowMs, now)).toBe(840);
+    expect(windowRetryAfter(record({ failures: 101, windowStart: now - 899_500 }), windowMs, now)).toBe(1);
+    expect(windowRetryAfter(record({ failures: 101, windowStart: now - 900_000 }), windowMs, now)).toBe(1);
   });
 });
