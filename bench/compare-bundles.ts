@@ -10,10 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { newKeySet } from '../functions/core/keys';
+import { formatRatio, pairs, summarizeRatios } from './paired';
 
-const [before, after, pairs = '30'] = process.argv.slice(2);
+const [before, after, pairCount = '30'] = process.argv.slice(2);
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
-if (!before || !after || !/^\d+$/.test(pairs)) {
+if (!before || !after || !/^\d+$/.test(pairCount)) {
   console.error('usage: npm run bench:compare -- <cdk.out before> <cdk.out after> [pairs]');
   process.exit(2);
 }
@@ -55,21 +56,14 @@ const [a, b] = [bundles(before), bundles(after)];
 for (const fn of Object.keys(a)
   .filter((f) => b[f])
   .sort()) {
-  const ratios: number[] = [];
-  const times: [number[], number[]] = [[], []];
-  for (let i = 0; i < Number(pairs); i++) {
-    const afterFirst = Math.random() < 0.5;
-    const first = load(afterFirst ? b[fn] : a[fn]);
-    const second = load(afterFirst ? a[fn] : b[fn]);
-    const [x, y] = afterFirst ? [second, first] : [first, second];
-    times[0].push(x);
-    times[1].push(y);
-    ratios.push(y / x);
-  }
-  const resample = () => median(Array.from(ratios, () => ratios[Math.floor(Math.random() * ratios.length)]));
-  const boots = Array.from({ length: 2000 }, resample).sort((p, q) => p - q);
+  // a / b of pairs.ts is after / before here.
+  const run = await pairs(
+    Number(pairCount),
+    () => load(b[fn]),
+    () => load(a[fn]),
+  );
   console.log(
-    `${fn.padEnd(28)} before ${median(times[0]).toFixed(1)} ms  after ${median(times[1]).toFixed(1)} ms  ` +
-      `ratio ${median(ratios).toFixed(3)} [${boots[50].toFixed(3)}, ${boots[1949].toFixed(3)}]`,
+    `${fn.padEnd(28)} before ${median(run.b).toFixed(1)} ms  after ${median(run.a).toFixed(1)} ms  ` +
+      `ratio ${formatRatio(summarizeRatios(run.ratios))}`,
   );
 }

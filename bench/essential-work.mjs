@@ -81,14 +81,11 @@ export async function essentialWork(plan) {
   let n = 0;
   let sendMessage;
 
-  /**
-   * A password check as the contract wants it: a place in the username's and the IP's failure counts
-   * taken before, given back after (counts of their own: the bundle under test must find its user's
-   * counts as it left them).
-   */
-  async function checkWithPlaces(hash) {
-    const places = ['THROTTLE#essential', 'THROTTLE_IP#essential'].map((id) => ({ pk: S(id), sk: S('THROTTLE') }));
-    const add = (k) => (Key) =>
+  // The places of a password check (the contract's brute-force rule: taken before, given back after),
+  // in counts of their own: the bundle under test must find its user's counts as it left them.
+  const places = ['THROTTLE#essential', 'THROTTLE_IP#essential'].map((id) => ({ pk: S(id), sk: S('THROTTLE') }));
+  const addToPlaces = (k) =>
+    places.map((Key) =>
       db.send(
         new UpdateItemCommand({
           TableName: T,
@@ -96,11 +93,8 @@ export async function essentialWork(plan) {
           UpdateExpression: 'ADD failures :n',
           ExpressionAttributeValues: { ':n': N(k) },
         }),
-      );
-    await Promise.all(places.map(add(1)));
-    await bcrypt.compare(plan.password, hash);
-    await Promise.all(places.map(add(-1)));
-  }
+      ),
+    );
   const querySessions = (owner) =>
     db.send(
       new QueryCommand({
@@ -149,21 +143,24 @@ export async function essentialWork(plan) {
     await sendMessage(JSON.stringify({ u: 'x' }));
   }
 
-  // The contract's login: one read of the user and both failure counts, the checked password's
-  // places, the session, the cap's query beside the signing.
+  // The contract's login at its floor of two round trips: the user's read beside both places; the
+  // password checked; the session beside the places' return, the cap's query and the signing.
   if (ROUTE === 'token')
     return async () => {
-      const out = await batchGet([
-        userKey,
-        { pk: S(`THROTTLE#${plan.username}`), sk: S('THROTTLE') },
-        { pk: S('THROTTLE_IP#198.51.100.1'), sk: S('THROTTLE') },
+      const [out] = await Promise.all([
+        batchGet([userKey, { pk: S('GLOBAL#sessions'), sk: S('EPOCH') }]),
+        ...addToPlaces(1),
       ]);
       const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
-      await checkWithPlaces(user.passwordHash.S);
+      await bcrypt.compare(plan.password, user.passwordHash.S);
       const sid = `essential-${process.pid}-${n++}`;
       const item = { ...sessionKey(sid), username: S(plan.username), jti: S('x'), expiresAt: N(2e9) };
-      await db.send(new PutItemCommand({ TableName: T, Item: { ...item, gsi1pk: S('ESSENTIAL'), gsi1sk: S(sid) } }));
-      await Promise.all([querySessions('ESSENTIAL'), signBoth(sid)]);
+      await Promise.all([
+        db.send(new PutItemCommand({ TableName: T, Item: { ...item, gsi1pk: S('ESSENTIAL'), gsi1sk: S(sid) } })),
+        ...addToPlaces(-1),
+        querySessions('ESSENTIAL'),
+        signBoth(sid),
+      ]);
     };
   // The contract's refresh: the token verified, the session and the user read together, the
   // rotation's conditional write, the two new tokens.
@@ -191,18 +188,18 @@ export async function essentialWork(plan) {
       await verifyAccess(plan.accessToken);
       await batchGet([sessionKey(plan.essentialSid), userKey]);
     };
-  // The contract's password change: the caller's session and user, the lockout's places taken and
-  // given back, one bcrypt compare and one hash, the session and the user written, the index query.
+  // The contract's password change: the caller's session and user, the places taken, one bcrypt
+  // compare and one hash, the session moved beside the places' return and the index query, the user.
   if (ROUTE === 'password-change')
     return async () => {
       await verifyAccess(plan.accessToken);
       const out = await batchGet([sessionKey(plan.essentialSid), userKey]);
       const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
-      await checkWithPlaces(user.passwordHash.S);
+      await Promise.all(addToPlaces(1));
+      await bcrypt.compare(plan.password, user.passwordHash.S);
       await bcrypt.hash('a new password', 10);
-      await setV(sessionKey(plan.essentialSid));
+      await Promise.all([setV(sessionKey(plan.essentialSid)), ...addToPlaces(-1), querySessions('USER#x')]);
       await setV(essentialUser);
-      await querySessions('USER#x');
     };
   // Forgot and resend: the source IP's count and the hand-off to the worker (what the contract needs
   // for the same answer, as fast, whoever is named).

@@ -1,4 +1,5 @@
 import type { devServerLoad } from './dev-server-load';
+import { type RatioSummary, formatRatio, judge } from './paired';
 import { QUICK, type RouteName, TARGETS, isDiscovery, round } from './settings';
 
 /** Prints the table and the targets; returns how many targets were missed. */
@@ -7,6 +8,8 @@ export function printTable(report: {
   baseline_process_ms: number;
   ddb_latency_ms?: number;
   routes: Record<string, Record<string, number>>;
+  ratios: Record<string, { cold: RatioSummary; warm: RatioSummary }>;
+  cold_pairs: number;
   rs256_ms: { sign_p50: number; verify_p50: number };
   tracing: Record<string, Record<string, number>>;
   timing_oracle?: Record<string, number>;
@@ -20,23 +23,28 @@ export function printTable(report: {
   };
   const latency = report.ddb_latency_ms ? `; every store request held ${report.ddb_latency_ms} ms (--ddb-latency)` : '';
   console.log(`\nnode ${report.node}; baseline process (node -e 0): ${report.baseline_process_ms} ms${latency}`);
-  console.log('seq: sequential round trips (waves of store and SQS requests, those sent together count once)\n');
+  console.log('seq: sequential round trips (waves of store and SQS requests, those sent together count once)');
   console.log(
-    'route          bundle KB  cold ms (-base)  ess. cold  ratio  warm p50  warm p99  essential p50  ratio  DDB req' +
-      '  seq  memory MB  max RSS MB  USD / 1M',
+    `ratios: median of the pairwise ratios to the essential work [bootstrap 95 % interval]; cold: ` +
+      `${report.cold_pairs} pairs of fresh processes, warm: every invocation paired, order random in each pair\n`,
+  );
+  console.log(
+    'route          bundle KB  cold ms (-base)  ess. cold  cold ratio [95 % CI]    warm p50  warm p99  ess. p50' +
+      '  warm ratio [95 % CI]    DDB req  seq  memory MB  max RSS MB  USD / 1M',
   );
   for (const [route, r] of Object.entries(report.routes)) {
+    const q = report.ratios[route];
     console.log(
       [
         route.padEnd(14),
         String(r.bundle_kb).padStart(9),
         `${r.cold_start_ms} (${round(r.cold_start_ms - report.baseline_process_ms, 1)})`.padStart(15),
         String(r.essential_cold_start_ms).padStart(10),
-        String(round(r.cold_start_ms / r.essential_cold_start_ms, 2)).padStart(6),
+        formatRatio(q.cold).padStart(22),
         String(r.warm_p50_ms).padStart(9),
         String(r.warm_p99_ms).padStart(9),
-        String(r.essential_p50_ms).padStart(14),
-        String(round(r.warm_p50_ms / r.essential_p50_ms, 2)).padStart(6),
+        String(r.essential_p50_ms).padStart(9),
+        formatRatio(q.warm).padStart(22),
         String(r.ddb_requests).padStart(8),
         String(r.ddb_sequential).padStart(4),
         String(r.memory_mb).padStart(10),
@@ -46,22 +54,46 @@ export function printTable(report: {
     );
   }
   console.log(`\ntargets${QUICK ? ' (quick run: too few samples to judge them; run without --quick)' : ''}`);
+  const undecided: string[] = [];
   for (const [route, r] of Object.entries(report.routes)) {
-    const warmText = isDiscovery(route)
-      ? `${ok(r.warm_p50_ms < TARGETS.discoveryWarmMs)} ${`warm p50 < ${TARGETS.discoveryWarmMs} ms`.padEnd(44)}`
-      : `${ok(
-          r.warm_p50_ms <= TARGETS.ratio * r.essential_p50_ms || r.warm_p50_ms - r.essential_p50_ms <= TARGETS.slackMs,
-        )} warm p50 within ${TARGETS.ratio}x or ${TARGETS.slackMs} ms of essential`;
-    const absolute = ['refresh', 'logout', 'me'].includes(route)
-      ? `${ok(r.cold_start_ms - report.baseline_process_ms <= TARGETS.coldMs)} cold - baseline <= ${TARGETS.coldMs} ms`
-      : '     (no absolute cold target)';
-    const withinRatio = r.cold_start_ms <= TARGETS.coldRatio * r.essential_cold_start_ms;
-    const ratio = `${ok(withinRatio)} cold <= ${TARGETS.coldRatio}x essential`;
+    const q = report.ratios[route];
+    let warmText: string;
+    if (isDiscovery(route)) {
+      warmText = `${ok(r.warm_p50_ms < TARGETS.discoveryWarmMs)} ${`warm p50 < ${TARGETS.discoveryWarmMs} ms`.padEnd(44)}`;
+    } else {
+      // Met on the median ratio, or within the slack in absolute terms (a route whose work is tiny).
+      const warm = judge(q.warm, TARGETS.ratio);
+      const withinSlack = r.warm_p50_ms - r.essential_p50_ms <= TARGETS.slackMs;
+      if (warm.undecided && !withinSlack) undecided.push(`${route} warm ${formatRatio(q.warm)}`);
+      warmText = `${ok(warm.met || withinSlack)} warm within ${TARGETS.ratio}x or ${TARGETS.slackMs} ms of essential`;
+    }
+    const cold = judge(q.cold, TARGETS.coldRatio);
+    if (!isDiscovery(route) && cold.undecided) undecided.push(`${route} cold ${formatRatio(q.cold)}`);
+    const ratio = isDiscovery(route)
+      ? '     (essential bundle carries an SDK it does not use)'
+      : `${ok(cold.met)} cold <= ${TARGETS.coldRatio}x essential`;
     const ddb = TARGETS.ddb[route as RouteName];
+    const seq = TARGETS.seq[route as RouteName];
     console.log(
-      `  ${route.padEnd(14)} ${warmText}   ${ratio}   ${absolute}   ` +
+      `  ${route.padEnd(14)} ${warmText}   ${ratio}   ` +
         `${ok(r.bundle_kb <= TARGETS.bundleKb)} bundle <= ${TARGETS.bundleKb} KB   ` +
-        `${ok(r.ddb_requests <= ddb)} DDB requests <= ${ddb}`,
+        `${ok(r.ddb_requests <= ddb)} DDB requests <= ${ddb}` +
+        (seq === undefined ? '' : `   ${ok(r.ddb_sequential <= seq)} sequential <= ${seq}`),
+    );
+  }
+  if (undecided.length > 0) {
+    console.log(
+      `  too wide to judge (the interval holds the target; the verdict above is the median's, more pairs or a ` +
+        `quieter machine would settle it): ${undecided.join('; ')}`,
+    );
+  }
+  const absolute = Object.entries(report.routes)
+    .filter(([route]) => ['refresh', 'logout', 'me'].includes(route))
+    .map(([route, r]) => `${route} ${round(r.cold_start_ms - report.baseline_process_ms, 1)} ms`);
+  if (absolute.length > 0) {
+    // Not judged: absolute times move by 1.5-2x with this machine's load (docs/performance.md).
+    console.log(
+      `  cold start minus node -e 0 (shown, not judged; was <= ${TARGETS.coldMs} ms): ${absolute.join(', ')}`,
     );
   }
   if (report.timing_oracle) {
