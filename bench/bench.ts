@@ -28,6 +28,7 @@ import { essentialBundles, rs256Timings, synthBundles } from './bundles';
 import { devServerLoad } from './dev-server-load';
 import { type RatioSummary, pairs, summarizeRatios } from './paired';
 import { printTable } from './report';
+import { printProfile } from './cpu-profile';
 import {
   ACCOUNT_CONTEXT,
   AUDIENCE,
@@ -206,24 +207,28 @@ async function main() {
         essential: ['cold-essential', essentials[route]],
         traced: ['cold', tracedBundles[route].bundle],
       }[kind];
-      const child = spawn(process.execPath, ['bench/runner.mjs', mode, bundle, route, plan], {
+      const profile = args['cpu-prof'] ? [`--cpu-prof`, `--cpu-prof-dir=${join(args['cpu-prof'], route, kind)}`] : [];
+      const child = spawn(process.execPath, [...profile, 'bench/runner.mjs', mode, bundle, route, plan], {
         env: kind === 'traced' ? tracedEnv(route) : env,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';
+      let elapsed: number | undefined;
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk;
         const m = out.match(/done (\d+)/);
-        if (m) {
-          const elapsed = performance.now() - t;
-          child.kill();
+        if (m && elapsed === undefined) {
+          elapsed = performance.now() - t;
+          // A profiled run writes its profile as it exits: wait for that, not the kill.
+          if (profile.length === 0) child.kill();
           if (Number(m[1]) >= 300) reject(new Error(`${route} cold invocation answered ${m[1]}`));
-          else resolve(elapsed);
+          else if (profile.length === 0) resolve(elapsed);
         }
       });
-      child.on('exit', (code) =>
-        out.includes('done') ? undefined : reject(new Error(`${route} cold run exited ${code}`)),
-      );
+      child.on('exit', (code) => {
+        if (elapsed === undefined) reject(new Error(`${route} cold run exited ${code}`));
+        else resolve(elapsed);
+      });
     });
   }
 
@@ -368,6 +373,17 @@ async function main() {
       cold: summarizeRatios(cold.ratios),
       warm: summarizeRatios(times.route_times.map((t, i) => t / times.essential_times[i])),
     };
+  }
+
+  if (args['cpu-prof']) {
+    const dir = args['cpu-prof'];
+    for (const route of MEASURED) {
+      printProfile(
+        route,
+        { dir: join(dir, route, 'route'), bundle: bundles[route].bundle },
+        { dir: join(dir, route, 'essential'), bundle: essentials[route] },
+      );
+    }
   }
 
   log('dev server under autocannon...');

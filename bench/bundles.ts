@@ -56,6 +56,8 @@ export async function essentialBundles(dir: string, routes: readonly RouteName[]
       entryPoints: ['bench/essential.mjs'],
       bundle: true,
       minify: true,
+      // As deployed: a source map beside it, which NODE_OPTIONS=--enable-source-maps reads at load.
+      sourcemap: true,
       platform: 'node',
       target: 'node24',
       format: 'cjs',

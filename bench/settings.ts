@@ -12,6 +12,8 @@ export const { values: args } = parseArgs({
     iterations: { type: 'string' },
     // Pairs of cold starts per route (ours and the essential bundle's, in random order): 30, quick 4.
     pairs: { type: 'string' },
+    // e.g. --cpu-prof /tmp/prof: every cold start under node --cpu-prof, then where the time went (cpu-profile.ts).
+    'cpu-prof': { type: 'string' },
     // e.g. --only forgot,resend: measure these routes alone (while working on them).
     only: { type: 'string' },
     // e.g. --ddb-latency 4: every store request held that many ms on a loopback proxy (a round trip
