@@ -89,7 +89,8 @@ export function printProfile(
     if (x < 0.5 && y < 0.5) continue;
     const d = x - y;
     console.log(
-      `  ${name.padEnd(50)} ${x.toFixed(1).padStart(7)} ${y.toFixed(1).padStart(7)}  ${d >= 0 ? '+' : ''}${d.toFixed(1)}`,
+      `  ${name.padEnd(50)} ${x.toFixed(1).padStart(7)} ${y.toFixed(1).padStart(7)}  ` +
+        `${d >= 0 ? '+' : ''}${d.toFixed(1)}`,
     );
   }
 }
