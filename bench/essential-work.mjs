@@ -188,14 +188,13 @@ export async function essentialWork(plan) {
       await verifyAccess(plan.accessToken);
       await batchGet([sessionKey(plan.essentialSid), userKey]);
     };
-  // The contract's password change: the caller's session and user, the places taken, one bcrypt
+  // The contract's password change: the caller's session and user beside the places, one bcrypt
   // compare and one hash, the session moved beside the places' return and the index query, the user.
   if (ROUTE === 'password-change')
     return async () => {
       await verifyAccess(plan.accessToken);
-      const out = await batchGet([sessionKey(plan.essentialSid), userKey]);
+      const [out] = await Promise.all([batchGet([sessionKey(plan.essentialSid), userKey]), ...addToPlaces(1)]);
       const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
-      await Promise.all(addToPlaces(1));
       await bcrypt.compare(plan.password, user.passwordHash.S);
       await bcrypt.hash('a new password', 10);
       await Promise.all([setV(sessionKey(plan.essentialSid)), ...addToPlaces(-1), querySessions('USER#x')]);

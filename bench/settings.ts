@@ -129,7 +129,7 @@ export const TARGETS = {
   /**
    * Sequential round trips (waves of requests) where the floor is known (docs/performance.md "Round
    * trips"): a login is its read beside the two places, then the session beside their return; a
-   * password change reads its caller first and writes the user last.
+   * password change the same, and the user's write last.
    */
   seq: {
     token: 2,
@@ -138,7 +138,7 @@ export const TARGETS = {
     'oauth-refresh': 2,
     logout: 1,
     me: 1,
-    'password-change': 4,
+    'password-change': 3,
   } as Partial<Record<RouteName, number>>,
 };
 /** Routes measured against another route's essential work (the same rules, another wire format). */

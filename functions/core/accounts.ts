@@ -30,10 +30,10 @@ export class AccountService {
    * (a copy of the old one, stolen before, must not outlive the change), then the user item (new
    * hash and version in one write, conditional on the hash just checked), so every other session
    * ends, however requests interleave, and this one lives on. If the second write fails the answer
-   * is 503, the password is unchanged, and at worst the caller's own session has ended. Four
-   * sequential round trips (docs/performance.md "Round trips"): the caller's read, the places (after it,
-   * so that a dead session or a refused password writes nothing), the session's move beside the places'
-   * return and the index query, the user's write; then deletes only if other sessions were found.
+   * is 503, the password is unchanged, and at worst the caller's own session has ended. Three
+   * sequential round trips (docs/performance.md "Round trips"): the caller's read beside the places, the
+   * session's move beside the places' return and the index query, the user's write (after the move, so
+   * that the caller's session survives it); then deletes only if other sessions were found.
    * Returns how many other sessions were tidied away, and the caller's new refresh token.
    */
   async changePassword(
@@ -41,12 +41,28 @@ export class AccountService {
     { currentPassword, newPassword }: { currentPassword: string; newPassword: string },
     meta: RequestMeta,
   ): Promise<{ revoked: number; refreshToken: string; refreshMaxAge: number }> {
-    const { user, session } = await this.auth.authenticate(accessToken, { passwordHash: true });
-    const problem = passwordPolicyProblem(newPassword, user.username);
-    if (problem) throw new DomainError('invalid_password', problem);
-
+    const claims = await this.auth.accessClaims(accessToken);
+    // The policy needs only the name (the token's subject, which the session check below holds the
+    // user to). A refusal by it writes nothing, after the caller's read: a dead session is a 401 first.
+    const problem = passwordPolicyProblem(newPassword, claims.sub);
+    if (problem) {
+      await this.auth.callerOf(claims);
+      throw new DomainError('invalid_password', problem);
+    }
     const ip = meta.sourceIp ?? 'unknown';
-    const reservation = await this.attempts.reserve({ username: user.username, ip });
+    // The caller's read beside the attempt's places: one round trip. A caller refused by the read gives
+    // the places back as unused ones (its password was never checked).
+    const [read, reserved] = await Promise.allSettled([
+      this.auth.callerOf(claims, { passwordHash: true }),
+      this.attempts.reserve({ username: claims.sub, ip }),
+    ]);
+    if (read.status === 'rejected') {
+      if (reserved.status === 'fulfilled' && 'place' in reserved.value)
+        await this.attempts.takeBack(reserved.value.place);
+      throw read.reason;
+    }
+    if (reserved.status === 'rejected') throw reserved.reason;
+    const [{ user, session }, reservation] = [read.value, reserved.value];
     if ('retryAfter' in reservation) {
       this.audit('login_locked', { username: user.username, sid: session.sid, ...meta });
       throw new DomainError('login_locked', 'Too many failed login attempts', reservation.retryAfter);

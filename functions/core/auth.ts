@@ -3,6 +3,7 @@ import { DomainError, type DomainErrorCode } from './errors';
 import { AttemptLimiter } from './attempts';
 import type { AuthStore, SessionRecord, UserRecord } from './ports';
 import { justReplaced, stillRemembered } from './refresh-chain';
+import { SessionCap } from './session-cap';
 import type { PasswordVerifier } from './passwords';
 import { TokenError, type TokenService, newId, type TokenClaims, type TokenType } from './tokens';
 import { secondsMs, wholeSecond } from './time';
@@ -79,13 +80,20 @@ export class AuthService {
     private readonly onHousekeepingError: (err: unknown) => void = () => undefined,
   ) {
     this.attempts = new AttemptLimiter(store, settings.lockout, now);
-    this.cap = settings.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS;
+    this.cap = new SessionCap(
+      store,
+      settings.maxSessionsPerUser ?? DEFAULT_MAX_SESSIONS,
+      (session, user, nowMs) => this.alive(session, user, nowMs),
+      audit,
+      now,
+      onHousekeepingError,
+    );
     this.graceMs = secondsMs(settings.refreshReuseGraceSeconds);
   }
 
   /** The brute-force rule, shared with every route that checks a password. */
   readonly attempts: AttemptLimiter;
-  private readonly cap: number;
+  private readonly cap: SessionCap;
   private readonly graceMs: number;
 
   /**
@@ -156,7 +164,7 @@ export class AuthService {
       this.rehash(user, password),
       listing,
     ]);
-    await this.evictBeyondCap(user, session, meta, await listing);
+    await this.cap.evict(user, session, meta, await listing);
     this.audit('login_succeeded', { username, sid: session.sid, ...meta });
     return issued;
   }
@@ -191,35 +199,6 @@ export class AuthService {
     try {
       const next = await this.passwords.hash(password);
       await this.store.replacePasswordHash(user.username, { checked: user.passwordHash, next });
-    } catch (err) {
-      this.onHousekeepingError(err);
-    }
-  }
-
-  /**
-   * At most `maxSessionsPerUser` live sessions (docs/http-contract.md "Session cap"): a login beyond
-   * it ends the user's oldest ones. `listed` is the index query sent beside the session's write (so
-   * without it; the index may lag a login or two on AWS, which the next login catches up on). Below
-   * the cap nothing more is sent. A failure here changes no answer.
-   */
-  private async evictBeyondCap(
-    user: UserRecord,
-    current: SessionRecord,
-    meta: RequestMeta,
-    listed: string[] | { failed: unknown },
-  ): Promise<void> {
-    try {
-      if (!Array.isArray(listed)) throw listed.failed;
-      const ids = new Set(listed);
-      ids.add(current.sid);
-      if (ids.size <= this.cap) return;
-      const nowMs = this.now();
-      const all = [...(await this.store.getSessions([...ids].filter((id) => id !== current.sid))), current];
-      const alive = all.filter((s) => this.alive(s, user, nowMs)).sort((a, b) => b.createdAt - a.createdAt);
-      const evicted = alive.slice(this.cap).filter((s) => s.sid !== current.sid);
-      if (evicted.length === 0) return;
-      await this.store.deleteSessions(evicted.map((s) => s.sid));
-      for (const s of evicted) this.audit('session_evicted', { username: user.username, sid: s.sid, ...meta });
     } catch (err) {
       this.onHousekeepingError(err);
     }
@@ -320,8 +299,27 @@ export class AuthService {
     accessToken: string | undefined,
     { passwordHash = false }: { passwordHash?: boolean } = {},
   ): Promise<Authenticated> {
+    return this.callerOf(await this.accessClaims(accessToken), { passwordHash });
+  }
+
+  /**
+   * The first half of `authenticate`, with no store request: the claims of a genuine, unexpired access
+   * token (`not_authenticated` without one, `invalid_token` otherwise). Lets a route send its session
+   * read beside other requests that need only the token's subject (the password change's places).
+   */
+  async accessClaims(accessToken: string | undefined): Promise<TokenClaims> {
     if (!accessToken) throw new DomainError('not_authenticated');
-    const caller = await this.caller(accessToken, 'access', 'invalid_token', passwordHash);
+    const claims = await this.genuine(accessToken, 'access', { allowExpired: false });
+    if (!claims) throw new DomainError('invalid_token');
+    return claims;
+  }
+
+  /** The second half: the session and user behind `claims`, alive (`invalid_token`) and enabled (`inactive_user`). */
+  async callerOf(
+    claims: TokenClaims,
+    { passwordHash = false }: { passwordHash?: boolean } = {},
+  ): Promise<Authenticated> {
+    const caller = await this.sessionOf(claims, 'invalid_token', passwordHash);
     if (caller.user.disabled) throw new DomainError('inactive_user');
     return caller;
   }
@@ -378,6 +376,15 @@ export class AuthService {
   ): Promise<Authenticated> {
     const claims = await this.genuine(token, type, { allowExpired: false });
     if (!claims) throw new DomainError(failure);
+    return this.sessionOf(claims, failure, passwordHash);
+  }
+
+  /** The session and user behind verified claims, in one round trip; `failure` unless the session lives. */
+  private async sessionOf(
+    claims: TokenClaims,
+    failure: DomainErrorCode,
+    passwordHash: boolean,
+  ): Promise<Authenticated> {
     const { session, user } = await this.store.getSessionAndUser(claims.sid, claims.sub, { passwordHash });
     if (!this.lives(session, user, claims, this.now())) throw new DomainError(failure);
     return { claims, session: session!, user: user! };

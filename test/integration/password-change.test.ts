@@ -117,6 +117,22 @@ describe('POST /auth/password', () => {
     expect(none).toMatchObject({ status: 401, body: { detail: 'Not authenticated' } });
   });
 
+  test('a token whose session ended is 401, and the places taken beside its read go back', async () => {
+    const username = await app.freshUser('old passphrase 6');
+    const s = await login(app.url, username, 'old passphrase 6');
+    expect((await request(`${app.url}/auth/logout`, 'POST', { cookie: s.refresh })).status).toBe(200);
+    for (let i = 0; i < 6; i++) {
+      const reply = await change(s.access, { current_password: 'old passphrase 6', new_password: NEW });
+      expect(reply).toMatchObject({ status: 401, body: { detail: 'Could not validate credentials' } });
+    }
+    // No place stays counted: six of them would have locked the name out of every login.
+    expect((await app.store.getThrottle({ kind: 'user', username }))?.failures ?? 0).toBe(0);
+    expect((await login(app.url, username, 'old passphrase 6')).access).toBeTruthy();
+    // A weak new password is refused without a place taken, after the read (a live session here).
+    const weak = await change(s.access, { current_password: 'old passphrase 6', new_password: 'short' });
+    expect(weak.status).toBe(401);
+  });
+
   test('30 parallel wrong current passwords check at most 5 of them; the rest are 429', async () => {
     const username = await app.freshUser('old passphrase 5');
     const s = await login(app.url, username, 'old passphrase 5');
