@@ -28,7 +28,7 @@ import { essentialBundles, rs256Timings, synthBundles } from './bundles';
 import { devServerLoad } from './dev-server-load';
 import { type RatioSummary, pairs, summarizeRatios } from './paired';
 import { printTable } from './report';
-import { printProfile } from './cpu-profile';
+import { printProfile, printWarmProfile } from './cpu-profile';
 import {
   ACCOUNT_CONTEXT,
   AUDIENCE,
@@ -240,11 +240,17 @@ async function main() {
   ): Promise<Record<string, number> & { oracle?: Record<string, number>; forgotOracle?: Record<string, number> }> {
     const bundle = (traced ? tracedBundles : bundles)[route].bundle;
     // Not spawnSync: the X-Ray daemon reads the traced run's datagrams on this process's event loop.
-    const r = await execFileAsync(process.execPath, ['--expose-gc', 'bench/runner.mjs', 'warm', bundle, route, plan], {
-      env: traced ? tracedEnv(route) : env,
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    }).catch((err: { stderr?: string }) => {
+    const profile =
+      args['cpu-prof'] && !traced ? [`--cpu-prof`, `--cpu-prof-dir=${join(args['cpu-prof'], route, 'warm')}`] : [];
+    const r = await execFileAsync(
+      process.execPath,
+      [...profile, '--expose-gc', 'bench/runner.mjs', 'warm', bundle, route, plan],
+      {
+        env: traced ? tracedEnv(route) : env,
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      },
+    ).catch((err: { stderr?: string }) => {
       throw new Error(`${route} warm run failed: ${String(err.stderr).slice(-2000)}`);
     });
     return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -383,6 +389,7 @@ async function main() {
         { dir: join(dir, route, 'route'), bundle: bundles[route].bundle },
         { dir: join(dir, route, 'essential'), bundle: essentials[route] },
       );
+      printWarmProfile(route, join(dir, route, 'warm'), bundles[route].bundle);
     }
   }
 

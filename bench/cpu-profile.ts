@@ -48,6 +48,8 @@ function charge(profile: Profile, bundle: string): Map<string, number> {
       const entry = mapOf(bundle)?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string };
       group = entry?.originalSource ? groupOf(entry.originalSource) : 'the bundle, outside its source map';
     } else if (frame.url.startsWith('node:')) group = 'Node: module loading, compiling, its own modules';
+    else if (frame.url.includes('node_modules/')) group = `essential work: ${groupOf(frame.url)}`;
+    else if (frame.url.includes('bench/essential-work')) group = 'essential work';
     else if (frame.url.includes('bench/')) group = 'the benchmark runner';
     else group = frame.functionName || '(program)';
     out.set(group, (out.get(group) ?? 0) + profile.timeDeltas[i] / 1000);
@@ -92,5 +94,19 @@ export function printProfile(
       `  ${name.padEnd(50)} ${x.toFixed(1).padStart(7)} ${y.toFixed(1).padStart(7)}  ` +
         `${d >= 0 ? '+' : ''}${d.toFixed(1)}`,
     );
+  }
+}
+
+/**
+ * Prints where a warm run's CPU went (one process: the route's bundle and, interleaved, its essential
+ * work done directly with the packages in node_modules, charged as "essential work: <package>").
+ */
+export function printWarmProfile(route: string, dir: string, bundle: string) {
+  const w = meanCharges(dir, bundle);
+  console.log(
+    `\n${route}: profiled warm run (the bundle's invocations and the essential work's), ${w.total.toFixed(0)} ms`,
+  );
+  for (const [name, ms] of [...w.groups].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`  ${name.padEnd(60)} ${ms.toFixed(1).padStart(8)}`);
   }
 }

@@ -195,7 +195,7 @@ export class AuthService {
    * leaves the old hash, which the next login replaces.
    */
   private async rehash(user: UserRecord, password: string): Promise<void> {
-    if (!this.passwords.needsRehash(user.passwordHash)) return;
+    if (!(await this.passwords.needsRehash(user.passwordHash))) return;
     try {
       const next = await this.passwords.hash(password);
       await this.store.replacePasswordHash(user.username, { checked: user.passwordHash, next });

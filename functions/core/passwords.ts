@@ -19,7 +19,7 @@ export interface PasswordVerifier {
   /** True only when `hash` exists and matches; the same work whether or not it does. */
   check(password: string, hash: string | undefined): Promise<boolean>;
   /** Whether a stored hash should be remade at the configured cost. */
-  needsRehash(hash: string): boolean;
+  needsRehash(hash: string): boolean | Promise<boolean>;
   hash(password: string): Promise<string>;
 }
 

@@ -26,19 +26,23 @@ export const METRIC_EVENTS = [
 
 export type MetricEvent = (typeof METRIC_EVENTS)[number];
 
-const metrics = new Metrics({
-  namespace: METRICS_NAMESPACE,
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'auth-api',
-});
+// Made when the first event is counted: a function that counts none (/users/me, the discovery
+// routes) never builds it (docs/performance.md "Where a cold start's time goes").
+let metrics: Metrics | undefined;
 
 /** Counts one audit event, if it is one of the measured ones. */
 export function countEvent(event: AuditEvent): void {
-  if ((METRIC_EVENTS as readonly string[]).includes(event)) metrics.addMetric(event, MetricUnit.Count, 1);
+  if (!(METRIC_EVENTS as readonly string[]).includes(event)) return;
+  metrics ??= new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'auth-api',
+  });
+  metrics.addMetric(event, MetricUnit.Count, 1);
 }
 
 /** Writes the counts of this invocation (one EMF line), if there are any. */
 export function publishMetrics(): void {
-  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  if (metrics?.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
 /** Runs an invocation and publishes its counts however it ends. */

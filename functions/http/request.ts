@@ -1,5 +1,5 @@
 import type { RequestMeta } from '../core/auth';
-import { MAX_USERNAME_LENGTH, USERNAME_PROBLEMS, type UsernameProblem, canonicalUsername } from '../core/users';
+import { MAX_USERNAME_LENGTH, USERNAME_PROBLEMS, type UsernameProblem, canonicalUsername } from '../core/usernames';
 import { HttpError, type ValidationIssue, validationFailed } from './errors';
 import type { HttpEvent } from './types';
 

@@ -1,4 +1,4 @@
-import { canonicalUsername, USERNAME_PROBLEMS } from '../core/users';
+import { canonicalUsername, USERNAME_PROBLEMS } from '../core/usernames';
 import { assertOriginAllowed } from '../http/csrf';
 import {
   assertNoScope,

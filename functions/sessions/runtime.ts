@@ -1,6 +1,6 @@
 import { AuthService } from '../core/auth';
 import { loadConfig } from '../core/config';
-import { PasswordChecker } from '../core/passwords';
+import type { PasswordChecker, PasswordVerifier } from '../core/passwords';
 import { SessionService } from '../core/sessions';
 import { TokenService } from '../core/tokens';
 import { createDocumentClient } from '../store/client';
@@ -17,7 +17,21 @@ export const config = loadConfig();
 export const store = new DynamoStore(createDocumentClient(), config.tableName);
 const tokens = new TokenService(tokenKeys(config), config);
 export { housekeepingFailed };
-export const passwords = new PasswordChecker(config.bcryptCost);
+/**
+ * bcryptjs is evaluated when a password is first checked: of the functions built on this root only
+ * the login ones (token, the OAuth token endpoint, the password change) ever check one, and the
+ * others (refresh, logout, /users/me, the authorizer, ...) should not pay for it at cold start
+ * (docs/performance.md "Where a cold start's time goes"). Loaded by the first check, so a rehash
+ * after it finds it there.
+ */
+let checker: Promise<PasswordChecker> | undefined;
+const loadChecker = () =>
+  (checker ??= import('../core/passwords').then(({ PasswordChecker }) => new PasswordChecker(config.bcryptCost)));
+export const passwords: PasswordVerifier = {
+  check: async (password, hash) => (await loadChecker()).check(password, hash),
+  needsRehash: async (hash) => (await loadChecker()).needsRehash(hash),
+  hash: async (password) => (await loadChecker()).hash(password),
+};
 export const auth = new AuthService(
   store,
   tokens,

@@ -376,6 +376,25 @@ describe('AuthStack', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('xray:');
   });
 
+  test('only sign-up and reset carry the look-alike table; the session routes evaluate bcryptjs at the first check', () => {
+    // functions/core/usernames.ts holds the rules every route shares; the table (username-skeleton.ts)
+    // is the administration's and sign-up's alone (docs/performance.md "Where a cold start's time goes").
+    // Its first entry, as esbuild writes non-ASCII text (escaped).
+    const marker = '"2":"\\u14BF\\uA6EF"';
+    const carrying = ofType('AWS::Lambda::Function')
+      .filter(([, fn]) =>
+        readFileSync(join(app.outdir, fn.Metadata['aws:asset:path'], 'index.js'), 'utf8').includes(marker),
+      )
+      .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
+    // Reset shares sign-up's composition root (functions/accounts/new-password-runtime.ts).
+    expect(carrying.sort()).toEqual(['PasswordResetFunction', 'SignupFunction']);
+    // bcryptjs sits behind a dynamic import in the session routes' root (esbuild keeps it in a lazy
+    // initializer that only the first password check runs): never a value import there.
+    const root = readFileSync('functions/sessions/runtime.ts', 'utf8');
+    expect(root).not.toMatch(/^import \{[^}]*\} from '\.\.\/core\/passwords'/m);
+    expect(root).toContain("import('../core/passwords')");
+  });
+
   test('passes cdk-nag AwsSolutions with every acknowledgement carrying a reason', () => {
     const report = nag.validateScope(stack);
     expect(
