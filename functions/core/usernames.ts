@@ -21,7 +21,9 @@ export function canonicalUsername(raw: string): { username: string } | { problem
   if ([...raw].length > MAX_USERNAME_LENGTH) return { problem: 'too_long' };
   if (/\p{Cc}/u.test(raw)) return { problem: 'control_characters' };
   if (/\p{Cf}/u.test(raw)) return { problem: 'format_characters' };
-  const username = raw.trim().normalize('NFKC').toLowerCase().normalize('NFKC');
+  // Trimmed again after NFKC, which can turn a character into a space and another (U+FE70 ARABIC
+  // FATHATAN ISOLATED FORM is U+0020 U+064B): the form must be a fixed point (found by fast-check).
+  const username = raw.trim().normalize('NFKC').toLowerCase().normalize('NFKC').trim();
   if (username.length === 0) return { problem: 'empty' };
   if (/[\p{Cc}\p{Cf}]/u.test(username)) return { problem: 'format_characters' };
   if ([...username].length > MAX_USERNAME_LENGTH) return { problem: 'too_long' };

@@ -376,7 +376,7 @@ describe('AuthStack', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('xray:');
   });
 
-  test('only sign-up and reset carry the look-alike table; the session routes evaluate bcryptjs at the first check', () => {
+  test('only sign-up and reset carry the look-alike table; session routes evaluate bcryptjs at a first check', () => {
     // functions/core/usernames.ts holds the rules every route shares; the table (username-skeleton.ts)
     // is the administration's and sign-up's alone (docs/performance.md "Where a cold start's time goes").
     // Its first entry, as esbuild writes non-ASCII text (escaped).

@@ -196,6 +196,10 @@ describe('canonical usernames', () => {
     expect(canonicalUsername('john\u0000doe')).toEqual({ problem: 'control_characters' });
     expect(canonicalUsername('john\ndoe')).toEqual({ problem: 'control_characters' });
     expect(canonicalUsername('   ')).toEqual({ problem: 'empty' });
+    // NFKC makes U+FE70 a space and a combining mark: trimmed after it too, so the form is a fixed point.
+    const fathatan = canonicalUsername('\uFE70');
+    expect(fathatan).toEqual({ username: '\u064B' });
+    expect(canonicalUsername('\u064B')).toEqual(fathatan);
   });
 
   test('at most 128 characters and 512 bytes after normalisation (NFKC can make one character eighteen)', () => {
