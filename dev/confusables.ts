@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import unhomoglyphData from 'unhomoglyph/data.json';
-import { canonicalUsername } from '../functions/core/users';
+import { canonicalUsername } from '../functions/core/usernames';
 
 /**
  * `npm run confusables:extract`: the look-alike table of functions/core/username-skeleton.ts, taken

@@ -52,17 +52,10 @@ export class AccountService {
     const ip = meta.sourceIp ?? 'unknown';
     // The caller's read beside the attempt's places: one round trip. A caller refused by the read gives
     // the places back as unused ones (its password was never checked).
-    const [read, reserved] = await Promise.allSettled([
+    const [{ user, session }, reservation] = await this.attempts.reserveBeside(
       this.auth.callerOf(claims, { passwordHash: true }),
-      this.attempts.reserve({ username: claims.sub, ip }),
-    ]);
-    if (read.status === 'rejected') {
-      if (reserved.status === 'fulfilled' && 'place' in reserved.value)
-        await this.attempts.takeBack(reserved.value.place);
-      throw read.reason;
-    }
-    if (reserved.status === 'rejected') throw reserved.reason;
-    const [{ user, session }, reservation] = [read.value, reserved.value];
+      { username: claims.sub, ip },
+    );
     if ('retryAfter' in reservation) {
       this.audit('login_locked', { username: user.username, sid: session.sid, ...meta });
       throw new DomainError('login_locked', 'Too many failed login attempts', reservation.retryAfter);
@@ -75,14 +68,11 @@ export class AccountService {
     const passwordHash = await this.passwords.hash(newPassword);
     // One round trip: the caller's session moved to the new version, the places' return (housekeeping
     // once the password was right, as for a login) and the index query for the tidying below.
-    const listing = this.store.listSessionIds(user.username).then(
-      (ids) => ids,
-      (err: unknown) => ({ failed: err }),
-    );
+    const listing = this.store.listSessionIds(user.username);
+    listing.catch(() => undefined); // awaited by the tidying below, which treats a failure as housekeeping
     const [renewed] = await Promise.all([
       this.auth.renewSession(session, credentialVersion),
       this.attempts.giveBack(reservation.place).catch(this.onCleanupError),
-      listing,
     ]);
     if (!renewed) throw new DomainError('invalid_token'); // the session ended meanwhile
     const written = await this.store.replaceCredentials(user.username, {
@@ -97,7 +87,7 @@ export class AccountService {
       throw new DomainError(now?.disabled ? 'inactive_user' : 'incorrect_password');
     }
 
-    const revoked = await this.tidyOtherSessions(session.sid, await listing);
+    const revoked = await this.tidyOtherSessions(session.sid, listing);
     this.audit('password_changed', { username: user.username, sid: session.sid, revoked, ...meta });
     return { revoked, ...renewed };
   }
@@ -106,10 +96,9 @@ export class AccountService {
    * Deletes the user's other session items (already ended by the new version), as listed before the
    * commit: housekeeping only, and no request at all when there are none.
    */
-  private async tidyOtherSessions(keep: string, listed: string[] | { failed: unknown }): Promise<number> {
+  private async tidyOtherSessions(keep: string, listed: Promise<string[]>): Promise<number> {
     try {
-      if (!Array.isArray(listed)) throw listed.failed;
-      const others = listed.filter((sid) => sid !== keep);
+      const others = (await listed).filter((sid) => sid !== keep);
       return others.length === 0 ? 0 : (await this.store.deleteSessions(others)).length;
     } catch (err) {
       this.onCleanupError(err);

@@ -70,10 +70,22 @@ export class AttemptLimiter {
   }
 
   /**
-   * A place taken by an attempt that never checked its password (the store failed beside it): both
-   * places go back as unused ones, never as the success release. Best effort: the store may still be down.
+   * `reserve` beside a read the attempt needs (the user, or the caller's session): one round trip for
+   * both (docs/performance.md "Round trips"). If the read fails no password will be checked, so the
+   * places taken beside it go back as unused ones, and the read's error is thrown.
    */
-  async takeBack(place: AttemptPlace): Promise<void> {
+  async reserveBeside<T>(read: Promise<T>, subject: { username: string; ip: string }): Promise<[T, Reservation]> {
+    const [got, reserved] = await Promise.allSettled([read, this.reserve(subject)]);
+    if (got.status === 'rejected') {
+      if (reserved.status === 'fulfilled' && 'place' in reserved.value) await this.takeBack(reserved.value.place);
+      throw got.reason;
+    }
+    if (reserved.status === 'rejected') throw reserved.reason;
+    return [got.value, reserved.value];
+  }
+
+  /** Both places of an attempt that never checked its password, back as unused ones. Best effort. */
+  private async takeBack(place: AttemptPlace): Promise<void> {
     await Promise.allSettled([
       this.takeBackUser(place.username, place.user, this.now()),
       this.store.releaseIpPlace(place.ip, place.ipWindowStart),

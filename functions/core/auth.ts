@@ -111,18 +111,7 @@ export class AuthService {
   ): Promise<IssuedTokens> {
     const nowMs = this.now();
     const ip = meta.sourceIp ?? 'unknown';
-    const [read, reserved] = await Promise.allSettled([
-      this.store.getLoginUser(username),
-      this.attempts.reserve({ username, ip }),
-    ]);
-    if (read.status === 'rejected') {
-      // No password was checked: places taken beside the failed read go back as unused ones.
-      if (reserved.status === 'fulfilled' && 'place' in reserved.value)
-        await this.attempts.takeBack(reserved.value.place);
-      throw read.reason;
-    }
-    if (reserved.status === 'rejected') throw reserved.reason;
-    const [user, reservation] = [read.value, reserved.value];
+    const [user, reservation] = await this.attempts.reserveBeside(this.store.getLoginUser(username), { username, ip });
     // People type passwords into the username field: a name that is no user is logged as a keyed
     // hash (the same text always gives the same hash, so repeated attempts still correlate).
     const who = user ? { username } : { username_hash: await this.tokens.keyedHash(`username:${username}`) };
@@ -153,18 +142,15 @@ export class AuthService {
     // tokens signed meanwhile. A store failure on the session is a 503 (the places are back: nothing
     // counted); a failed return after the session landed is housekeeping (the login stands, counted
     // as one failure until the next success), as are the rehash and the cap.
-    const listing = this.store.listSessionIds(username).then(
-      (ids) => ids,
-      (err: unknown) => ({ failed: err }),
-    );
+    const listing = this.store.listSessionIds(username);
+    listing.catch(() => undefined); // awaited by the cap, which treats a failure as housekeeping
     const [issued] = await Promise.all([
       this.issue(session, { refreshJti: session.jti, refreshIssuedAt: nowMs, now: nowMs }),
       this.store.putSession(session),
       this.attempts.giveBack(reservation.place).catch(this.onHousekeepingError),
       this.rehash(user, password),
-      listing,
     ]);
-    await this.cap.evict(user, session, meta, await listing);
+    await this.cap.evict(user, session, meta, listing);
     this.audit('login_succeeded', { username, sid: session.sid, ...meta });
     return issued;
   }

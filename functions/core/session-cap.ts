@@ -21,15 +21,9 @@ export class SessionCap {
    * session's write (so without that session; the index may lag a login or two on AWS, which the next
    * login catches up on). Below the cap nothing more is sent.
    */
-  async evict(
-    user: UserRecord,
-    current: SessionRecord,
-    meta: RequestMeta,
-    listed: string[] | { failed: unknown },
-  ): Promise<void> {
+  async evict(user: UserRecord, current: SessionRecord, meta: RequestMeta, listed: Promise<string[]>): Promise<void> {
     try {
-      if (!Array.isArray(listed)) throw listed.failed;
-      const ids = new Set(listed);
+      const ids = new Set(await listed);
       ids.add(current.sid);
       if (ids.size <= this.cap) return;
       const nowMs = this.now();

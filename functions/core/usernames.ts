@@ -1,7 +1,7 @@
 import { DomainError } from './errors';
 
 // The username rules every route applies (docs/http-contract.md "Usernames"), in a module of their own:
-// users.ts also holds the administration, which needs the look-alike table (33 KB) no login needs.
+// users.ts holds the administration, which needs the look-alike table (33 KB) no login needs.
 
 /** Usernames are at most this many characters (DynamoDB keys have size limits)... */
 export const MAX_USERNAME_LENGTH = 128;

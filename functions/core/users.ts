@@ -4,16 +4,6 @@ import { newId } from './tokens';
 import { newUsernameProblem, usernameSkeleton } from './username-skeleton';
 import { USERNAME_PROBLEMS, canonicalUsername, checkUsername } from './usernames';
 
-// The rules every route shares live in usernames.ts: this module carries the look-alike table
-// (username-skeleton.ts), which only the functions that create or rename users bundle.
-export {
-  MAX_USERNAME_BYTES,
-  MAX_USERNAME_LENGTH,
-  USERNAME_PROBLEMS,
-  canonicalUsername,
-  checkUsername,
-} from './usernames';
-
 /** What `migrate-usernames` did: names rewritten, and names left as they were (with why). */
 export interface UsernameMigration {
   migrated: { from: string; to: string }[];

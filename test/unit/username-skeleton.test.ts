@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import unhomoglyph from 'unhomoglyph';
 import { CONFUSABLES_FILE, extractConfusables } from '../../dev/confusables';
-import { canonicalUsername } from '../../functions/core/users';
+import { canonicalUsername } from '../../functions/core/usernames';
 import { newUsernameProblem, usernameSkeleton } from '../../functions/core/username-skeleton';
 
 // The skeleton's table is extracted from the `unhomoglyph` package (dev/confusables.ts). What it keeps

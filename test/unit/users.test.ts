@@ -1,7 +1,8 @@
 import { DomainError } from '../../functions/core/errors';
 import { passwordProblem } from '../../functions/core/passwords';
 import fc from 'fast-check';
-import { UserAdmin, canonicalUsername, checkUsername } from '../../functions/core/users';
+import { UserAdmin } from '../../functions/core/users';
+import { canonicalUsername, checkUsername } from '../../functions/core/usernames';
 import { usernameSkeleton } from '../../functions/core/username-skeleton';
 import { MemoryStore } from '../support/memory-store';
 
