@@ -43,6 +43,8 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
   env.TABLE_NAME ||= 'auth-local';
   // Fresh keys per start unless given: restarting logs everyone out, as it should locally.
   env.JWT_SECRET ||= randomBytes(32).toString('base64url');
+  // The MFA key too: TOTP enrolments made in one run do not survive a restart (docs/mfa.md "The MFA key").
+  env.MFA_KEY ||= randomBytes(32).toString('base64url');
   if (!env.SIGNING_KEYS) {
     env.SIGNING_KEYS = JSON.stringify(await newKeySet(Date.now()));
   }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { newKeySet } from '../functions/core/keys';
 
 /** The variables holding a secret's ARN. SAM resolves a `Ref` to the logical id, a non-empty string that is no ARN. */
-export const KEY_ARN_VARIABLES = ['JWT_SECRET_ARN', 'SIGNING_KEYS_ARN', 'PUBLIC_KEYS_ARN'] as const;
+export const KEY_ARN_VARIABLES = ['JWT_SECRET_ARN', 'SIGNING_KEYS_ARN', 'PUBLIC_KEYS_ARN', 'MFA_KEY_ARN'] as const;
 /**
  * Every variable the template fills from another resource (a `Ref`), blanked for SAM: the key ARNs,
  * and the mail queue's URL (blank, a mail job runs in the function's process instead, with no sender:
@@ -30,6 +30,7 @@ export async function samParameters({
     TABLE_NAME: tableName,
     JWT_SECRET: randomBytes(32).toString('base64url'),
     SIGNING_KEYS: JSON.stringify(await newKeySet(Date.now())),
+    MFA_KEY: randomBytes(32).toString('base64url'),
     // SAM blanks the template's intrinsic values (the API endpoint among them): the issuer is set here.
     TOKEN_ISSUER: issuer,
     DYNAMODB_ENDPOINT: storeEndpoint,

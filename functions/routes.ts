@@ -1,133 +1,15 @@
-import type { ITEM_ATTRIBUTES } from './store/schema';
+import {
+  IP_COUNT,
+  LOGIN_TABLE,
+  LOGIN_USER,
+  REFRESH_TABLE,
+  type Route,
+  SESSION_AND_USER,
+  unionOf,
+} from './route-access';
+import { MFA_ROUTES, MFA_VERIFY_TABLE, MFA_VERIFY_USER } from './mfa/routes';
 
-/**
- * The one route table. The CDK stack makes one Lambda function and one HTTP API route per row;
- * the dev server serves the same rows with the same handlers. Paths use API Gateway's `{param}`.
- */
-export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
-  /**
-   * The function's name, fixed once deployed: its construct id (`token` -> `TokenFunction`, which
-   * `sam local invoke` takes), its log group, its alarms, its OpenAPI operationId and its event in
-   * test/events/. A new route's name is its handler path with `-` for `/` (`passkeys/login-verify`
-   * -> `passkeys-login-verify`); the routes from before the capability folders kept their old names.
-   */
-  name: string;
-  /**
-   * Its entry file under functions/ (without .ts), exporting `handler`: `<capability>/<route>`
-   * (docs/adding-a-route.md). Moving the file renames nothing deployed.
-   */
-  handler: string;
-  description: string;
-  /**
-   * The only DynamoDB actions the route's function may perform, each on the only item kinds it may
-   * touch (least privilege: the stack grants exactly this, with `dynamodb:LeadingKeys` conditions).
-   * Query runs on the sessions index only, whose partition key is `USER#<username>`.
-   */
-  table: TableAccess;
-  /**
-   * What it may see and change of user items (`dynamodb:Attributes`, lib/table-grants.ts):
-   * without this, a user's profile is read and never its password hash, and no user attribute is
-   * written. Each attribute a write sets or names in its condition is listed.
-   */
-  user?: UserAccess;
-  /**
-   * The key material the function may read (least privilege, read by the stack): `refresh`, the
-   * refresh-token secret; `signing`, the private key set that signs access tokens; `public`, the
-   * published key set that verifies them.
-   */
-  keys: readonly KeyAccess[];
-  /**
-   * A route that exists only with a feature on: `email` needs a sender (EMAIL_FROM; the dev server
-   * always has its outbox), `signup` needs ALLOW_SIGNUP too. Without it the route is not deployed (404).
-   */
-  needs?: 'email' | 'signup';
-  /** The route hands messages to the mail worker: it may send to the mail queue. */
-  sendsMail?: boolean;
-}
-
-export type KeyAccess = 'refresh' | 'signing' | 'public';
-
-/**
- * What a function may do with user items beyond reading a profile (a row without it: none of this).
- * The password hash is read only by the functions that check a password; each user attribute a
- * function writes, or names in a write's condition, is listed (lib/table-grants.ts).
- */
-export interface UserAccess {
-  readsPasswordHash?: boolean;
-  writes?: readonly (typeof ITEM_ATTRIBUTES)['USER#'][number][];
-}
-
-/** A password login's user access: it checks the hash, and rehashes at the configured cost (conditional on it). */
-const LOGIN_USER: UserAccess = { readsPasswordHash: true, writes: ['passwordHash'] };
-
-/** The item kinds of the one table, by the prefix of their partition key (docs/architecture.md "Data model"). */
-export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#' | 'OTT#' | 'GLOBAL#' | 'NAME#';
-export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
-export type TableAccess = Readonly<Partial<Record<TableAction, readonly KeyPrefix[]>>>;
-
-/** The IAM action names of a route's table access. */
-export const tableActionsOf = (access: TableAccess): string[] =>
-  Object.keys(access).map((action) => `dynamodb:${action}`);
-
-/**
- * Reading a session and its user together: what every Bearer-authenticated route does first; with
- * them, in the same request, the emergency lever's one item (`GLOBAL#sessions`).
- */
-const SESSION_AND_USER: readonly KeyPrefix[] = ['SESSION#', 'USER#', 'GLOBAL#'];
-
-/** The session authorizer of protected routes (no row of its own): it reads a session and its user, like /users/me. */
-export const SESSION_AUTHORIZER_TABLE_ACCESS: TableAccess = { BatchGetItem: SESSION_AND_USER };
-
-/**
- * A request that counts against its source IP (forgot, resend, sign-up): the bounded atomic add, the
- * re-read after a refused condition, and the put that replaces an expired window.
- */
-const IP_COUNT: TableAccess = { UpdateItem: ['THROTTLE_IP#'], GetItem: ['THROTTLE_IP#'], PutItem: ['THROTTLE_IP#'] };
-
-/**
- * The mail worker (no row of its own: it reads a queue): the user, the per-user count of messages,
- * the one-time token it makes.
- */
-export const MAIL_WORKER_TABLE_ACCESS: TableAccess = {
-  GetItem: ['USER#', 'THROTTLE#'],
-  UpdateItem: ['THROTTLE#'],
-  PutItem: ['THROTTLE#', 'OTT#'],
-};
-
-/** What a password login touches (POST /auth/token, and the password grant of /oauth2/token). */
-const LOGIN_TABLE: TableAccess = {
-  // The user and the lever's generation (which the new session records) in one read; the session
-  // cap's reads of the user's sessions. The failure counts are written, not read, first.
-  BatchGetItem: ['USER#', 'GLOBAL#', 'SESSION#'],
-  // Reading a count whose conditional write was refused (a lock, a limit, a race).
-  GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
-  // Taking and giving back places; USER# only for rehash on login, conditional on the hash checked.
-  UpdateItem: ['USER#', 'THROTTLE#', 'THROTTLE_IP#'],
-  // The place that sets a lock, a count replacing an expired one, the new session.
-  PutItem: ['THROTTLE#', 'THROTTLE_IP#', 'SESSION#'],
-  // A username's count reset by a success; sessions evicted beyond the cap.
-  DeleteItem: ['THROTTLE#', 'SESSION#'],
-  Query: ['USER#'],
-};
-
-/** What a refresh touches (POST /auth/refresh, and the refresh_token grant of /oauth2/token). */
-const REFRESH_TABLE: TableAccess = {
-  BatchGetItem: SESSION_AND_USER,
-  GetItem: ['SESSION#'],
-  UpdateItem: ['SESSION#'],
-  DeleteItem: ['SESSION#'],
-};
-
-/** The access of a function that serves several of these flows. */
-function unionOf(...accesses: TableAccess[]): TableAccess {
-  const out: Partial<Record<TableAction, KeyPrefix[]>> = {};
-  for (const access of accesses)
-    for (const [action, prefixes] of Object.entries(access) as [TableAction, readonly KeyPrefix[]][])
-      out[action] = [...new Set([...(out[action] ?? []), ...prefixes])];
-  return out;
-}
+export * from './route-access';
 
 export const routes: readonly Route[] = [
   {
@@ -145,11 +27,15 @@ export const routes: readonly Route[] = [
     path: '/oauth2/token',
     name: 'oauth2-token',
     handler: 'oauth2/token',
-    description: 'OAuth 2.0 token endpoint: password and refresh_token grants, refresh token in the body',
-    // Both grants: the login's access and the refresh's.
-    table: unionOf(LOGIN_TABLE, REFRESH_TABLE),
-    user: LOGIN_USER,
-    keys: ['refresh', 'signing'],
+    description: 'OAuth 2.0 token endpoint: password, refresh_token and MFA grants, refresh token in the body',
+    // Every grant: the login's access, the refresh's and the MFA step's.
+    table: unionOf(LOGIN_TABLE, REFRESH_TABLE, MFA_VERIFY_TABLE),
+    user: {
+      readsPasswordHash: true,
+      readsSecondFactor: true,
+      writes: [...(LOGIN_USER.writes ?? []), ...(MFA_VERIFY_USER.writes ?? [])],
+    },
+    keys: ['refresh', 'signing', 'mfa'],
   },
   {
     method: 'POST',
@@ -322,6 +208,7 @@ export const routes: readonly Route[] = [
     table: { BatchGetItem: SESSION_AND_USER },
     keys: ['public'],
   },
+  ...MFA_ROUTES,
   {
     method: 'GET',
     path: '/.well-known/openid-configuration',

@@ -121,6 +121,8 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
     requireEmailVerification:
       bool('requireEmailVerification') === undefined ? undefined : bool('requireEmailVerification') === 'true',
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
+    appName: ctx('appName'),
+    reauthMaxAgeSeconds: num('reauthMaxAgeSeconds'),
   };
 }
 

@@ -93,6 +93,10 @@ export interface AuthApiProps {
   requireEmailVerification?: boolean;
   /** Sign-ups per source IP per hour (default 10). */
   signupIpMaxPerHour?: number;
+  /** The TOTP issuer authenticator apps show (APP_NAME; default the issuer's host). */
+  appName?: string;
+  /** How recent a session must be for the routes marked recent, in seconds (default 600; docs/mfa.md). */
+  reauthMaxAgeSeconds?: number;
   /**
    * Use this existing table instead of the stack's own: the table a point-in-time restore made
    * (docs/operations.md "Runbook"). Default none. Its TTL and PITR must be switched on by hand (a restore does not

@@ -21,7 +21,7 @@ import {
 } from './environment';
 import { FunctionFactory } from './function-factory';
 import { accessLogGroup, acknowledgeOwnRoutes, addRoute, httpApi, stage } from './http-api';
-import { keySet, refreshSecret } from './key-set';
+import { keySet, mfaSecret, refreshSecret } from './key-set';
 import { Mail } from './mail';
 import { Monitoring } from './monitoring';
 import type { RouteFunction } from './route-function';
@@ -68,6 +68,8 @@ export class AuthApi extends Construct {
   readonly jwtAuthorizer?: CfnAuthorizer;
   /** The session authorizer: a Lambda that checks the token's session like /users/me (revocation is immediate). */
   readonly sessionAuthorizer: HttpLambdaAuthorizer;
+  /** The MFA key's secret: only the TOTP functions and the OAuth token endpoint read it. */
+  readonly mfaKey: Secret;
   /** The log groups' KMS key, when `encryptLogs` is set. */
   readonly logsKey?: Key;
   private readonly factory: FunctionFactory;
@@ -111,7 +113,13 @@ export class AuthApi extends Construct {
     this.accessTokenKeys = keys.accessTokenKeys;
     this.publicKeys = keys.publicKeys;
     this.initialKeys = keys.initial;
-    const secrets: KeySecrets = { refresh: this.signingKey, signing: this.accessTokenKeys, public: this.publicKeys };
+    this.mfaKey = mfaSecret(this, removalPolicy);
+    const secrets: KeySecrets = {
+      refresh: this.signingKey,
+      signing: this.accessTokenKeys,
+      public: this.publicKeys,
+      mfa: this.mfaKey,
+    };
     const environment = routeEnvironment(props, { tableName: this.table.tableName, issuer: this.issuer() });
     if (props.emailFrom) {
       this.mail = new Mail(this, 'Mail', {
@@ -221,7 +229,7 @@ export class AuthApi extends Construct {
     });
     if (route.sendsMail) this.mail?.queue.grantSendMessages(fn);
     fn.grantTable(this.table, route.table, route.user);
-    for (const access of ['refresh', 'signing', 'public'] as const)
+    for (const access of ['refresh', 'signing', 'public', 'mfa'] as const)
       if (route.keys.includes(access)) fn.grantSecretValue(secrets[access]);
     this.routes[route.name] = addRoute(this.api, route, fn);
   }

@@ -28,16 +28,20 @@ const SETTING_OF: Record<string, string> = {
   ALLOW_SIGNUP: 'allowSignup',
   REQUIRE_EMAIL_VERIFICATION: 'requireEmailVerification',
   SIGNUP_IP_MAX_PER_HOUR: 'signupIpMaxPerHour',
+  APP_NAME: 'appName',
+  REAUTH_MAX_AGE_SECONDS: 'reauthMaxAgeSeconds',
 };
 
 /** Every function's: the Powertools service name, and stack traces that point at the TypeScript source. */
 export const COMMON_ENVIRONMENT = { POWERTOOLS_SERVICE_NAME: 'auth-api', NODE_OPTIONS: '--enable-source-maps' };
 
-/** The three secrets a function may be given, by the key access the route table names. */
+/** The four secrets a function may be given, by the key access the route table names. */
 export interface KeySecrets {
   refresh: ISecret;
   signing: ISecret;
   public: ISecret;
+  /** The MFA key that encrypts TOTP secrets (docs/mfa.md "The MFA key"). */
+  mfa: ISecret;
 }
 
 /** Where a function finds the keys it may read (and, for sam local, the variables that stand in for them). */
@@ -50,7 +54,9 @@ export function keyEnvironment(
   if (keys.includes('refresh')) env.JWT_SECRET_ARN = secrets.refresh.secretArn;
   if (keys.includes('signing')) env.SIGNING_KEYS_ARN = secrets.signing.secretArn;
   if (keys.includes('public')) env.PUBLIC_KEYS_ARN = secrets.public.secretArn;
+  if (keys.includes('mfa')) env.MFA_KEY_ARN = secrets.mfa.secretArn;
   if (props.samLocal && keys.includes('refresh')) env.JWT_SECRET = '';
+  if (props.samLocal && keys.includes('mfa')) env.MFA_KEY = '';
   if (props.samLocal && (keys.includes('signing') || keys.includes('public'))) env.SIGNING_KEYS = '';
   return env;
 }
@@ -97,6 +103,8 @@ export function routeEnvironment(
     LOGIN_LOCK_MAX_SECONDS: String(props.loginLockMaxSeconds ?? 900),
     LOGIN_FAILURE_WINDOW_SECONDS: String(props.loginFailureWindowSeconds ?? 900),
     LOGIN_IP_MAX_FAILURES: String(props.loginIpMaxFailures ?? 100),
+    REAUTH_MAX_AGE_SECONDS: String(props.reauthMaxAgeSeconds ?? 600),
+    ...(props.appName ? { APP_NAME: props.appName } : {}),
     ...accountEnvironment(props),
     ...COMMON_ENVIRONMENT,
     // Declared only for `sam local invoke --env-vars`, which overrides only variables a template

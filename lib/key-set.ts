@@ -25,6 +25,27 @@ export function refreshSecret(scope: Construct, removalPolicy: RemovalPolicy): S
   return secret;
 }
 
+/**
+ * The MFA key (docs/mfa.md "The MFA key"): a third symmetric secret, generated like the refresh
+ * secret, from which the TOTP functions derive the AES-256-GCM key that seals TOTP secrets. Its own
+ * secret, read by those functions only: replacing the refresh secret must not destroy every TOTP
+ * enrolment, and a function that reads the refresh secret must not read TOTP secrets.
+ */
+export function mfaSecret(scope: Construct, removalPolicy: RemovalPolicy): Secret {
+  const secret = new Secret(scope, 'MfaKey', {
+    description: 'Key that encrypts the auth API users TOTP secrets at rest',
+    generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    removalPolicy,
+  });
+  Validations.of(secret).acknowledge({
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'Replacing the MFA key without re-encrypting would make every TOTP enrolment unreadable; ciphertexts carry ' +
+      'a key id so a replacement can re-encrypt lazily (docs/mfa.md). It is not rotated on a schedule.',
+  });
+  return secret;
+}
+
 /** The access-token key set: its two secrets and the custom resource that makes the first set. */
 export interface KeySet {
   /** The private key set that signs access tokens: only the login and refresh functions may read it. */

@@ -4,6 +4,7 @@ import {
   ITEM_ATTRIBUTES,
   KEY_ATTRIBUTES,
   PASSWORD_HASH_ATTRIBUTE,
+  SECOND_FACTOR_ATTRIBUTES,
   USER_PROFILE_ATTRIBUTES,
 } from '../functions/store/schema';
 
@@ -67,7 +68,11 @@ function attributesOf(
       const writes = user.writes ?? [];
       if (!read && writes.length === 0) throw new Error('a function that writes user items must list the attributes');
       const userNames = read
-        ? [...USER_PROFILE_ATTRIBUTES, ...(user.readsPasswordHash ? [PASSWORD_HASH_ATTRIBUTE] : [])]
+        ? [
+            ...USER_PROFILE_ATTRIBUTES,
+            ...(user.readsPasswordHash ? [PASSWORD_HASH_ATTRIBUTE] : []),
+            ...(user.readsSecondFactor ? SECOND_FACTOR_ATTRIBUTES : []),
+          ]
         : writes;
       for (const name of userNames) names.add(name);
       continue;

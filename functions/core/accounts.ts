@@ -1,5 +1,6 @@
 import type { AttemptLimiter } from './attempts';
 import type { Audit, AuthService, RequestMeta } from './auth';
+import { tidyOtherSessions } from './credentials';
 import { DomainError } from './errors';
 import type { AuthStore } from './ports';
 import type { PasswordVerifier } from './passwords';
@@ -87,22 +88,8 @@ export class AccountService {
       throw new DomainError(now?.disabled ? 'inactive_user' : 'incorrect_password');
     }
 
-    const revoked = await this.tidyOtherSessions(session.sid, listing);
+    const revoked = await tidyOtherSessions(this.store, session.sid, listing, this.onCleanupError);
     this.audit('password_changed', { username: user.username, sid: session.sid, revoked, ...meta });
     return { revoked, ...renewed };
-  }
-
-  /**
-   * Deletes the user's other session items (already ended by the new version), as listed before the
-   * commit: housekeeping only, and no request at all when there are none.
-   */
-  private async tidyOtherSessions(keep: string, listed: Promise<string[]>): Promise<number> {
-    try {
-      const others = (await listed).filter((sid) => sid !== keep);
-      return others.length === 0 ? 0 : (await this.store.deleteSessions(others)).length;
-    } catch (err) {
-      this.onCleanupError(err);
-      return 0;
-    }
   }
 }

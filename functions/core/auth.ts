@@ -1,6 +1,9 @@
 import type { LockoutSettings } from './config';
-import { DomainError, type DomainErrorCode } from './errors';
-import { AttemptLimiter } from './attempts';
+import { DomainError, type DomainErrorCode, MfaRequired } from './errors';
+import { type AttemptPlace, AttemptLimiter } from './attempts';
+import type { AuthMethod, MfaFamily } from './mfa-ports';
+import { mfaOn, startMfaStep } from './mfa-pending';
+import { type Audit, methodOf, type RequestMeta } from './audit';
 import type { AuthStore, SessionRecord, UserRecord } from './ports';
 import { justReplaced, stillRemembered } from './refresh-chain';
 import { SessionCap } from './session-cap';
@@ -8,34 +11,7 @@ import type { PasswordVerifier } from './passwords';
 import { TokenError, type TokenService, newId, type TokenClaims, type TokenType } from './tokens';
 import { secondsMs, wholeSecond } from './time';
 
-/** Who is asking, for the audit log and the per-IP limit. */
-export interface RequestMeta {
-  sourceIp?: string;
-  userAgent?: string;
-}
-
-export type AuditEvent =
-  | 'login_succeeded'
-  | 'login_failed'
-  | 'login_locked'
-  | 'refresh'
-  | 'refresh_token_reuse'
-  | 'logout'
-  | 'logout_all'
-  | 'session_deleted'
-  | 'session_evicted'
-  | 'password_changed'
-  | 'password_reset_requested'
-  | 'password_reset'
-  | 'signup'
-  | 'email_verification_requested'
-  | 'email_verified';
-
-/** One structured audit line; implementations never receive a token or password (they are not passed). */
-export type Audit = (
-  event: AuditEvent,
-  fields: { username?: string; username_hash?: string; sid?: string; reason?: string; revoked?: number } & RequestMeta,
-) => void;
+export type { Audit, AuditEvent, RequestMeta } from './audit';
 
 /** Tokens handed to the client, with the refresh token's lifetime left (the cookie's Max-Age). */
 export interface IssuedTokens {
@@ -107,7 +83,7 @@ export class AuthService {
     username: string,
     password: string,
     meta: RequestMeta,
-    { clientId }: { clientId?: string } = {},
+    { clientId, family = 'cookie' }: { clientId?: string; family?: MfaFamily } = {},
   ): Promise<IssuedTokens> {
     const nowMs = this.now();
     const ip = meta.sourceIp ?? 'unknown';
@@ -136,22 +112,61 @@ export class AuthService {
       this.audit('login_failed', { username, reason: 'email_not_verified', ...meta });
       throw new DomainError('email_not_verified');
     }
+    // MFA on: no session yet; the second factor is asked for, and the places stay taken until it is given.
+    if (mfaOn(user))
+      await this.requireSecondFactor(user, reservation.place, meta, { clientId, family }, this.rehash(user, password));
+    return this.startSession(user, meta, {
+      clientId,
+      amr: ['pwd'],
+      places: [reservation.place],
+      alongside: this.rehash(user, password),
+      now: nowMs,
+    });
+  }
 
-    const session = this.newSession(user, nowMs, clientId);
-    // One round trip: the session (the commit point), the places' return, the cap's index query, both
-    // tokens signed meanwhile. A store failure on the session is a 503 (the places are back: nothing
-    // counted); a failed return after the session landed is housekeeping (the login stands, counted
-    // as one failure until the next success), as are the rehash and the cap.
-    const listing = this.store.listSessionIds(username);
+  /** The MFA step instead of a session (docs/mfa.md): a failure to store its token is a 503 with the places back. */
+  private async requireSecondFactor(
+    user: UserRecord,
+    place: AttemptPlace,
+    meta: RequestMeta,
+    { clientId, family }: { clientId?: string; family: MfaFamily },
+    alongside: Promise<void>,
+  ): Promise<never> {
+    const step = { family, clientId, firstFactor: 'password', place, now: this.now() } as const;
+    const [challenge] = await Promise.all([startMfaStep(this.store, user, { ...step, amr: ['pwd'] }), alongside]).catch(
+      async (err) => {
+        await this.attempts.giveBack(place).catch(this.onHousekeepingError);
+        throw err;
+      },
+    );
+    this.audit('mfa_required', { username: user.username, method: 'password', ...meta });
+    throw new MfaRequired(challenge);
+  }
+
+  /**
+   * A new session of a user who proved every factor asked of them (a password login, the MFA step, a
+   * passkey): the session (the commit point) in one round trip with the return of the attempt's
+   * places, the cap's index query and the signing of both tokens. A store failure on the session is a
+   * 503 with nothing counted; a failed return after the session landed is housekeeping (the login
+   * stands, counted as one failure until the next success), as are `alongside` and the cap.
+   */
+  async startSession(
+    user: UserRecord,
+    meta: RequestMeta,
+    start: { clientId?: string; amr: AuthMethod[]; places: AttemptPlace[]; alongside?: Promise<void>; now?: number },
+  ): Promise<IssuedTokens> {
+    const nowMs = start.now ?? this.now();
+    const session = { ...this.newSession(user, nowMs, start.clientId), authAt: nowMs, amr: start.amr };
+    const listing = this.store.listSessionIds(user.username);
     listing.catch(() => undefined); // awaited by the cap, which treats a failure as housekeeping
     const [issued] = await Promise.all([
       this.issue(session, { refreshJti: session.jti, refreshIssuedAt: nowMs, now: nowMs }),
       this.store.putSession(session),
-      this.attempts.giveBack(reservation.place).catch(this.onHousekeepingError),
-      this.rehash(user, password),
+      ...start.places.map((place) => this.attempts.giveBack(place).catch(this.onHousekeepingError)),
+      start.alongside,
     ]);
     await this.cap.evict(user, session, meta, listing);
-    this.audit('login_succeeded', { username, sid: session.sid, ...meta });
+    this.audit('login_succeeded', { username: user.username, sid: session.sid, method: methodOf(start.amr), ...meta });
     return issued;
   }
 

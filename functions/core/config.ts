@@ -32,6 +32,13 @@ export interface Config {
   signingKeys?: string;
   signingKeysArn?: string;
   publicKeysArn?: string;
+  /** The MFA key (functions/store/mfa-key.ts): MFA_KEY locally, MFA_KEY_ARN deployed (only the TOTP functions). */
+  mfaKey?: string;
+  mfaKeyArn?: string;
+  /** APP_NAME (default: the issuer's host): the TOTP issuer and the WebAuthn relying party's name. */
+  appName: string;
+  /** REAUTH_MAX_AGE_SECONDS (600): how recent a session must be for the routes marked recent. */
+  reauthMaxAgeSeconds: number;
   accounts: AccountSettings;
 }
 
@@ -108,6 +115,8 @@ export function keySources(env: Env) {
     jwtSecretArn: samLocal && jwtSecret ? undefined : env.JWT_SECRET_ARN || undefined,
     signingKeysArn: samLocal && signingKeys ? undefined : env.SIGNING_KEYS_ARN || undefined,
     publicKeysArn: samLocal && signingKeys ? undefined : env.PUBLIC_KEYS_ARN || undefined,
+    mfaKey: env.MFA_KEY || undefined,
+    mfaKeyArn: samLocal && env.MFA_KEY ? undefined : env.MFA_KEY_ARN || undefined,
   };
 }
 
@@ -116,15 +125,16 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
   const tableName = env.TABLE_NAME;
   if (!tableName) throw new ConfigError('TABLE_NAME is required');
 
-  const { jwtSecret, signingKeys, jwtSecretArn, signingKeysArn, publicKeysArn } = keySources(env);
+  const { jwtSecret, signingKeys, jwtSecretArn, signingKeysArn, publicKeysArn, mfaKey, mfaKeyArn } = keySources(env);
   // Accident guard: keys or a store given by environment next to the deployed secrets means a
   // deployed function was edited by hand. Only `sam local invoke` (AWS_SAM_LOCAL) may do that.
   const overrides = [
     jwtSecret && 'JWT_SECRET',
     signingKeys && 'SIGNING_KEYS',
+    mfaKey && 'MFA_KEY',
     env.DYNAMODB_ENDPOINT && 'DYNAMODB_ENDPOINT',
   ];
-  const deployed = jwtSecretArn || signingKeysArn || publicKeysArn;
+  const deployed = jwtSecretArn || signingKeysArn || publicKeysArn || mfaKeyArn;
   if (deployed && overrides.some(Boolean) && env.AWS_SAM_LOCAL !== 'true') {
     throw new ConfigError(`${overrides.filter(Boolean).join(', ')} must not be set in a deployed function`);
   }
@@ -138,6 +148,7 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
   // RFC 8725 / RFC 7518 §3.2: an HS256 key needs at least 256 bits.
   if (jwtSecret && Buffer.byteLength(jwtSecret, 'utf8') < 32)
     throw new ConfigError('JWT_SECRET must be at least 32 bytes');
+  if (mfaKey && mfaKey.length < 32) throw new ConfigError('MFA_KEY must be at least 32 characters');
 
   const sameSite = (env.COOKIE_SAMESITE || 'Lax') as SameSite;
   if (!['Lax', 'Strict', 'None'].includes(sameSite))
@@ -198,7 +209,20 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
     signingKeys,
     signingKeysArn,
     publicKeysArn,
+    mfaKey,
+    mfaKeyArn,
+    appName: env.APP_NAME || hostOf(issuerFrom(env)),
+    reauthMaxAgeSeconds: integer(env, 'REAUTH_MAX_AGE_SECONDS', 600, 30, 86_400),
   };
+}
+
+/** The issuer's host (the default APP_NAME), or the issuer itself when it is no URL. */
+function hostOf(issuer: string): string {
+  try {
+    return new URL(issuer).host || issuer;
+  } catch {
+    return issuer;
+  }
 }
 
 /** A link base the messages may point at: https, or http only for a local front end. */

@@ -36,7 +36,21 @@ export type DomainErrorCode =
   /** Sign-up: the username is taken. */
   | 'username_taken'
   /** A per-IP limit of the account routes (forgot, resend, sign-up); `retryAfterSeconds` says when. */
-  | 'too_many_requests';
+  | 'too_many_requests'
+  /** A right first factor of a user with MFA on: no session yet, a pending MFA token instead (MfaRequired). */
+  | 'mfa_required'
+  /** A pending MFA token that is unknown, used, expired, of another route family or client, or outdated. */
+  | 'invalid_mfa_token'
+  /** A wrong or replayed TOTP or recovery code at the MFA step or when disabling TOTP (counted). */
+  | 'invalid_code'
+  /** A wrong TOTP code when confirming a setup (nothing is counted: the caller holds a recent session). */
+  | 'invalid_setup_code'
+  /** A route marked recent, called with a session whose user last proved a credential too long ago. */
+  | 'recent_auth_required'
+  | 'totp_already_enabled'
+  | 'totp_not_enabled'
+  /** Confirming with no pending setup, or one older than its 10 minutes. */
+  | 'no_totp_setup';
 
 /** A domain rule said no. `retryAfterSeconds` accompanies `login_locked` and `too_many_requests`. */
 export class DomainError extends Error {
@@ -49,6 +63,20 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = 'DomainError';
+  }
+}
+
+/** What a client needs to redeem the second factor (docs/mfa.md "Logging in when MFA is on"). */
+export interface MfaChallenge {
+  mfaToken: string;
+  methods: readonly ('totp' | 'recovery_code')[];
+  expiresIn: number;
+}
+
+/** The first factor was right and the user has MFA on: the answer carries the challenge, no session. */
+export class MfaRequired extends DomainError {
+  constructor(readonly challenge: MfaChallenge) {
+    super('mfa_required', 'MFA required');
   }
 }
 

@@ -1,3 +1,4 @@
+import type { AuthMethod, PendingMfaStore } from './mfa-ports';
 import type { OneTimeTokenKind } from './one-time-tokens';
 
 /**
@@ -30,6 +31,8 @@ export interface UserRecord {
    * never stored on the user item: a session born under an earlier generation is ended.
    */
   globalGeneration?: number;
+  /** When TOTP was confirmed: MFA is on exactly while this is set (docs/mfa.md). */
+  totpEnabledAt?: number;
 }
 
 export interface SessionRecord {
@@ -60,6 +63,10 @@ export interface SessionRecord {
   clientId?: string;
   /** The emergency lever's generation at login (absent: 0, before the lever was first pulled). */
   globalGeneration?: number;
+  /** When its user last proved a credential for it (absent on sessions from before the rule: never recent). */
+  authAt?: number;
+  /** How (RFC 8176): `["pwd"]`, `["pwd", "otp", "mfa"]`, ... */
+  amr?: AuthMethod[];
 }
 
 /** Failed-login bookkeeping for one username or one source IP. */
@@ -158,7 +165,7 @@ export interface OwnSession {
   credentialVersion?: string;
 }
 
-export interface AuthStore extends AttemptStore {
+export interface AuthStore extends AttemptStore, PendingMfaStore {
   /**
    * The user with the lever's `globalGeneration` (which the new session records), strongly consistent, in one
    * round trip. A login sends it beside the attempt's places (core/attempts.ts): the counts are not read first.

@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { DomainError, type DomainErrorCode, ServiceUnavailableError } from '../core/errors';
+import { DomainError, type DomainErrorCode, MfaRequired, ServiceUnavailableError } from '../core/errors';
 import { dependencyUnavailable, logger } from './logger';
 import { json } from './response';
 import type { HttpEvent, HttpResult } from './types';
@@ -18,6 +18,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly detail: string | ValidationIssue[],
     readonly headers: Record<string, string> = {},
+    /** Members beside `detail` (the MFA step's `mfa_token`, ...). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(typeof detail === 'string' ? detail : 'Validation error');
     this.name = 'HttpError';
@@ -69,12 +71,29 @@ const FASTAPI: Record<DomainErrorCode, (e: DomainError) => HttpError> = {
   username_taken: () => new HttpError(409, 'Username already registered'),
   too_many_requests: (e) =>
     new HttpError(429, 'Too many requests', { 'Retry-After': String(e.retryAfterSeconds ?? 1) }),
+  // A right first factor: a 403 like "Email not verified" (no session yet), told apart by `mfa_token`.
+  mfa_required: (e) => new HttpError(403, 'MFA required', {}, mfaMembers(e)),
+  invalid_mfa_token: () => new HttpError(401, 'Invalid or expired MFA token'),
+  invalid_code: () => new HttpError(401, 'Invalid code'),
+  invalid_setup_code: () => new HttpError(400, 'Invalid code'),
+  recent_auth_required: () => new HttpError(403, 'Recent authentication required: log in again'),
+  totp_already_enabled: () => new HttpError(409, 'TOTP already enabled'),
+  totp_not_enabled: () => new HttpError(409, 'TOTP not enabled'),
+  no_totp_setup: () => new HttpError(400, 'No TOTP setup in progress'),
 };
+
+/** The challenge's members, as both wire forms carry them (docs/mfa.md "Logging in when MFA is on"). */
+export function mfaMembers(e: DomainError): Record<string, unknown> {
+  if (!(e instanceof MfaRequired)) return {};
+  const { mfaToken, methods, expiresIn } = e.challenge;
+  return { mfa_token: mfaToken, mfa_methods: methods, expires_in: expiresIn };
+}
 
 /** Maps any thrown error to the contract's JSON answer; the only place errors become HTTP. */
 export function errorResponse(err: unknown): HttpResult {
   const known = err instanceof DomainError ? FASTAPI[err.code](err) : err;
-  if (known instanceof HttpError) return json(known.status, { detail: known.detail }, { headers: known.headers });
+  if (known instanceof HttpError)
+    return json(known.status, { detail: known.detail, ...known.extra }, { headers: known.headers });
   if (err instanceof ServiceUnavailableError) {
     dependencyUnavailable(err);
     return json(503, { detail: 'Service unavailable' });

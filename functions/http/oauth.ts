@@ -1,6 +1,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { DomainError, type DomainErrorCode, ServiceUnavailableError } from '../core/errors';
-import { HttpError, errorResponse } from './errors';
+import { HttpError, errorResponse, mfaMembers } from './errors';
 import { withMetrics } from './metrics';
 import { withTracing } from './tracing';
 import { bodyText, header } from './request';
@@ -20,6 +20,7 @@ export class OAuthError extends Error {
     readonly error: string,
     readonly description: string,
     readonly headers: Record<string, string> = {},
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(description);
     this.name = 'OAuthError';
@@ -38,6 +39,9 @@ const KNOWN_PARAMETERS = new Set([
   'client_id',
   'token',
   'token_type_hint',
+  'mfa_token',
+  'otp',
+  'recovery_code',
 ]);
 
 /**
@@ -74,6 +78,15 @@ const OAUTH: Record<DomainErrorCode, (e: DomainError) => OAuthError> = {
   username_taken: (e) => invalidRequest(e.message),
   too_many_requests: (e) =>
     new OAuthError(429, 'slow_down', 'Too many requests', { 'Retry-After': String(e.retryAfterSeconds ?? 1) }),
+  // Auth0's members and status for the same step (docs/mfa.md "Logging in when MFA is on").
+  mfa_required: (e) => new OAuthError(403, 'mfa_required', 'Multi-factor authentication required', {}, mfaMembers(e)),
+  invalid_mfa_token: invalidGrant('Invalid or expired MFA token'),
+  invalid_code: invalidGrant('Invalid code'),
+  invalid_setup_code: invalidGrant('Invalid code'),
+  recent_auth_required: () => invalidRequest('Recent authentication required'),
+  totp_already_enabled: () => invalidRequest('TOTP already enabled'),
+  totp_not_enabled: () => invalidRequest('TOTP not enabled'),
+  no_totp_setup: () => invalidRequest('No TOTP setup in progress'),
 };
 
 /** Any thrown error as an OAuth answer; what is not an OAuth or domain error goes through the one shared mapping. */
@@ -84,7 +97,7 @@ export function oauthErrorResponse(err: unknown): HttpResult {
   else if (err instanceof HttpError && typeof err.detail === 'string')
     known = new OAuthError(err.status === 413 ? 400 : err.status, 'invalid_request', err.detail);
   if (known) {
-    const body = { error: known.error, error_description: describable(known.description) };
+    const body = { error: known.error, error_description: describable(known.description), ...known.extra };
     return json(known.status, body, { headers: { ...NO_STORE, ...known.headers } });
   }
   // Store outages and bugs: logged by the shared mapping, answered in OAuth terms.

@@ -44,7 +44,7 @@ export interface LoginForm {
 const mediaType = (event: HttpEvent) => header(event, 'content-type')?.split(';')[0].trim().toLowerCase();
 
 /** The fields of a form or JSON body: 415, 413 or FastAPI-shaped 422 when there are none to read. */
-function bodyFields(event: HttpEvent): Record<string, unknown> {
+export function bodyFields(event: HttpEvent): Record<string, unknown> {
   const type = mediaType(event);
   const text = bodyText(event);
   if (type === 'application/x-www-form-urlencoded' || (type === undefined && text.length === 0)) {
@@ -184,7 +184,11 @@ function parseJsonObject(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function stringField(fields: Record<string, unknown>, name: string, issues: ValidationIssue[]): string | undefined {
+export function stringField(
+  fields: Record<string, unknown>,
+  name: string,
+  issues: ValidationIssue[],
+): string | undefined {
   const value = fields[name];
   if (value === undefined || value === null || value === '') {
     issues.push({ type: 'missing', loc: ['body', name], msg: 'Field required' });

@@ -9,10 +9,16 @@ import {
   parseOAuthForm,
   required,
 } from '../http/oauth';
+import type { ValidationIssue } from '../http/errors';
+import { MFA_TOKEN_PATTERN, secondFactorOf } from '../http/mfa-request';
 import { requestMeta } from '../http/request';
-import { auth, config } from './runtime';
+import type { RequestMeta } from '../core/auth';
+import { auth, config, loadMfa } from './runtime';
 import type { IssuedTokens } from '../core/auth';
 import type { HttpEvent, HttpResult } from '../http/types';
+
+/** Our own grant type for the MFA step (RFC 6749 §4.5: an absolute URI the server defines; docs/mfa.md). */
+export const MFA_GRANT = 'urn:serverless-auth-api:params:oauth:grant-type:mfa';
 
 /**
  * POST /oauth2/token (RFC 6749 §4.3 and §6): the password and refresh_token grants for clients that
@@ -25,8 +31,8 @@ export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
   const { params, clientId } = parseOAuthForm(event);
   const grant = required(params, 'grant_type');
   const meta = requestMeta(event);
-  if (grant !== 'password' && grant !== 'refresh_token')
-    throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be password or refresh_token');
+  if (grant !== 'password' && grant !== 'refresh_token' && grant !== MFA_GRANT)
+    throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be password, refresh_token or ${MFA_GRANT}`);
   // Checked before any credential: a refused request changes nothing (no attempt counted, no rotation).
   assertNoScope(params);
   let issued: IssuedTokens;
@@ -34,7 +40,9 @@ export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
     const canonical = canonicalUsername(required(params, 'username'));
     const password = required(params, 'password');
     if ('problem' in canonical) throw invalidRequest(USERNAME_PROBLEMS[canonical.problem]);
-    issued = await auth.login(canonical.username, password, meta, { clientId });
+    issued = await auth.login(canonical.username, password, meta, { clientId, family: 'oauth' });
+  } else if (grant === MFA_GRANT) {
+    issued = await mfaGrant(params, meta, clientId);
   } else {
     issued = await auth.refresh(required(params, 'refresh_token'), meta, { clientId });
   }
@@ -45,6 +53,21 @@ export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
     refresh_token: issued.refreshToken,
     scope: '',
   });
+}
+
+/**
+ * The second factor of a password grant that answered `mfa_required` (docs/mfa.md): `mfa_token` and
+ * exactly one of `otp` and `recovery_code`. The MFA service (and with it `otpauth` and the MFA key)
+ * is loaded by the first MFA grant only, so the password and refresh grants never evaluate it.
+ */
+async function mfaGrant(params: Map<string, string>, meta: RequestMeta, clientId: string | undefined) {
+  const mfaToken = required(params, 'mfa_token');
+  if (!MFA_TOKEN_PATTERN.test(mfaToken)) throw invalidRequest('mfa_token is malformed');
+  const issues: ValidationIssue[] = [];
+  const proof = secondFactorOf(Object.fromEntries(params), issues, { code: 'otp', recoveryCode: 'recovery_code' });
+  if (!proof) throw invalidRequest(issues[0]?.msg.replace(/^Value error, /, '') ?? 'otp or recovery_code is required');
+  const mfa = await loadMfa();
+  return mfa.verify(mfaToken, proof, meta, { family: 'oauth', clientId });
 }
 
 export const handler = oauthHandler(oauth2Token);

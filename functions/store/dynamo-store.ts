@@ -3,7 +3,8 @@ import type { AuthStore, SessionRecord, UserAdminStore, UserRecord } from '../co
 import { READS, everySessionKey, sessionKey, userKey } from './schema';
 import { toSession } from './session-items';
 import { type Item, call, isConditionFailure, num, sameKey } from './table';
-import { UserItems, toUser } from './user-items';
+import { toUser } from './user-items';
+import { MfaItems } from './mfa-items';
 
 /**
  * The AuthStore and UserAdminStore on one DynamoDB table (docs/architecture.md "Data model"). Each
@@ -11,7 +12,7 @@ import { UserItems, toUser } from './user-items';
  * session-items.ts, user-items.ts); this last layer holds what spans kinds: the reads of several
  * kinds in one request, and the emergency lever's `GLOBAL#sessions` item.
  */
-export class DynamoStore extends UserItems implements AuthStore, UserAdminStore {
+export class DynamoStore extends MfaItems implements AuthStore, UserAdminStore {
   async getLoginUser(username: string) {
     const keys = [userKey(username), everySessionKey];
     const items = await this.batchGet(keys, READS.login);

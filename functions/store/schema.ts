@@ -25,6 +25,8 @@ export const nameKey = (skeleton: string) => ({
   pk: `NAME#${createHash('sha256').update(skeleton, 'utf8').digest('base64url')}`,
   sk: 'NAME',
 });
+/** A pending MFA step, keyed by the SHA-256 of its token: the token itself is never stored. */
+export const pendingMfaKey = (hash: string) => ({ pk: `MFA#${hash}`, sk: 'MFA' });
 /** A one-time token, keyed by the SHA-256 of the token: the token itself is never stored. */
 export const oneTimeTokenKey = (hash: string) => ({ pk: `OTT#${hash}`, sk: 'OTT' });
 /**
@@ -58,10 +60,24 @@ export const USER_PROFILE_ATTRIBUTES = [
   'sessionsValidAfter',
   'credentialVersion',
   'emailVerified',
+  // Whether logins need a second factor (MFA is on exactly while it is set): every login reads it.
+  'totpEnabledAt',
 ] as const;
 export const PASSWORD_HASH_ATTRIBUTE = 'passwordHash';
+/**
+ * The second factor's secrets and state, read only by the functions that set up or check a code
+ * (`UserAccess.readsSecondFactor`): the encrypted TOTP secret, a pending setup, the replay guard's
+ * last step, the recovery codes' hashes (docs/mfa.md).
+ */
+export const SECOND_FACTOR_ATTRIBUTES = [
+  'totp',
+  'totpPending',
+  'totpLastStep',
+  'recoveryCodes',
+  'recoverySetAt',
+] as const;
 export const ITEM_ATTRIBUTES = {
-  'USER#': [...USER_PROFILE_ATTRIBUTES, PASSWORD_HASH_ATTRIBUTE],
+  'USER#': [...USER_PROFILE_ATTRIBUTES, PASSWORD_HASH_ATTRIBUTE, ...SECOND_FACTOR_ATTRIBUTES],
   'SESSION#': [
     'sid',
     'username',
@@ -76,12 +92,25 @@ export const ITEM_ATTRIBUTES = {
     'credentialVersion',
     'clientId',
     'globalGeneration',
+    'authAt',
+    'amr',
   ],
   'THROTTLE#': ['failures', 'lockedUntil', 'windowStart', TABLE.ttlAttribute, 'lastWrite'],
   'THROTTLE_IP#': ['failures', 'lockedUntil', 'windowStart', TABLE.ttlAttribute, 'lastWrite'],
   'OTT#': ['hash', 'kind', 'username', TABLE.ttlAttribute, 'credentialVersion', 'email'],
   'GLOBAL#': ['generation', 'sessionsValidAfter'],
   'NAME#': ['username'],
+  'MFA#': [
+    'hash',
+    'username',
+    'family',
+    'clientId',
+    'credentialVersion',
+    'firstFactor',
+    'amr',
+    'place',
+    TABLE.ttlAttribute,
+  ],
 } as const;
 
 const withKeys = (...lists: readonly (readonly string[])[]) => [...new Set([...KEY_ATTRIBUTES, ...lists.flat()])];
@@ -93,13 +122,16 @@ export const READS = {
   oneTimeToken: withKeys(ITEM_ATTRIBUTES['OTT#']),
   name: withKeys(ITEM_ATTRIBUTES['NAME#']),
   userProfile: withKeys(USER_PROFILE_ATTRIBUTES),
-  /** A login's one read: the user with the hash it checks, and the lever's item. */
-  login: withKeys(ITEM_ATTRIBUTES['USER#'], ITEM_ATTRIBUTES['GLOBAL#']),
+  /** A login's one read: the user with the hash it checks, and the lever's item (never the second factor's secrets). */
+  login: withKeys(USER_PROFILE_ATTRIBUTES, [PASSWORD_HASH_ATTRIBUTE], ITEM_ATTRIBUTES['GLOBAL#']),
+  /** The MFA functions' read of a user: the profile and the second factor's state. */
+  secondFactorUser: withKeys(USER_PROFILE_ATTRIBUTES, SECOND_FACTOR_ATTRIBUTES),
+  pendingMfa: withKeys(ITEM_ATTRIBUTES['MFA#']),
   /** A session check's one read; the hash only for the password change, which checks the current password. */
   sessionAndUser: (passwordHash: boolean) =>
     withKeys(
       ITEM_ATTRIBUTES['SESSION#'],
-      passwordHash ? ITEM_ATTRIBUTES['USER#'] : USER_PROFILE_ATTRIBUTES,
+      passwordHash ? [...USER_PROFILE_ATTRIBUTES, PASSWORD_HASH_ATTRIBUTE] : USER_PROFILE_ATTRIBUTES,
       ITEM_ATTRIBUTES['GLOBAL#'],
     ),
   /** The sessions index holds keys only: a user's session ids are its items' `pk`. */

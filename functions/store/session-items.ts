@@ -24,6 +24,8 @@ export function toSession(item: Item | undefined): SessionRecord | undefined {
     credentialVersion: item.credentialVersion as string | undefined,
     clientId: item.clientId as string | undefined,
     globalGeneration: num(item.globalGeneration),
+    ...(item.authAt === undefined ? {} : { authAt: Number(item.authAt) }),
+    ...(Array.isArray(item.amr) ? { amr: item.amr as SessionRecord['amr'] } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ export function toUser(item: Item | undefined): UserRecord | undefined {
     sessionsValidAfter: num(item.sessionsValidAfter),
     credentialVersion: item.credentialVersion as string | undefined,
     ...(item.emailVerified === undefined ? {} : { emailVerified: item.emailVerified === true }),
+    ...(item.totpEnabledAt === undefined ? {} : { totpEnabledAt: Number(item.totpEnabledAt) }),
   };
 }
 

@@ -20,6 +20,7 @@ import { FaultProxy } from './fault-proxy';
 import { testKeySet } from './keys';
 
 export const TEST_SECRET = 'test-signing-key-0123456789abcdef-0123456789';
+export const TEST_MFA_KEY = 'test-mfa-key-0123456789abcdef-0123456789abcdef';
 
 /**
  * The dev server, in this jest process, on its own fresh table in the run's store server, with
@@ -59,6 +60,7 @@ export async function startApp(
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: proxied,
     JWT_SECRET: TEST_SECRET,
+    MFA_KEY: TEST_MFA_KEY,
     SIGNING_KEYS: JSON.stringify(await testKeySet()),
     COOKIE_SECURE: 'false',
     BCRYPT_COST: '4',

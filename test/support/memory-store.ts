@@ -1,4 +1,5 @@
 import { ServiceUnavailableError } from '../../functions/core/errors';
+import type { PendingMfa } from '../../functions/core/mfa-ports';
 import type {
   AuthStore,
   IpPlaceRequest,
@@ -21,6 +22,8 @@ export class MemoryStore implements AuthStore, UserAdminStore {
   throttles = new Map<string, ThrottleRecord>();
   /** Look-alike claims: skeleton -> username. */
   names = new Map<string, string>();
+  /** Pending MFA steps by the hash of their token. */
+  pending = new Map<string, PendingMfa>();
   failing = false;
   calls = 0;
 
@@ -34,14 +37,18 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     this.calls++;
     if (this.failing) throw new ServiceUnavailableError('store');
   }
-  private async step(op: string) {
+  protected async step(op: string) {
     await this.beforeOp?.(op);
     this.touch();
   }
-  private copy<T>(v: T | undefined): T | undefined {
+  protected copy<T>(v: T | undefined): T | undefined {
     return v === undefined ? undefined : structuredClone(v);
   }
 
+  async putPendingMfa(pending: PendingMfa) {
+    await this.step('putPendingMfa');
+    this.pending.set(pending.hash, structuredClone(pending));
+  }
   async getUser(username: string) {
     await this.step('getUser');
     return this.copy(this.users.get(username));

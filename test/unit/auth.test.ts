@@ -59,7 +59,9 @@ describe('AuthService', () => {
       absoluteExpiresAt: (refresh.iat + 2592000) * 1000,
     });
     expect(result.refreshMaxAge).toBe(604800);
-    expect(events).toEqual([{ event: 'login_succeeded', fields: { username: 'ann', sid: result.sid, ...meta } }]);
+    expect(events).toEqual([
+      { event: 'login_succeeded', fields: { username: 'ann', sid: result.sid, method: 'password', ...meta } },
+    ]);
   });
 
   test('login failures are one 401 and write nothing; the audit says why', async () => {

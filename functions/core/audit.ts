@@ -1,0 +1,58 @@
+import type { AuthMethod } from './mfa-ports';
+
+/** Who is asking, for the audit log and the per-IP limit. */
+export interface RequestMeta {
+  sourceIp?: string;
+  userAgent?: string;
+}
+
+export type AuditEvent =
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'login_locked'
+  | 'refresh'
+  | 'refresh_token_reuse'
+  | 'logout'
+  | 'logout_all'
+  | 'session_deleted'
+  | 'session_evicted'
+  | 'password_changed'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'signup'
+  | 'email_verification_requested'
+  | 'email_verified'
+  | 'mfa_required'
+  | 'mfa_failed'
+  | 'recovery_code_used'
+  | 'recovery_codes_regenerated'
+  | 'totp_enabled'
+  | 'totp_disabled';
+
+/** One structured audit line; implementations never receive a token or password (they are not passed). */
+export type Audit = (
+  event: AuditEvent,
+  fields: {
+    username?: string;
+    username_hash?: string;
+    sid?: string;
+    reason?: string;
+    revoked?: number;
+    /** How the user proved themselves (docs/mfa.md "Audit and metrics"). */
+    method?: AuditMethod;
+    /** Recovery codes left after one was used. */
+    remaining?: number;
+  } & RequestMeta,
+) => void;
+
+/** The credential an audited login or code check used. */
+export type AuditMethod = 'password' | 'passkey' | 'totp' | 'recovery_code';
+
+/** The method an audit line names for a session's `amr`: its last factor. */
+export function methodOf(amr: readonly AuthMethod[]): AuditMethod {
+  if (amr.includes('otp')) return 'totp';
+  if (amr.includes('hwk') || amr.includes('swk')) return 'passkey';
+  // A second factor that is no one-time password: a recovery code (`["pwd", "mfa"]`).
+  if (amr.includes('mfa')) return 'recovery_code';
+  return 'password';
+}

@@ -1,0 +1,108 @@
+import { LOGIN_TABLE, type Route, SESSION_AND_USER, type TableAccess, type UserAccess, unionOf } from '../route-access';
+
+/**
+ * The MFA rows of the route table (docs/mfa.md). Each row's table access is exactly what its
+ * function does: a Bearer route reads the caller's session and user, then the user's second factor.
+ */
+
+/** The caller's session and user, then the user item with the second factor's state. */
+const CALLER_AND_FACTOR: TableAccess = { BatchGetItem: SESSION_AND_USER, GetItem: ['USER#'] };
+
+/**
+ * A new credential version (TOTP on or off): the caller's session moves to it, the user item takes it,
+ * the other sessions are listed and tidied away.
+ */
+const CREDENTIAL_CHANGE: TableAccess = {
+  UpdateItem: ['SESSION#', 'USER#'],
+  Query: ['USER#'],
+  DeleteItem: ['SESSION#'],
+};
+
+/** The failure counts a code attempt takes its places in (as a login's). */
+const ATTEMPT_PLACES: TableAccess = {
+  GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
+  UpdateItem: ['THROTTLE#', 'THROTTLE_IP#'],
+  PutItem: ['THROTTLE#', 'THROTTLE_IP#'],
+  DeleteItem: ['THROTTLE#'],
+};
+
+/** Every second-factor attribute a change of TOTP writes or names in its condition. */
+const TOTP_STATE = ['totp', 'totpEnabledAt', 'totpLastStep', 'totpPending', 'recoveryCodes', 'recoverySetAt'] as const;
+
+/** POST /auth/mfa/verify's access, which the OAuth token endpoint's MFA grant shares. */
+export const MFA_VERIFY_TABLE: TableAccess = unionOf(LOGIN_TABLE, ATTEMPT_PLACES, {
+  // The pending step: read, used up, put back after a failing write.
+  GetItem: ['MFA#', 'USER#'],
+  DeleteItem: ['MFA#'],
+  PutItem: ['MFA#'],
+  // The replay guard's step, a recovery code's slot.
+  UpdateItem: ['USER#'],
+});
+export const MFA_VERIFY_USER: UserAccess = {
+  readsSecondFactor: true,
+  writes: ['totpLastStep', 'recoveryCodes', 'recoverySetAt', 'totpEnabledAt', 'disabled'],
+};
+
+export const MFA_ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/auth/mfa',
+    name: 'mfa-status',
+    handler: 'mfa/status',
+    description: 'Whether TOTP is on and how many recovery codes are left',
+    table: CALLER_AND_FACTOR,
+    user: { readsSecondFactor: true },
+    keys: ['public'],
+  },
+  {
+    method: 'POST',
+    path: '/auth/mfa/totp/setup',
+    name: 'mfa-totp-setup',
+    handler: 'mfa/totp-setup',
+    description: 'Start setting up TOTP: a new secret, pending until confirmed (recent login)',
+    table: { ...CALLER_AND_FACTOR, UpdateItem: ['USER#'] },
+    user: { readsSecondFactor: true, writes: ['totpPending', 'totpEnabledAt', 'disabled'] },
+    keys: ['public', 'mfa'],
+  },
+  {
+    method: 'POST',
+    path: '/auth/mfa/totp/confirm',
+    name: 'mfa-totp-confirm',
+    handler: 'mfa/totp-confirm',
+    description: 'Turn TOTP on with a code from the pending secret; ten recovery codes; other sessions end',
+    table: unionOf(CALLER_AND_FACTOR, CREDENTIAL_CHANGE),
+    user: { readsSecondFactor: true, writes: [...TOTP_STATE, 'credentialVersion', 'disabled'] },
+    // The public keys verify the caller; the refresh secret signs its session's new refresh token.
+    keys: ['public', 'refresh', 'mfa'],
+  },
+  {
+    method: 'POST',
+    path: '/auth/mfa/totp/disable',
+    name: 'mfa-totp-disable',
+    handler: 'mfa/totp-disable',
+    description: 'Turn TOTP off with a code or a recovery code (counted like a password); other sessions end',
+    table: unionOf(CALLER_AND_FACTOR, CREDENTIAL_CHANGE, ATTEMPT_PLACES),
+    user: { readsSecondFactor: true, writes: [...TOTP_STATE, 'credentialVersion', 'disabled'] },
+    keys: ['public', 'refresh', 'mfa'],
+  },
+  {
+    method: 'POST',
+    path: '/auth/mfa/recovery-codes',
+    name: 'mfa-recovery-codes',
+    handler: 'mfa/recovery-codes',
+    description: 'Ten new recovery codes replace the set (recent login)',
+    table: { ...CALLER_AND_FACTOR, UpdateItem: ['USER#'] },
+    user: { readsSecondFactor: true, writes: ['recoveryCodes', 'recoverySetAt', 'totpEnabledAt', 'disabled'] },
+    keys: ['public'],
+  },
+  {
+    method: 'POST',
+    path: '/auth/mfa/verify',
+    name: 'mfa-verify',
+    handler: 'mfa/verify',
+    description: 'The second factor of a login that answered MFA required: a TOTP or recovery code',
+    table: MFA_VERIFY_TABLE,
+    user: MFA_VERIFY_USER,
+    keys: ['refresh', 'signing', 'mfa'],
+  },
+];
