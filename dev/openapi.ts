@@ -2,6 +2,7 @@ import { protectedRoutes } from '../functions/protected-routes';
 import { routes } from '../functions/routes';
 import { ACCOUNT_OPERATIONS } from './openapi/accounts';
 import { KEY_OPERATIONS } from './openapi/keys';
+import { MFA_OPERATIONS } from './openapi/mfa';
 import { OAUTH2_OPERATIONS } from './openapi/oauth2';
 import { COMMON, type Operation, jsonBody, ref } from './openapi/parts';
 import { SCHEMAS } from './openapi/schemas';
@@ -21,6 +22,7 @@ const OPERATIONS: Record<string, Operation> = {
   ...OAUTH2_OPERATIONS,
   ...ACCOUNT_OPERATIONS,
   ...KEY_OPERATIONS,
+  ...MFA_OPERATIONS,
 };
 
 /** The document, for a server at `serverUrl`. */

@@ -8,8 +8,11 @@ const invalidClient = jsonBody(ref('OAuthError'), '`invalid_client`: HTTP Basic 
 /** The OAuth 2.0 endpoints (RFC 6749 token, RFC 7009 revocation): the session routes in the OAuth wire format. */
 export const OAUTH2_OPERATIONS: Record<string, Operation> = {
   'POST /oauth2/token': {
-    summary: 'OAuth 2.0 token endpoint (password and refresh_token grants)',
-    description: 'For clients that cannot hold a cookie: the refresh token is in the body. RFC 6749 errors.',
+    summary: 'OAuth 2.0 token endpoint (password, refresh_token and MFA grants)',
+    description:
+      'For clients that cannot hold a cookie: the refresh token is in the body. RFC 6749 errors. A password ' +
+      'grant for a user with MFA on answers `403 mfa_required` with an `mfa_token`, redeemed by the grant ' +
+      '`urn:serverless-auth-api:params:oauth:grant-type:mfa` with `otp` or `recovery_code` (docs/mfa.md).',
     requestBody: {
       required: true,
       content: {
@@ -17,10 +20,15 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
           schema: {
             type: 'object',
             properties: {
-              grant_type: { enum: ['password', 'refresh_token'] },
+              grant_type: {
+                enum: ['password', 'refresh_token', 'urn:serverless-auth-api:params:oauth:grant-type:mfa'],
+              },
               username: str,
               password: str,
               refresh_token: str,
+              mfa_token: str,
+              otp: { type: 'string', pattern: '^[0-9]{6}$' },
+              recovery_code: str,
               client_id: str,
               scope: { ...str, description: 'only `openid` (granted as none); any other scope is `invalid_scope`' },
             },
@@ -47,7 +55,10 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
         '`invalid_grant`, `invalid_request`, `unsupported_grant_type`, or `invalid_scope` (any scope but `openid`)',
       ),
       '401': invalidClient,
-      '403': jsonBody(ref('OAuthError'), 'A foreign Origin: `invalid_request`'),
+      '403': jsonBody(
+        { oneOf: [ref('OAuthError'), ref('OAuthMfaRequired')] },
+        'A foreign Origin: `invalid_request`; or `mfa_required` (a right password, MFA on: redeem `mfa_token`)',
+      ),
       '429': {
         description: 'Locked out: `slow_down`; or API Gateway throttling',
         content: { 'application/json': { schema: { oneOf: [ref('OAuthError'), ref('GatewayMessage')] } } },

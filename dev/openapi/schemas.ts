@@ -38,6 +38,19 @@ export const SCHEMAS: Record<string, Schema> = {
     },
     ['error'],
   ),
+  MfaRequired: object({
+    detail: { const: 'MFA required' },
+    mfa_token: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
+    mfa_methods: { type: 'array', items: { enum: ['totp', 'recovery_code'] } },
+    expires_in: { const: 300 },
+  }),
+  OAuthMfaRequired: object({
+    error: { const: 'mfa_required' },
+    error_description: { const: 'Multi-factor authentication required' },
+    mfa_token: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
+    mfa_methods: { type: 'array', items: { enum: ['totp', 'recovery_code'] } },
+    expires_in: { const: 300 },
+  }),
   GatewayMessage: { ...object({ message: str }), description: "API Gateway's own answer (not our code's)" },
   User: object({
     username: str,

@@ -30,9 +30,10 @@ export const SESSION_OPERATIONS: Record<string, Operation> = {
       '200': jsonBody(tokenBody, 'Logged in', { ...H.setCookie, ...H.noStore }),
       '401': detail('Unknown user, wrong password, disabled user', 'Incorrect username or password', H.wwwAuthenticate),
       '403': jsonBody(
-        object({ detail: { enum: ['Origin not allowed', 'Email not verified'] } }),
-        'A foreign Origin (CSRF defence); or, when verification is required, the right password of a user ' +
-          'whose email is not verified',
+        { oneOf: [object({ detail: { enum: ['Origin not allowed', 'Email not verified'] } }), ref('MfaRequired')] },
+        'A foreign Origin (CSRF defence); when verification is required, the right password of a user whose ' +
+          'email is not verified; or the right password of a user with MFA on: no session yet, an `mfa_token` ' +
+          'to redeem at POST /auth/mfa/verify within 5 minutes (docs/mfa.md)',
       ),
       '413': detail('Body over 16 KiB'),
       '415': detail('Neither a form nor JSON'),
