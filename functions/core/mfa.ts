@@ -14,7 +14,10 @@ import {
 } from './recovery-codes';
 import { assertRecent } from './step-up';
 import { secondsMs } from './time';
-import { base32Of, isTotpCode, matchingStep, newTotpSecret, otpauthUri } from './totp';
+import { isTotpCode } from './totp-code';
+
+/** core/totp.ts, loaded when a code is first made or checked (it carries `otpauth`). */
+export type TotpModule = typeof import('./totp');
 
 /** Encrypts and decrypts TOTP secrets under the MFA key (functions/store/mfa-key.ts). */
 export interface SecretCipher {
@@ -53,6 +56,11 @@ export class MfaService {
     private readonly audit: Audit,
     private readonly changeCredentials: CredentialChange,
     private readonly now: () => number = Date.now,
+    /**
+     * Loaded on first use, so that a function serving other requests too (the OAuth token endpoint's
+     * password and refresh grants) never evaluates `otpauth` (docs/performance.md).
+     */
+    private readonly totp: () => Promise<TotpModule> = () => import('./totp'),
   ) {}
 
   /** The caller of a route marked recent, with their second factor's state. */
@@ -81,6 +89,7 @@ export class MfaService {
   async setup(accessToken: string | undefined) {
     const { factor } = await this.recentCaller(accessToken);
     if (mfaOn(factor)) throw new DomainError('totp_already_enabled');
+    const { newTotpSecret, base32Of, otpauthUri } = await this.totp();
     const secret = newTotpSecret();
     const sealed = await this.cipher.encrypt(secret);
     if (!(await this.store.setTotpPending(factor.username, { ...sealed, createdAt: this.now() }))) {
@@ -106,6 +115,7 @@ export class MfaService {
     const pending = factor.totpPending;
     const nowMs = this.now();
     if (!pending || nowMs - pending.createdAt > secondsMs(TOTP_SETUP_SECONDS)) throw new DomainError('no_totp_setup');
+    const { matchingStep } = await this.totp();
     const step = matchingStep(code, await this.cipher.decrypt(pending), nowMs);
     if (step === undefined) throw new DomainError('invalid_setup_code');
     const codes = newRecoveryCodes();
@@ -266,6 +276,7 @@ export class MfaService {
   private async check(factor: SecondFactorUser, proof: SecondFactorProof, meta: RequestMeta) {
     const { username } = factor;
     if ('code' in proof) {
+      const { matchingStep } = await this.totp();
       const step =
         isTotpCode(proof.code) && factor.totp
           ? matchingStep(proof.code, await this.cipher.decrypt(factor.totp), this.now())

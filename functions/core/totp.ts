@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import { isTotpCode } from './totp-code';
 
 /**
  * TOTP (RFC 6238) as the contract fixes it: HMAC-SHA-1, 6 digits, 30-second steps, the current step
@@ -45,9 +46,6 @@ export function totpCode(secret: Uint8Array, step: number): string {
     timestamp: step * TOTP_PERIOD_SECONDS * 1000,
   });
 }
-
-/** Six ASCII digits: anything else is refused before the table is touched. */
-export const isTotpCode = (code: unknown): code is string => typeof code === 'string' && /^\d{6}$/.test(code);
 
 /**
  * The step whose code `code` is, among the current step and one either side of `nowMs`; undefined

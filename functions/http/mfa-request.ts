@@ -1,6 +1,6 @@
 import type { SecondFactorProof } from '../core/mfa';
 import { parseRecoveryCode } from '../core/recovery-codes';
-import { isTotpCode } from '../core/totp';
+import { isTotpCode } from '../core/totp-code';
 import { type ValidationIssue, validationFailed } from './errors';
 import { bodyFields, stringField } from './request';
 import type { HttpEvent } from './types';

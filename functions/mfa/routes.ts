@@ -5,8 +5,11 @@ import { LOGIN_TABLE, type Route, SESSION_AND_USER, type TableAccess, type UserA
  * function does: a Bearer route reads the caller's session and user, then the user's second factor.
  */
 
-/** The caller's session and user, then the user item with the second factor's state. */
-const CALLER_AND_FACTOR: TableAccess = { BatchGetItem: SESSION_AND_USER, GetItem: ['USER#'] };
+/**
+ * The caller's session and user, then the user with the second factor's state (and the lever's item,
+ * as every read of a user that may start a session has it).
+ */
+const CALLER_AND_FACTOR: TableAccess = { BatchGetItem: SESSION_AND_USER };
 
 /**
  * A new credential version (TOTP on or off): the caller's session moves to it, the user item takes it,
@@ -32,7 +35,7 @@ const TOTP_STATE = ['totp', 'totpEnabledAt', 'totpLastStep', 'totpPending', 'rec
 /** POST /auth/mfa/verify's access, which the OAuth token endpoint's MFA grant shares. */
 export const MFA_VERIFY_TABLE: TableAccess = unionOf(LOGIN_TABLE, ATTEMPT_PLACES, {
   // The pending step: read, used up, put back after a failing write.
-  GetItem: ['MFA#', 'USER#'],
+  GetItem: ['MFA#'],
   DeleteItem: ['MFA#'],
   PutItem: ['MFA#'],
   // The replay guard's step, a recovery code's slot.

@@ -6,7 +6,9 @@
 export { auth, config } from '../sessions/runtime';
 
 /**
- * The MFA service, for the MFA grant only: loaded on its first use, so that the password and refresh
- * grants never evaluate `otpauth` or read the MFA key (docs/performance.md "Where a cold start's time goes").
+ * The MFA service of the MFA grant: the MFA routes' own, which loads `otpauth` when a code is first
+ * checked and reads the MFA key then, so the password and refresh grants never pay for either
+ * (docs/performance.md "Where a cold start's time goes"). A static import: a dynamic one would make
+ * esbuild wrap every module behind it, shared ones included, and keep ~50 KB it now shakes out.
  */
-export const loadMfa = () => import('../mfa/runtime').then((m) => m.mfa);
+export { mfa } from '../mfa/runtime';

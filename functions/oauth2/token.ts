@@ -13,7 +13,7 @@ import type { ValidationIssue } from '../http/errors';
 import { MFA_TOKEN_PATTERN, secondFactorOf } from '../http/mfa-request';
 import { requestMeta } from '../http/request';
 import type { RequestMeta } from '../core/auth';
-import { auth, config, loadMfa } from './runtime';
+import { auth, config, mfa } from './runtime';
 import type { IssuedTokens } from '../core/auth';
 import type { HttpEvent, HttpResult } from '../http/types';
 
@@ -57,8 +57,7 @@ export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
 
 /**
  * The second factor of a password grant that answered `mfa_required` (docs/mfa.md): `mfa_token` and
- * exactly one of `otp` and `recovery_code`. The MFA service (and with it `otpauth` and the MFA key)
- * is loaded by the first MFA grant only, so the password and refresh grants never evaluate it.
+ * exactly one of `otp` and `recovery_code` (`otpauth` and the MFA key are loaded by the first one).
  */
 async function mfaGrant(params: Map<string, string>, meta: RequestMeta, clientId: string | undefined) {
   const mfaToken = required(params, 'mfa_token');
@@ -66,7 +65,6 @@ async function mfaGrant(params: Map<string, string>, meta: RequestMeta, clientId
   const issues: ValidationIssue[] = [];
   const proof = secondFactorOf(Object.fromEntries(params), issues, { code: 'otp', recoveryCode: 'recovery_code' });
   if (!proof) throw invalidRequest(issues[0]?.msg.replace(/^Value error, /, '') ?? 'otp or recovery_code is required');
-  const mfa = await loadMfa();
   return mfa.verify(mfaToken, proof, meta, { family: 'oauth', clientId });
 }
 

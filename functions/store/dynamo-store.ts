@@ -2,8 +2,8 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthStore, SessionRecord, UserAdminStore, UserRecord } from '../core/ports';
 import { READS, everySessionKey, sessionKey, userKey } from './schema';
 import { toSession } from './session-items';
-import { type Item, call, isConditionFailure, num, sameKey } from './table';
-import { toUser } from './user-items';
+import { call, isConditionFailure, sameKey } from './table';
+import { toUser, withLever } from './user-items';
 import { MfaItems } from './mfa-items';
 
 /**
@@ -71,19 +71,4 @@ export class DynamoStore extends MfaItems implements AuthStore, UserAdminStore {
       throw err;
     }
   }
-}
-
-/**
- * The user with the lever's item folded in: its generation, and its instant from before generations
- * (the later of that and the user's own `sessionsValidAfter`), so that every check of a session's
- * liveness honours the lever with no rule of its own.
- */
-function withLever(user: UserRecord | undefined, everyone: Item | undefined): UserRecord | undefined {
-  if (!user || !everyone) return user;
-  const instant = num(everyone.sessionsValidAfter);
-  return {
-    ...user,
-    globalGeneration: num(everyone.generation),
-    ...(instant !== undefined && instant > (user.sessionsValidAfter ?? -1) ? { sessionsValidAfter: instant } : {}),
-  };
 }

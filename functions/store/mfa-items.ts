@@ -1,8 +1,8 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Ciphertext, MfaStore, PendingMfa, SecondFactorUser } from '../core/mfa-ports';
-import { READS, pendingMfaKey, userKey } from './schema';
-import { type Item, call, conditional, fromSeconds, isConditionFailure, num, toSeconds } from './table';
-import { UserItems, toUser } from './user-items';
+import { READS, everySessionKey, pendingMfaKey, userKey } from './schema';
+import { type Item, call, conditional, fromSeconds, isConditionFailure, num, sameKey, toSeconds } from './table';
+import { UserItems, toUser, withLever } from './user-items';
 
 /** Only an enabled user's second factor changes (a disable that won the race keeps it as it was). */
 const ENABLED = '(attribute_not_exists(disabled) OR disabled = :false)';
@@ -91,7 +91,13 @@ export class MfaItems extends UserItems implements MfaStore {
   }
 
   async getSecondFactorUser(username: string): Promise<SecondFactorUser | undefined> {
-    return toSecondFactorUser(await this.itemAt(userKey(username), READS.secondFactorUser));
+    // With the lever's item, as a login reads it: the session the MFA step starts records its generation.
+    const keys = [userKey(username), everySessionKey];
+    const items = await this.batchGet(keys, READS.secondFactorUser);
+    return withLever(
+      toSecondFactorUser(items.find((i) => sameKey(i, keys[0]))),
+      items.find((i) => sameKey(i, everySessionKey)),
+    );
   }
 
   async setTotpPending(username: string, pending: Ciphertext & { createdAt: number }): Promise<boolean> {

@@ -125,7 +125,7 @@ export const READS = {
   /** A login's one read: the user with the hash it checks, and the lever's item (never the second factor's secrets). */
   login: withKeys(USER_PROFILE_ATTRIBUTES, [PASSWORD_HASH_ATTRIBUTE], ITEM_ATTRIBUTES['GLOBAL#']),
   /** The MFA functions' read of a user: the profile and the second factor's state. */
-  secondFactorUser: withKeys(USER_PROFILE_ATTRIBUTES, SECOND_FACTOR_ATTRIBUTES),
+  secondFactorUser: withKeys(USER_PROFILE_ATTRIBUTES, SECOND_FACTOR_ATTRIBUTES, ITEM_ATTRIBUTES['GLOBAL#']),
   pendingMfa: withKeys(ITEM_ATTRIBUTES['MFA#']),
   /** A session check's one read; the hash only for the password change, which checks the current password. */
   sessionAndUser: (passwordHash: boolean) =>

@@ -223,3 +223,18 @@ export class UserItems extends SessionItems {
     );
   }
 }
+
+/**
+ * The user with the lever's item folded in: its generation, and its instant from before generations
+ * (the later of that and the user's own `sessionsValidAfter`), so that every check of a session's
+ * liveness honours the lever with no rule of its own.
+ */
+export function withLever<U extends UserRecord>(user: U | undefined, everyone: Item | undefined): U | undefined {
+  if (!user || !everyone) return user;
+  const instant = num(everyone.sessionsValidAfter);
+  return {
+    ...user,
+    globalGeneration: num(everyone.generation),
+    ...(instant !== undefined && instant > (user.sessionsValidAfter ?? -1) ? { sessionsValidAfter: instant } : {}),
+  };
+}

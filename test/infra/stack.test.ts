@@ -12,13 +12,13 @@ import {
   routes,
 } from '../../functions/routes';
 import { functionId } from '../../lib/route-function';
-import { ACCOUNTS, ALL_FUNCTIONS as handlers, inspect, synth } from '../support/synth';
+import { ACCOUNTS, ALL_FUNCTIONS as handlers, type Resources, inspect, synth } from '../support/synth';
 
 // The deployable stack with every route deployed, bundled (the bundles are read below) and checked by
 // cdk-nag. The signing keys, the custom domain, the account routes (where the Control Tower rules run
 // on this same configuration) and an adopted table have files of their own beside this one.
 const { app, stack, nag, template, resources } = synth(ACCOUNTS, { bundle: true });
-const { ofType, fnLogicalId, actionsOf, dynamoStatementsOf } = inspect(resources);
+const { ofType, fnLogicalId, actionsOf, dynamoStatementsOf, statementsOf } = inspect(resources);
 
 describe('AuthStack', () => {
   test('keeps the logical ids of the resources a replacement would hurt (data, the API URL, the audit trail)', () => {
@@ -395,6 +395,31 @@ describe('AuthStack', () => {
     expect(root).toContain("import('../core/passwords')");
   });
 
+  test('otpauth only in the MFA functions and the OAuth token endpoint; the MFA key read only by those that need it', () => {
+    const bundleOf = (fn: Resources[string]) =>
+      readFileSync(join(app.outdir, fn.Metadata['aws:asset:path'], 'index.js'));
+    const withOtpauth = ofType('AWS::Lambda::Function')
+      .filter(([, fn]) => bundleOf(fn).includes('Invalid character found'))
+      .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
+    const mfaFunctions = routes.filter((r) => r.handler.startsWith('mfa/')).map((r) => functionId(r.name));
+    expect(withOtpauth.sort()).toEqual([...mfaFunctions, functionId('oauth2-token')].sort());
+    const readers = routes.filter((r) => r.keys.includes('mfa')).map((r) => r.name);
+    expect(readers.sort()).toEqual([
+      'mfa-totp-confirm',
+      'mfa-totp-disable',
+      'mfa-totp-setup',
+      'mfa-verify',
+      'oauth2-token',
+    ]);
+    const mfaKey = ofType('AWS::SecretsManager::Secret').find(([id]) => id.startsWith('MfaKey'))![0];
+    for (const name of handlers) {
+      const reads = statementsOf(name).some((st: { Resource: unknown }) =>
+        JSON.stringify(st.Resource).includes(mfaKey),
+      );
+      expect([name, reads]).toEqual([name, readers.includes(name)]);
+    }
+  });
+
   test('passes cdk-nag AwsSolutions with every acknowledgement carrying a reason', () => {
     const report = nag.validateScope(stack);
     expect(
@@ -416,6 +441,7 @@ describe('AuthStack', () => {
       'Annotation::AwsSolutions-IAM5[Resource::*]', // GetRandomPassword, granted by CDK's RotationSchedule
       'Annotation::AwsSolutions-SMG4', // the refresh secret: replaced on purpose, not on a schedule
       'Annotation::AwsSolutions-SMG4', // the public key copy: rewritten by the key set's own rotation
+      'Annotation::AwsSolutions-SMG4', // the MFA key: replacing it would need every TOTP secret re-encrypted
       'Annotation::AwsSolutions-SQS3', // the mail queue's dead-letter queue needs none of its own
     ]);
     for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(40);
