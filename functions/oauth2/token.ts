@@ -13,7 +13,8 @@ import type { ValidationIssue } from '../http/errors';
 import { MFA_TOKEN_PATTERN, secondFactorOf } from '../http/mfa-request';
 import { requestMeta } from '../http/request';
 import type { RequestMeta } from '../core/auth';
-import { auth, config, mfa } from './runtime';
+import { auth, config } from './runtime';
+import { mfa } from './mfa-runtime';
 import type { IssuedTokens } from '../core/auth';
 import type { HttpEvent, HttpResult } from '../http/types';
 

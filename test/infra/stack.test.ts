@@ -395,7 +395,7 @@ describe('AuthStack', () => {
     expect(root).toContain("import('../core/passwords')");
   });
 
-  test('otpauth only in the MFA functions and the OAuth token endpoint; the MFA key read only by those that need it', () => {
+  test('otpauth only in the MFA functions and the OAuth token endpoint; the MFA key read only where needed', () => {
     const bundleOf = (fn: Resources[string]) =>
       readFileSync(join(app.outdir, fn.Metadata['aws:asset:path'], 'index.js'));
     const withOtpauth = ofType('AWS::Lambda::Function')

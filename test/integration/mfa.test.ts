@@ -20,7 +20,7 @@ const oauth = (fields: Record<string, string>) => request(`${app.url}/oauth2/tok
 const MFA_GRANT = 'urn:serverless-auth-api:params:oauth:grant-type:mfa';
 
 describe('setting TOTP up', () => {
-  test('setup shows a secret once; confirm turns TOTP on with ten recovery codes and ends every other session', async () => {
+  test('setup shows a secret once; confirm turns TOTP on, gives ten recovery codes, ends other sessions', async () => {
     const username = await app.freshUser('mfa passphrase 1');
     const mine = await login(app.url, username, 'mfa passphrase 1');
     const other = await login(app.url, username, 'mfa passphrase 1');
@@ -108,7 +108,7 @@ describe('setting TOTP up', () => {
 });
 
 describe('logging in with MFA on', () => {
-  test('the right password answers 403 MFA required with a token and no cookie; the code starts the session', async () => {
+  test('the right password answers 403 mfa_required with a token, no cookie; the code starts the session', async () => {
     const u = await enrolledUser(app);
     const reply = await request(`${app.url}/auth/token`, 'POST', form({ username: u.username, password: u.password }));
     expect(reply.status).toBe(403);

@@ -17,6 +17,7 @@ import { counterKey, throttleKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { decodeJwt } from 'jose';
 import { attemptLogin, login, refreshCookieOf, request } from '../support/http';
+import { mfaFlows } from '../support/mfa-table-flows';
 
 // IAM cannot run here, so the grants are checked the other way: every DynamoDB request each route
 // really sends (seen by the fault proxy, with the key prefixes it names) must be one the route
@@ -208,6 +209,7 @@ test('each route touches only the item kinds and actions the route table grants 
   expect((await post('/auth/email/verify/resend', jsonBody({ username: 'sam' }))).status).toBe(202);
   expect((await post('/auth/email/verify', jsonBody(verify))).status).toBe(200);
   await runMailWorker();
+  await mfaFlows(app, touch);
 
   const checked: { name: string; table: TableAccess; user?: UserAccess }[] = [
     ...routes,

@@ -196,7 +196,11 @@ const GRAMMAR = new Set(
 function namesIn(expression: unknown, names: Record<string, string>): string[] {
   if (typeof expression !== 'string') return [];
   // Values (`:v`) are not names; a path's first element is its top-level attribute.
-  const words = expression.replace(/:[A-Za-z0-9_]+/g, ' ').match(/#?[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
+  const words =
+    expression
+      .replace(/:[A-Za-z0-9_]+/g, ' ')
+      .replace(/(\.#?[A-Za-z0-9_]+|\[\d+\])+/g, '')
+      .match(/#?[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
   return words.filter((w) => !GRAMMAR.has(w)).map((w) => (w.startsWith('#') ? names[w] : w));
 }
 

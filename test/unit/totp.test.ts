@@ -46,7 +46,8 @@ describe('TOTP', () => {
     const parsed = TOTP.generate({ secret: Secret.fromBase32(base32Of(secret)), timestamp: now });
     expect(parsed).toBe(totpCode(secret, step));
     expect(uri).toBe(
-      `otpauth://totp/Example%20App:ann?secret=${base32Of(secret)}&issuer=Example%20App&algorithm=SHA1&digits=6&period=30`,
+      `otpauth://totp/Example%20App:ann?secret=${base32Of(secret)}` +
+        '&issuer=Example%20App&algorithm=SHA1&digits=6&period=30',
     );
     expect(base32Of(secret)).toMatch(/^[A-Z2-7]{32}$/);
   });
