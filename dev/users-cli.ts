@@ -22,6 +22,10 @@ const USAGE = `usage: npm run users -- <command> [options]
                      mark the user's email address verified (sign-up with verification)
   disable <username>  refuse logins and end every session of the user
   enable <username>   allow logins again (old sessions stay ended)
+  mfa-reset <username>
+                     remove TOTP, a pending setup and the recovery codes, and end every session
+                     (for a lost device and lost codes: confirm who is asking out of band first;
+                      the password stays, and the user sets TOTP up again; docs/mfa.md)
   remove <username>   delete the user (their sessions end with them)
   list                usernames, names, emails and status (never hashes)
   end-all-sessions --yes
@@ -138,6 +142,11 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
     case 'enable': {
       const { sessionsEnded } = await userAdmin(env).setDisabled(name, command === 'disable');
       console.log(`${command}d ${name}${ended(sessionsEnded)}`);
+      return 0;
+    }
+    case 'mfa-reset': {
+      const { username, sessionsEnded } = await userAdmin(env).resetSecondFactor(name);
+      console.log(`second factor removed for ${username}${ended(sessionsEnded)}; the password alone logs in`);
       return 0;
     }
     case 'remove': {

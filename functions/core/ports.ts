@@ -346,6 +346,11 @@ export interface UserAdminStore extends NameClaims {
   /** Marks the user's address verified; false when there is no such user. */
   setEmailVerified(username: string): Promise<boolean>;
   /**
+   * `mfa-reset`: removes TOTP, a pending setup and the recovery codes, with a new credential version
+   * in the same write (every session and every pending MFA token ends); false when there is no such user.
+   */
+  resetSecondFactor(username: string, credentialVersion: string): Promise<boolean>;
+  /**
    * The emergency lever: the global generation + 1, so every session born before ends; returns the
    * new generation. No clock: an operator's clock must not decide who is logged out.
    */

@@ -103,6 +103,19 @@ export class UserAdmin {
     return { username: name, sessionsEnded: await this.tidySessions(name) };
   }
 
+  /**
+   * `mfa-reset`: for a person who lost both their TOTP device and their recovery codes, once the
+   * operator has confirmed who they are out of band. TOTP, a pending setup and the codes go, with a new
+   * credential version: every session ends (whoever holds the lost device may hold one too) and every
+   * pending MFA token dies. The password stays; the user logs in with it and sets TOTP up again.
+   */
+  async resetSecondFactor(username: string): Promise<{ username: string; sessionsEnded: number }> {
+    const name = checkUsername(username);
+    if (!(await this.store.resetSecondFactor(name, newId())))
+      throw new DomainError('user_not_found', `no user "${name}"`);
+    return { username: name, sessionsEnded: await this.tidySessions(name) };
+  }
+
   /** `verify-email`: the user's address counts as verified (for a user who cannot get the message). */
   async verifyEmail(username: string): Promise<{ username: string }> {
     const name = checkUsername(username);

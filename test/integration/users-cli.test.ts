@@ -8,6 +8,7 @@ import { cliBcryptCost } from '../../dev/users-cli';
 import { userKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { login, request } from '../support/http';
+import { enrolledUser, firstFactor, verify, codeAt } from '../support/mfa';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -89,6 +90,27 @@ describe('npm run users', () => {
     expect((await login(app.url, 'pat-cli', 'correct horse battery staple')).reply.status).toBe(200);
     expect((await app.store.getUser('pat-cli'))!.credentialVersion).not.toBe('v1');
     const missing = await users(['passwd', 'nobody-at-all'], 'correct horse battery staple\n');
+    expect([missing.code, missing.stderr]).toEqual([2, 'users: no user "nobody-at-all"\n']);
+  });
+
+  test('mfa-reset: TOTP and codes gone, every session and pending MFA token ended, the password alone logs in', async () => {
+    const u = await enrolledUser(app);
+    const pending = await firstFactor(app, u.username, u.password);
+    const out = await users(['mfa-reset', u.username.toUpperCase()]);
+    expect(out).toMatchObject({
+      code: 0,
+      stdout: `second factor removed for ${u.username} (1 session ended); the password alone logs in\n`,
+    });
+    expect((await request(`${app.url}/users/me`, 'GET', { bearer: u.access })).status).toBe(401);
+    expect((await request(`${app.url}/auth/refresh`, 'POST', { cookie: u.refresh })).status).toBe(401);
+    const late = await verify(app, { mfa_token: pending, code: codeAt(u.secret, 1) });
+    expect([late.status, late.body]).toEqual([401, { detail: 'Invalid or expired MFA token' }]);
+    const s = await login(app.url, u.username, u.password);
+    const status = await request(`${app.url}/auth/mfa`, 'GET', { bearer: s.access });
+    expect(status.body).toMatchObject({ totp_enabled: false, recovery_codes_left: 0 });
+    const stored = (await app.store.getSecondFactorUser(u.username))!;
+    expect([stored.totp, stored.totpEnabledAt, stored.recoveryCodes]).toEqual([undefined, undefined, undefined]);
+    const missing = await users(['mfa-reset', 'nobody-at-all']);
     expect([missing.code, missing.stderr]).toEqual([2, 'users: no user "nobody-at-all"\n']);
   });
 

@@ -243,6 +243,15 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     this.users.set(user.username, { ...user });
     return true;
   }
+  async resetSecondFactor(username: string, credentialVersion: string) {
+    await this.step('resetSecondFactor');
+    const user = this.users.get(username) as Record<string, unknown> | undefined;
+    if (!user) return false;
+    for (const k of ['totp', 'totpEnabledAt', 'totpLastStep', 'totpPending', 'recoveryCodes', 'recoverySetAt'])
+      delete user[k];
+    user.credentialVersion = credentialVersion;
+    return true;
+  }
   async setDisabled(
     username: string,
     { disabled, credentialVersion }: { disabled: boolean; credentialVersion?: string },
