@@ -110,6 +110,7 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
       passwordLatencyP99Ms: num('alarmPasswordLatencyP99Ms'),
       loginFailedPer5Minutes: num('alarmLoginFailedPer5Minutes'),
       loginLockedPer5Minutes: num('alarmLoginLockedPer5Minutes'),
+      mfaFailedPer5Minutes: num('alarmMfaFailedPer5Minutes'),
     },
     encryptLogs: bool('encryptLogs') === 'true',
     tracing: bool('tracing') === 'true',

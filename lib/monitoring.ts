@@ -33,6 +33,8 @@ export interface AlarmThresholds {
   loginFailedPer5Minutes?: number;
   /** Locked-out login attempts in 5 minutes (default 20). */
   loginLockedPer5Minutes?: number;
+  /** Wrong second factors (codes, recovery codes, dead MFA tokens) in 5 minutes (default 50). */
+  mfaFailedPer5Minutes?: number;
 }
 
 export interface MonitoringProps extends AlarmThresholds {
@@ -175,6 +177,12 @@ export class Monitoring extends Construct {
       threshold: props.loginLockedPer5Minutes ?? 20,
       description: 'More locked-out login attempts than the threshold in 5 minutes',
     });
+    this.alarm('MfaFailures', {
+      metric: audit('mfa_failed'),
+      threshold: props.mfaFailedPer5Minutes ?? 50,
+      description:
+        'More wrong second factors than the threshold in 5 minutes: someone holding passwords is guessing codes',
+    });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       widgets: [
@@ -205,6 +213,14 @@ export class Monitoring extends Construct {
                 'password_reset',
               ] as const
             ).map(audit),
+            width: 12,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Second factors',
+            left: (['mfa_required', 'mfa_failed', 'recovery_code_used'] as const).map(audit),
+            right: (['totp_enabled', 'totp_disabled', 'recovery_codes_regenerated'] as const).map(audit),
             width: 12,
           }),
         ],

@@ -22,6 +22,12 @@ export const METRIC_EVENTS = [
   'password_changed',
   'password_reset',
   'signup',
+  'mfa_required',
+  'mfa_failed',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
+  'totp_enabled',
+  'totp_disabled',
 ] as const satisfies readonly AuditEvent[];
 
 export type MetricEvent = (typeof METRIC_EVENTS)[number];

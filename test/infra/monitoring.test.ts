@@ -8,7 +8,11 @@ import { ACCOUNTS, synth as synthStack } from '../support/synth';
 type Resources = ReturnType<typeof synthStack>['resources'];
 const synth = (context: Record<string, string> = {}) => synthStack({ ...ACCOUNTS, ...context });
 
-const { template, resources } = synth({ alarmLoginFailedPer5Minutes: '250', alarmEmail: 'ops@example.com' });
+const { template, resources } = synth({
+  alarmLoginFailedPer5Minutes: '250',
+  alarmMfaFailedPer5Minutes: '40',
+  alarmEmail: 'ops@example.com',
+});
 const ofType = (r: Resources, type: string) => Object.entries(r).filter(([, x]) => x.Type === type);
 const alarms = Object.fromEntries(
   ofType(resources, 'AWS::CloudWatch::Alarm').map(([id, a]) => [
@@ -120,6 +124,7 @@ describe('alarms', () => {
       RefreshTokenReuse: ['refresh_token_reuse', 1, 'GreaterThanOrEqualToThreshold'],
       LoginFailures: ['login_failed', 250, 'GreaterThanThreshold'],
       LoginLockouts: ['login_locked', 20, 'GreaterThanThreshold'],
+      MfaFailures: ['mfa_failed', 40, 'GreaterThanThreshold'],
     };
     for (const [id, [metric, threshold, op]] of Object.entries(expected)) {
       const a = alarms[id];
@@ -147,7 +152,7 @@ describe('topic and dashboard', () => {
     expect(ofType(synth().resources, 'AWS::SNS::Subscription')).toEqual([]);
   });
 
-  test('the dashboard shows route latencies, errors, login outcomes, sessions and DynamoDB capacity', () => {
+  test('the dashboard shows route latencies, errors, login outcomes, sessions, second factors, DynamoDB capacity', () => {
     const [, dashboard] = ofType(resources, 'AWS::CloudWatch::Dashboard')[0];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     for (const text of [
@@ -157,6 +162,8 @@ describe('topic and dashboard', () => {
       'login_locked',
       'logout_all',
       'session_evicted',
+      'mfa_failed',
+      'recovery_code_used',
       'ConsumedReadCapacityUnits',
       'ConsumedWriteCapacityUnits',
       'Function errors',

@@ -1,5 +1,6 @@
 import { startApp, type TestApp } from '../support/app';
 import { attemptLogin, login, request } from '../support/http';
+import { codeAt, enrolledUser, firstFactor, forgetLastStep, json, verify } from '../support/mfa';
 
 // The audit events that are metrics leave the functions as CloudWatch embedded metric format (EMF)
 // lines: this runs the flows through the dev server and reads the lines the handlers wrote, checking
@@ -72,6 +73,28 @@ test('each flow writes its audit events as EMF counts: namespace AuthApi, dimens
     login_failed: 5,
     login_locked: 1,
     logout: 1,
+  });
+});
+
+test("the second factor's events are counted too: the alarm on mfa_failed has its metric", async () => {
+  const before = logCount();
+  const u = await enrolledUser(app); // a login, TOTP enabled
+  const token = await firstFactor(app, u.username, u.password);
+  await verify(app, { mfa_token: token, code: codeAt(u.secret, 5) });
+  await forgetLastStep(app, u.username);
+  expect((await verify(app, { mfa_token: token, recovery_code: u.recoveryCodes[0] })).status).toBe(200);
+  const regenerated = await request(`${app.url}/auth/mfa/recovery-codes`, 'POST', { bearer: u.access });
+  expect(regenerated.status).toBe(200);
+  const off = { bearer: u.access, ...json({ code: codeAt(u.secret) }) };
+  expect((await request(`${app.url}/auth/mfa/totp/disable`, 'POST', off)).status).toBe(200);
+  expect(counts(emfSince(before))).toEqual({
+    login_succeeded: 2,
+    totp_enabled: 1,
+    mfa_required: 1,
+    mfa_failed: 1,
+    recovery_code_used: 1,
+    recovery_codes_regenerated: 1,
+    totp_disabled: 1,
   });
 });
 
