@@ -20,7 +20,7 @@ import {
   routeEnvironment,
 } from './environment';
 import { FunctionFactory } from './function-factory';
-import { accessLogGroup, acknowledgeOwnRoutes, addRoute, httpApi, stage } from './http-api';
+import { LOGIN_THROTTLED_ROUTES, accessLogGroup, acknowledgeOwnRoutes, addRoute, httpApi, stage } from './http-api';
 import { keySet, mfaSecret, refreshSecret } from './key-set';
 import { Mail } from './mail';
 import { Monitoring } from './monitoring';
@@ -138,7 +138,9 @@ export class AuthApi extends Construct {
       api: this.api,
       accessLogs,
       props,
-      loginRoutes: [this.routes.token, this.routes['oauth2-token'], this.routes['password-change']],
+      loginRoutes: deployed
+        .filter((r) => LOGIN_THROTTLED_ROUTES.includes(r.name))
+        .map((r) => ({ key: `${r.method} ${r.path}`, route: this.routes[r.name] })),
     });
     if (props.customDomain) {
       this.customDomain = new CustomDomain(this, 'CustomDomain', {

@@ -67,8 +67,11 @@ export function httpApi(
   return api;
 }
 
-/** The routes that check a password: each has the login throttle of its own. */
-export const PASSWORD_ROUTE_KEYS = ['POST /auth/token', 'POST /oauth2/token', 'POST /auth/password'];
+/**
+ * The routes that check a password or a second factor (by route name): each has the login throttle of
+ * its own. A code guess is a password guess (docs/mfa.md).
+ */
+export const LOGIN_THROTTLED_ROUTES = ['token', 'oauth2-token', 'password-change', 'mfa-verify', 'mfa-totp-disable'];
 
 /** The API Gateway route of one row of the route table, integrated with its function. */
 export function addRoute(api: HttpApi, route: Route, fn: RouteFunction): HttpRoute {
@@ -102,7 +105,7 @@ export function stage(
     accessLogs,
     props,
     loginRoutes,
-  }: { api: HttpApi; accessLogs: LogGroup; props: AuthApiProps; loginRoutes: HttpRoute[] },
+  }: { api: HttpApi; accessLogs: LogGroup; props: AuthApiProps; loginRoutes: { key: string; route: HttpRoute }[] },
 ): HttpStage {
   const stage = new HttpStage(scope, 'DefaultStage', {
     httpApi: api,
@@ -138,10 +141,10 @@ export function stage(
   const login = props.loginThrottle ?? { rateLimit: 20, burstLimit: 40 };
   const cfnStage = stage.node.defaultChild as CfnStage;
   // RouteSettings is free-form JSON in the L1: CloudFormation's own (PascalCase) names. Each route
-  // that checks a password (the cookie login, the OAuth token endpoint, the password change: two
-  // bcrypt runs) gets the limit of its own: three times the limit in all.
+  // that checks a password or a code (the cookie login, the OAuth token endpoint, the password change,
+  // the MFA step, turning TOTP off) gets the limit of its own: five times the limit in all.
   const limit = { ThrottlingRateLimit: login.rateLimit, ThrottlingBurstLimit: login.burstLimit };
-  cfnStage.routeSettings = Object.fromEntries(PASSWORD_ROUTE_KEYS.map((key) => [key, limit]));
-  cfnStage.node.addDependency(...loginRoutes);
+  cfnStage.routeSettings = Object.fromEntries(loginRoutes.map(({ key }) => [key, limit]));
+  cfnStage.node.addDependency(...loginRoutes.map(({ route }) => route));
   return stage;
 }

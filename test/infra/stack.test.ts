@@ -238,14 +238,12 @@ describe('AuthStack', () => {
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/cookie|authorization|header|querystring/i);
   });
 
-  test('gives each password-checking route its own throttle below the stage, declared after the routes exist', () => {
+  test('gives each password- or code-checking route its own throttle below the stage, after the routes exist', () => {
     const [stageId, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
-    expect(stage.Properties.RouteSettings).toEqual({
-      'POST /auth/token': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-      'POST /oauth2/token': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-      'POST /auth/password': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-    });
-    for (const key of ['POST /auth/token', 'POST /oauth2/token', 'POST /auth/password']) {
+    const keys = ['/auth/token', '/oauth2/token', '/auth/password', '/auth/mfa/verify', '/auth/mfa/totp/disable'];
+    const limit = { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 };
+    expect(stage.Properties.RouteSettings).toEqual(Object.fromEntries(keys.map((p) => [`POST ${p}`, limit])));
+    for (const key of keys.map((p) => `POST ${p}`)) {
       const route = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === key)![0];
       expect((resources[stageId] as { DependsOn?: string[] }).DependsOn).toContain(route);
     }
