@@ -1,4 +1,5 @@
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { appNameProblem } from '../functions/core/config';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ControlTowerChecks } from './compliance';
@@ -122,9 +123,16 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
     requireEmailVerification:
       bool('requireEmailVerification') === undefined ? undefined : bool('requireEmailVerification') === 'true',
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
-    appName: ctx('appName'),
+    appName: appNameFromContext(ctx('appName')),
     reauthMaxAgeSeconds: num('reauthMaxAgeSeconds'),
   };
+}
+
+/** `appName`: the TOTP issuer and WebAuthn relying party name (no colon: functions/core/config.ts). */
+function appNameFromContext(name: string | undefined): string | undefined {
+  const problem = name === undefined ? undefined : appNameProblem(name);
+  if (problem) throw new Error(`context appName: ${problem.replace('APP_NAME ', '')}`);
+  return name;
 }
 
 /** `alarmEmail`: one address. */

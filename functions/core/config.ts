@@ -211,17 +211,36 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
     publicKeysArn,
     mfaKey,
     mfaKeyArn,
-    appName: env.APP_NAME || hostOf(issuerFrom(env)),
+    appName: appNameFrom(env.APP_NAME, issuerFrom(env)),
     reauthMaxAgeSeconds: integer(env, 'REAUTH_MAX_AGE_SECONDS', 600, 30, 86_400),
   };
 }
 
-/** The issuer's host (the default APP_NAME), or the issuer itself when it is no URL. */
-function hostOf(issuer: string): string {
+/**
+ * Why an APP_NAME cannot be the TOTP issuer, if it cannot: authenticator apps split the otpauth://
+ * label `<issuer>:<username>` at its first colon (Google's Key URI Format forbids one in the issuer;
+ * pyotp refuses such a URI), so a name with a colon would show the wrong account or none.
+ */
+export function appNameProblem(name: string): string | undefined {
+  if (name.trim() === '') return 'APP_NAME must not be blank';
+  if (name.includes(':')) return `APP_NAME must not contain a colon (authenticator apps split on it), got "${name}"`;
+  return undefined;
+}
+
+/**
+ * APP_NAME, else the issuer's host name: without its port, which would put a colon in the TOTP
+ * issuer (the dev server's `127.0.0.1:8000` shows as `127.0.0.1`); the issuer itself when it is no URL.
+ */
+function appNameFrom(appName: string | undefined, issuer: string): string {
+  if (appName) {
+    const problem = appNameProblem(appName);
+    if (problem) throw new ConfigError(problem);
+    return appName;
+  }
   try {
-    return new URL(issuer).host || issuer;
+    return new URL(issuer).hostname || issuer;
   } catch {
-    return issuer;
+    return issuer.replaceAll(':', '');
   }
 }
 

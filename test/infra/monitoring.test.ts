@@ -181,7 +181,8 @@ describe('topic and dashboard', () => {
     });
   });
 
-  test('a bad alarm email fails the synth, naming the key', () => {
+  test('a bad alarm email or app name fails the synth, naming the key', () => {
     expect(() => synth({ alarmEmail: 'not-an-address' })).toThrow('context alarmEmail must be an email address');
+    expect(() => synth({ appName: 'Acme: Shop' })).toThrow('context appName: must not contain a colon');
   });
 });

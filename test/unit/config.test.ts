@@ -38,8 +38,16 @@ describe('loadConfig', () => {
     [{ ...base, JWT_SECRET_ARN: 'arn:secret' }, /JWT_SECRET must not be set in a deployed function/],
     [{ TABLE_NAME: 't', PUBLIC_KEYS_ARN: 'arn', SIGNING_KEYS: '{}' }, /SIGNING_KEYS must not be set/],
     [{ TABLE_NAME: 't', SIGNING_KEYS_ARN: 'arn', DYNAMODB_ENDPOINT: 'http://x' }, /DYNAMODB_ENDPOINT must not be set/],
+    [{ ...base, APP_NAME: 'Acme: Shop' }, /APP_NAME must not contain a colon/],
+    [{ ...base, APP_NAME: ' ' }, /APP_NAME must not be blank/],
   ])('fails at init with a message naming the variable (%#)', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  test("APP_NAME (the TOTP issuer) defaults to the issuer's host name, never with a port's colon", () => {
+    expect(loadConfig({ ...base, TOKEN_ISSUER: 'https://auth.example.com' }).appName).toBe('auth.example.com');
+    expect(loadConfig({ ...base, TOKEN_ISSUER: 'http://127.0.0.1:8000' }).appName).toBe('127.0.0.1');
+    expect(loadConfig({ ...base, APP_NAME: 'Acme Shop' }).appName).toBe('Acme Shop');
   });
 
   test('lets sam local invoke (AWS_SAM_LOCAL=true) override the deployed keys and store', () => {
