@@ -152,7 +152,7 @@ describe('topic and dashboard', () => {
     expect(ofType(synth().resources, 'AWS::SNS::Subscription')).toEqual([]);
   });
 
-  test('the dashboard shows route latencies, errors, login outcomes, sessions, second factors, DynamoDB capacity', () => {
+  test('the dashboard shows latencies, errors, logins, sessions, second factors, DynamoDB capacity', () => {
     const [, dashboard] = ofType(resources, 'AWS::CloudWatch::Dashboard')[0];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     for (const text of [

@@ -93,7 +93,7 @@ describe('npm run users', () => {
     expect([missing.code, missing.stderr]).toEqual([2, 'users: no user "nobody-at-all"\n']);
   });
 
-  test('mfa-reset: TOTP and codes gone, every session and pending MFA token ended, the password alone logs in', async () => {
+  test('mfa-reset: TOTP and codes gone, sessions and MFA tokens ended, the password alone logs in', async () => {
     const u = await enrolledUser(app);
     const pending = await firstFactor(app, u.username, u.password);
     const out = await users(['mfa-reset', u.username.toUpperCase()]);
