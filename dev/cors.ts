@@ -21,7 +21,7 @@ export function applyCors(
   // response headers are visible to it otherwise).
   res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(','));
   if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
-    res.setHeader('Access-Control-Allow-Methods', 'GET,POST,DELETE');
+    res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PATCH,DELETE');
     res.setHeader('Access-Control-Allow-Headers', 'authorization,content-type');
     res.setHeader('Access-Control-Max-Age', '3600');
     res.writeHead(204).end();

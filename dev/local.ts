@@ -53,6 +53,8 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
   env.TOKEN_ISSUER ||= url;
   // The dev server speaks plain HTTP on loopback, so the cookie cannot be Secure here (everywhere else it is).
   env.COOKIE_SECURE ||= 'false';
+  // Passkeys on `localhost` (browsers refuse IP addresses as RP IDs): open the front end at http://localhost:<port>.
+  env.WEBAUTHN_RP_ID ||= 'localhost';
   env.POWERTOOLS_SERVICE_NAME ||= 'auth-api-local';
   // Messages go to the outbox (GET /_dev/outbox); the links point at a front end on the usual port.
   env.EMAIL_FROM ||= 'no-reply@auth-api.localhost';

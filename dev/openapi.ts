@@ -4,6 +4,7 @@ import { ACCOUNT_OPERATIONS } from './openapi/accounts';
 import { KEY_OPERATIONS } from './openapi/keys';
 import { MFA_OPERATIONS } from './openapi/mfa';
 import { OAUTH2_OPERATIONS } from './openapi/oauth2';
+import { PASSKEY_OPERATIONS } from './openapi/passkeys';
 import { COMMON, type Operation, jsonBody, ref } from './openapi/parts';
 import { SCHEMAS } from './openapi/schemas';
 import { SESSION_OPERATIONS } from './openapi/sessions';
@@ -23,6 +24,7 @@ const OPERATIONS: Record<string, Operation> = {
   ...ACCOUNT_OPERATIONS,
   ...KEY_OPERATIONS,
   ...MFA_OPERATIONS,
+  ...PASSKEY_OPERATIONS,
 };
 
 /** The document, for a server at `serverUrl`. */

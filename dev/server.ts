@@ -71,7 +71,7 @@ export function createLocalServer(
   let served: readonly (typeof routes)[number][] | undefined;
   return createServer(async (req, res) => {
     // The routes a deployment with this environment has (sign-up only when ALLOW_SIGNUP is on).
-    served ??= enabledRoutes(accountSettings());
+    served ??= enabledRoutes({ ...accountSettings(), passkeys: Boolean(process.env.WEBAUTHN_RP_ID) });
     try {
       if (!hostAllowed(req.headers.host, process.env.HOST)) return plain(res, 421, { detail: 'Misdirected Request' });
       if (applyCors(req, res, allowedOrigins) === 'preflight') return;

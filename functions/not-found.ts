@@ -5,7 +5,7 @@ import { httpHandler } from './http/handler';
 import type { HttpEvent, HttpResult } from './http/types';
 
 /** The routes this deployment has (sign-up off: its paths are unknown, 404 like any other). */
-const deployed = enabledRoutes(accountSettings());
+const deployed = enabledRoutes({ ...accountSettings(), passkeys: Boolean(process.env.WEBAUTHN_RP_ID) });
 
 /** The catch-all route: 405 for a known path with another method, 404 for anything else. */
 export async function notFound(event: HttpEvent): Promise<HttpResult> {

@@ -10,7 +10,7 @@ import type { ITEM_ATTRIBUTES } from './store/schema';
  * the dev server serves the same rows with the same handlers. Paths use API Gateway's `{param}`.
  */
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   /**
    * The function's name, fixed once deployed: its construct id (`token` -> `TokenFunction`, which
@@ -45,9 +45,10 @@ export interface Route {
   keys: readonly KeyAccess[];
   /**
    * A route that exists only with a feature on: `email` needs a sender (EMAIL_FROM; the dev server
-   * always has its outbox), `signup` needs ALLOW_SIGNUP too. Without it the route is not deployed (404).
+   * always has its outbox), `signup` needs ALLOW_SIGNUP too, `passkeys` a relying party (WEBAUTHN_RP_ID; the
+   * dev server's is `localhost`). Without it the route is not deployed (404).
    */
-  needs?: 'email' | 'signup';
+  needs?: 'email' | 'signup' | 'passkeys';
   /** The route hands messages to the mail worker: it may send to the mail queue. */
   sendsMail?: boolean;
 }
@@ -70,7 +71,19 @@ export interface UserAccess {
 export const LOGIN_USER: UserAccess = { readsPasswordHash: true, writes: ['passwordHash'] };
 
 /** The item kinds of the one table, by the prefix of their partition key (docs/architecture.md "Data model"). */
-export type KeyPrefix = 'USER#' | 'SESSION#' | 'THROTTLE#' | 'THROTTLE_IP#' | 'OTT#' | 'GLOBAL#' | 'NAME#' | 'MFA#';
+export type KeyPrefix =
+  | 'USER#'
+  | 'SESSION#'
+  | 'THROTTLE#'
+  | 'THROTTLE_IP#'
+  | 'OTT#'
+  | 'GLOBAL#'
+  | 'NAME#'
+  | 'MFA#'
+  | 'PASSKEY#'
+  | 'WEBAUTHN#'
+  /** The index's partition of a user's passkeys (Query only). */
+  | 'PASSKEYS#';
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 export type TableAccess = Readonly<Partial<Record<TableAction, readonly KeyPrefix[]>>>;
 

@@ -8,6 +8,7 @@ import {
   unionOf,
 } from './route-access';
 import { MFA_ROUTES, MFA_VERIFY_TABLE, MFA_VERIFY_USER } from './mfa/routes';
+import { PASSKEY_ROUTES } from './passkeys/routes';
 
 export * from './route-access';
 
@@ -209,6 +210,7 @@ export const routes: readonly Route[] = [
     keys: ['public'],
   },
   ...MFA_ROUTES,
+  ...PASSKEY_ROUTES,
   {
     method: 'GET',
     path: '/.well-known/openid-configuration',
@@ -258,10 +260,17 @@ export interface ProtectedRoute {
   authorizer: 'jwt' | 'session';
 }
 
-/** The routes that exist with these settings: the email routes with a sender, the sign-up routes with sign-up on. */
-export function enabledRoutes(accounts: { emailFrom?: string; allowSignup: boolean }): readonly Route[] {
+/**
+ * The routes that exist with these settings: the email routes with a sender, the sign-up routes with
+ * sign-up on, the passkey routes with a relying party (WEBAUTHN_RP_ID).
+ */
+export function enabledRoutes(on: { emailFrom?: string; allowSignup: boolean; passkeys?: boolean }): readonly Route[] {
   return routes.filter(
-    (r) => !r.needs || (r.needs === 'email' && accounts.emailFrom) || (r.needs === 'signup' && accounts.allowSignup),
+    (r) =>
+      !r.needs ||
+      (r.needs === 'email' && on.emailFrom) ||
+      (r.needs === 'signup' && on.allowSignup) ||
+      (r.needs === 'passkeys' && on.passkeys),
   );
 }
 

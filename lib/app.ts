@@ -125,6 +125,12 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
     appName: appNameFromContext(ctx('appName')),
     reauthMaxAgeSeconds: num('reauthMaxAgeSeconds'),
+    webauthnRpId: ctx('webauthnRpId'),
+    webauthnOrigins: ctx('webauthnOrigins')
+      ?.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    maxPasskeysPerUser: num('maxPasskeysPerUser'),
   };
 }
 

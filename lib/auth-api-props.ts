@@ -98,6 +98,16 @@ export interface AuthApiProps {
   /** How recent a session must be for the routes marked recent, in seconds (default 600; docs/mfa.md). */
   reauthMaxAgeSeconds?: number;
   /**
+   * The WebAuthn relying party ID (docs/passkeys.md): a host equal to or a parent of every web origin using
+   * passkeys. Without it the passkey routes are not deployed; changing it orphans every passkey, so there is no
+   * default.
+   */
+  webauthnRpId?: string;
+  /** Further origins of passkey ceremonies (`https://host[:port]` under the RP ID, `android:apk-key-hash:...`). */
+  webauthnOrigins?: string[];
+  /** Passkeys per user (default 10). */
+  maxPasskeysPerUser?: number;
+  /**
    * Use this existing table instead of the stack's own: the table a point-in-time restore made
    * (docs/operations.md "Runbook"). Default none. Its TTL and PITR must be switched on by hand (a restore does not
    * copy them).

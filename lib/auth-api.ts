@@ -130,7 +130,11 @@ export class AuthApi extends Construct {
         makeWorker: (env) => this.factory.make('mail-worker', 'Sends reset and verification links through SES', env),
       });
     }
-    const deployed = enabledRoutes({ emailFrom: props.emailFrom, allowSignup: props.allowSignup === true });
+    const deployed = enabledRoutes({
+      emailFrom: props.emailFrom,
+      allowSignup: props.allowSignup === true,
+      passkeys: Boolean(props.webauthnRpId),
+    });
     for (const route of deployed) this.addRouteRow(route, props, environment, secrets);
     acknowledgeOwnRoutes(this.api);
 

@@ -30,6 +30,9 @@ const SETTING_OF: Record<string, string> = {
   SIGNUP_IP_MAX_PER_HOUR: 'signupIpMaxPerHour',
   APP_NAME: 'appName',
   REAUTH_MAX_AGE_SECONDS: 'reauthMaxAgeSeconds',
+  WEBAUTHN_RP_ID: 'webauthnRpId',
+  WEBAUTHN_ORIGINS: 'webauthnOrigins',
+  MAX_PASSKEYS_PER_USER: 'maxPasskeysPerUser',
 };
 
 /** Every function's: the Powertools service name, and stack traces that point at the TypeScript source. */
@@ -59,6 +62,16 @@ export function keyEnvironment(
   if (props.samLocal && keys.includes('mfa')) env.MFA_KEY = '';
   if (props.samLocal && (keys.includes('signing') || keys.includes('public'))) env.SIGNING_KEYS = '';
   return env;
+}
+
+/** The passkey settings, only those given (without an RP ID there are no passkey routes). */
+function passkeyEnvironment(props: AuthApiProps): Record<string, string> {
+  if (!props.webauthnRpId) return {};
+  return {
+    WEBAUTHN_RP_ID: props.webauthnRpId,
+    ...(props.webauthnOrigins?.length ? { WEBAUTHN_ORIGINS: props.webauthnOrigins.join(',') } : {}),
+    ...(props.maxPasskeysPerUser === undefined ? {} : { MAX_PASSKEYS_PER_USER: String(props.maxPasskeysPerUser) }),
+  };
 }
 
 /** The account settings, only those given (functions/core/config.ts gives the defaults). */
@@ -105,6 +118,7 @@ export function routeEnvironment(
     LOGIN_IP_MAX_FAILURES: String(props.loginIpMaxFailures ?? 100),
     REAUTH_MAX_AGE_SECONDS: String(props.reauthMaxAgeSeconds ?? 600),
     ...(props.appName ? { APP_NAME: props.appName } : {}),
+    ...passkeyEnvironment(props),
     ...accountEnvironment(props),
     ...COMMON_ENVIRONMENT,
     // Declared only for `sam local invoke --env-vars`, which overrides only variables a template

@@ -52,7 +52,7 @@ export function httpApi(
           corsPreflight: {
             allowOrigins: origins,
             allowCredentials: true,
-            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
             allowHeaders: ['authorization', 'content-type'],
             // API Gateway replaces a function's own CORS headers: Retry-After must be exposed here
             // for a front end to read it on a 429 (the dev server exposes the same).
@@ -71,7 +71,16 @@ export function httpApi(
  * The routes that check a password or a second factor (by route name): each has the login throttle of
  * its own. A code guess is a password guess (docs/mfa.md).
  */
-export const LOGIN_THROTTLED_ROUTES = ['token', 'oauth2-token', 'password-change', 'mfa-verify', 'mfa-totp-disable'];
+export const LOGIN_THROTTLED_ROUTES = [
+  'token',
+  'oauth2-token',
+  'password-change',
+  'mfa-verify',
+  'mfa-totp-disable',
+  // The passkey login: options writes an item per call, verify takes the IP's places (docs/passkeys.md).
+  'passkeys-login-options',
+  'passkeys-login-verify',
+];
 
 /** The API Gateway route of one row of the route table, integrated with its function. */
 export function addRoute(api: HttpApi, route: Route, fn: RouteFunction): HttpRoute {

@@ -78,8 +78,9 @@ function attributesOf(
       continue;
     }
     for (const name of ITEM_ATTRIBUTES[prefix]) names.add(name);
-    // A session item is written with its place on the sessions index.
-    if (prefix === 'SESSION#' && !read) for (const name of INDEX_KEY_ATTRIBUTES) names.add(name);
+    // A session or passkey item is written with its place on the index.
+    if ((prefix === 'SESSION#' || prefix === 'PASSKEY#') && !read)
+      for (const name of INDEX_KEY_ATTRIBUTES) names.add(name);
   }
   return [...names].sort();
 }

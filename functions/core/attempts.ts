@@ -11,8 +11,8 @@ import { secondsMs } from './time';
 export interface AttemptPlace {
   username: string;
   ip: string;
-  /** The username's record exactly as this attempt wrote it. */
-  user: ThrottleRecord;
+  /** The username's record exactly as this attempt wrote it (absent: a passkey login, which counts per IP only). */
+  user?: ThrottleRecord;
   /** The start of the IP window the place was taken in. */
   ipWindowStart: number;
 }
@@ -84,10 +84,28 @@ export class AttemptLimiter {
     return [got.value, reserved.value];
   }
 
+  /**
+   * A place in the IP's count only, beside a read (a passkey login, docs/passkeys.md): a signature cannot
+   * be guessed, and a stranger must not lock a user's password logins through it. The place's
+   * `username` is empty until the passkey names its user.
+   */
+  async reserveIpBeside<T>(read: Promise<T>, ip: string): Promise<[T, Reservation]> {
+    const nowMs = this.now();
+    const [got, taken] = await Promise.allSettled([read, this.takeIpPlace(ip, nowMs)]);
+    const start = taken.status === 'fulfilled' && 'windowStart' in taken.value ? taken.value.windowStart : undefined;
+    if (got.status === 'rejected') {
+      if (start !== undefined) await this.store.releaseIpPlace(ip, start).catch(() => undefined);
+      throw got.reason;
+    }
+    if (taken.status === 'rejected') throw taken.reason;
+    if (start === undefined) return [got.value, { retryAfter: (taken.value as { retryAfter: number }).retryAfter }];
+    return [got.value, { place: { username: '', ip, ipWindowStart: start } }];
+  }
+
   /** Both places of an attempt that never checked its password, back as unused ones. Best effort. */
   private async takeBack(place: AttemptPlace): Promise<void> {
     await Promise.allSettled([
-      this.takeBackUser(place.username, place.user, this.now()),
+      place.user ? this.takeBackUser(place.username, place.user, this.now()) : undefined,
       this.store.releaseIpPlace(place.ip, place.ipWindowStart),
     ]);
   }
@@ -99,7 +117,7 @@ export class AttemptLimiter {
   /** The password was right: the attempt was no failure, so both places go back. */
   async giveBack(place: AttemptPlace): Promise<void> {
     await Promise.all([
-      this.store.releaseUserPlace(place.username, place.user),
+      place.user ? this.store.releaseUserPlace(place.username, place.user) : undefined,
       this.store.releaseIpPlace(place.ip, place.ipWindowStart),
     ]);
   }

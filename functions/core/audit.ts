@@ -27,7 +27,11 @@ export type AuditEvent =
   | 'recovery_code_used'
   | 'recovery_codes_regenerated'
   | 'totp_enabled'
-  | 'totp_disabled';
+  | 'totp_disabled'
+  | 'passkey_registered'
+  | 'passkey_renamed'
+  | 'passkey_deleted'
+  | 'passkey_clone_suspected';
 
 /** One structured audit line; implementations never receive a token or password (they are not passed). */
 export type Audit = (
@@ -42,6 +46,8 @@ export type Audit = (
     method?: AuditMethod;
     /** Recovery codes left after one was used. */
     remaining?: number;
+    /** The passkey a line is about (its public credential id). */
+    credential_id?: string;
   } & RequestMeta,
 ) => void;
 

@@ -1,7 +1,7 @@
 import type { LockoutSettings } from './config';
 import { DomainError, type DomainErrorCode, MfaRequired } from './errors';
 import { type AttemptPlace, AttemptLimiter } from './attempts';
-import type { AuthMethod, MfaFamily } from './mfa-ports';
+import type { MfaFamily, SessionStart } from './mfa-ports';
 import { mfaOn, startMfaStep } from './mfa-pending';
 import { type Audit, methodOf, type RequestMeta } from './audit';
 import type { AuthStore, SessionRecord, UserRecord } from './ports';
@@ -150,11 +150,7 @@ export class AuthService {
    * 503 with nothing counted; a failed return after the session landed is housekeeping (the login
    * stands, counted as one failure until the next success), as are `alongside` and the cap.
    */
-  async startSession(
-    user: UserRecord,
-    meta: RequestMeta,
-    start: { clientId?: string; amr: AuthMethod[]; places: AttemptPlace[]; alongside?: Promise<void>; now?: number },
-  ): Promise<IssuedTokens> {
+  async startSession(user: UserRecord, meta: RequestMeta, start: SessionStart): Promise<IssuedTokens> {
     const nowMs = start.now ?? this.now();
     const session = { ...this.newSession(user, nowMs, start.clientId), authAt: nowMs, amr: start.amr };
     const listing = this.store.listSessionIds(user.username);
@@ -166,7 +162,8 @@ export class AuthService {
       start.alongside,
     ]);
     await this.cap.evict(user, session, meta, listing);
-    this.audit('login_succeeded', { username: user.username, sid: session.sid, method: methodOf(start.amr), ...meta });
+    const method = methodOf(start.amr);
+    this.audit('login_succeeded', { username: user.username, sid: session.sid, method, ...start.audit, ...meta });
     return issued;
   }
 

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { type WebAuthnSettings, webauthnSettings } from './webauthn-config';
 
 /** The refresh cookie's name (with COOKIE_HOST_PREFIX=true, `__Host-` before it). */
 export const REFRESH_COOKIE_NAME = 'refresh_token';
@@ -39,6 +40,8 @@ export interface Config {
   appName: string;
   /** REAUTH_MAX_AGE_SECONDS (600): how recent a session must be for the routes marked recent. */
   reauthMaxAgeSeconds: number;
+  /** Passkeys (docs/passkeys.md): absent without WEBAUTHN_RP_ID, and then their routes do not exist. */
+  webauthn?: WebAuthnSettings;
   accounts: AccountSettings;
 }
 
@@ -213,6 +216,7 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
     mfaKeyArn,
     appName: appNameFrom(env.APP_NAME, issuerFrom(env)),
     reauthMaxAgeSeconds: integer(env, 'REAUTH_MAX_AGE_SECONDS', 600, 30, 86_400),
+    webauthn: webauthnSettings(env, issuerFrom(env), allowedOrigins),
   };
 }
 

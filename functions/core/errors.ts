@@ -50,7 +50,20 @@ export type DomainErrorCode =
   | 'totp_already_enabled'
   | 'totp_not_enabled'
   /** Confirming with no pending setup, or one older than its 10 minutes. */
-  | 'no_totp_setup';
+  | 'no_totp_setup'
+  /** A WebAuthn response naming no live challenge of its ceremony (and, registering, of this session). */
+  | 'invalid_challenge'
+  /** A registration response the WebAuthn library refused. */
+  | 'passkey_registration_failed'
+  /** A credential id stored already (anyone's): WebAuthn §7.1 step 26. */
+  | 'passkey_exists'
+  | 'too_many_passkeys'
+  /** An assertion of no stored passkey, or of one whose user is gone or is a later user of that name. */
+  | 'unknown_passkey'
+  /** An assertion that failed: signature, origin, RP ID, counter, a flagged passkey, a disabled user. */
+  | 'passkey_login_failed'
+  /** A passkey id that is not one of the caller's. */
+  | 'passkey_not_found';
 
 /** A domain rule said no. `retryAfterSeconds` accompanies `login_locked` and `too_many_requests`. */
 export class DomainError extends Error {

@@ -23,6 +23,18 @@ export type MfaFamily = 'cookie' | 'oauth';
 /** How a user proved themselves (RFC 8176 `amr` values). */
 export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'swk' | 'user';
 
+/** How a session of a user who proved every factor starts (AuthService.startSession). */
+export type SessionStart = {
+  clientId?: string;
+  amr: AuthMethod[];
+  places: AttemptPlace[];
+  alongside?: Promise<void>;
+} & {
+  now?: number;
+  /** The passkey a login used, for its audit line. */
+  audit?: { credential_id: string } | Record<string, never>;
+};
+
 /** A first factor proved, the second awaited: only the SHA-256 of its token is stored (`MFA#`). */
 export interface PendingMfa {
   hash: string;
@@ -57,6 +69,8 @@ export interface PendingMfaStore {
 }
 
 export interface MfaStore extends PendingMfaStore {
+  /** How many passkeys the user has (GET /auth/mfa); absent where passkeys are not stored. */
+  countPasskeys?(username: string): Promise<number>;
   /** The user with its second-factor attributes, strongly consistent. */
   getSecondFactorUser(username: string): Promise<SecondFactorUser | undefined>;
   /** A new pending setup replacing any other, only while TOTP is off and the user enabled. */

@@ -75,13 +75,16 @@ export class MfaService {
   /** GET /auth/mfa. */
   async status(accessToken: string | undefined) {
     const caller = await this.auth.authenticate(accessToken);
-    const factor = await this.store.getSecondFactorUser(caller.user.username);
+    const [factor, passkeys] = await Promise.all([
+      this.store.getSecondFactorUser(caller.user.username),
+      this.store.countPasskeys?.(caller.user.username) ?? 0,
+    ]);
     if (!factor) throw new DomainError('invalid_token');
     return {
       totp_enabled: mfaOn(factor),
       totp_enabled_at: factor.totpEnabledAt === undefined ? null : new Date(factor.totpEnabledAt).toISOString(),
       recovery_codes_left: Object.keys(factor.recoveryCodes ?? {}).length,
-      passkeys: 0,
+      passkeys,
     };
   }
 

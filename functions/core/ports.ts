@@ -33,6 +33,8 @@ export interface UserRecord {
   globalGeneration?: number;
   /** When TOTP was confirmed: MFA is on exactly while this is set (docs/mfa.md). */
   totpEnabledAt?: number;
+  /** The WebAuthn user handle: 32 random bytes (base64url) made at the first passkey registration, kept. */
+  userHandle?: string;
 }
 
 export interface SessionRecord {

@@ -80,6 +80,13 @@ const FASTAPI: Record<DomainErrorCode, (e: DomainError) => HttpError> = {
   totp_already_enabled: () => new HttpError(409, 'TOTP already enabled'),
   totp_not_enabled: () => new HttpError(409, 'TOTP not enabled'),
   no_totp_setup: () => new HttpError(400, 'No TOTP setup in progress'),
+  invalid_challenge: () => new HttpError(400, 'Invalid or expired challenge'),
+  passkey_registration_failed: () => new HttpError(400, 'Passkey verification failed'),
+  passkey_exists: () => new HttpError(409, 'Passkey already registered'),
+  too_many_passkeys: () => new HttpError(409, 'Too many passkeys'),
+  unknown_passkey: () => new HttpError(401, 'Unknown passkey'),
+  passkey_login_failed: () => new HttpError(401, 'Passkey verification failed'),
+  passkey_not_found: () => new HttpError(404, 'Passkey not found'),
 };
 
 /** The challenge's members, as both wire forms carry them (docs/mfa.md "Logging in when MFA is on"). */

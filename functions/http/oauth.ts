@@ -87,6 +87,14 @@ const OAUTH: Record<DomainErrorCode, (e: DomainError) => OAuthError> = {
   totp_already_enabled: () => invalidRequest('TOTP already enabled'),
   totp_not_enabled: () => invalidRequest('TOTP not enabled'),
   no_totp_setup: () => invalidRequest('No TOTP setup in progress'),
+  // The passkey grant, with the cookie route's descriptions (docs/passkeys.md).
+  invalid_challenge: invalidGrant('Invalid or expired challenge'),
+  passkey_registration_failed: () => invalidRequest('Passkey verification failed'),
+  passkey_exists: () => invalidRequest('Passkey already registered'),
+  too_many_passkeys: () => invalidRequest('Too many passkeys'),
+  unknown_passkey: invalidGrant('Unknown passkey'),
+  passkey_login_failed: invalidGrant('Passkey verification failed'),
+  passkey_not_found: () => invalidRequest('Passkey not found'),
 };
 
 /** Any thrown error as an OAuth answer; what is not an OAuth or domain error goes through the one shared mapping. */

@@ -41,7 +41,7 @@ export interface LoginForm {
   password: string;
 }
 
-const mediaType = (event: HttpEvent) => header(event, 'content-type')?.split(';')[0].trim().toLowerCase();
+export const mediaType = (event: HttpEvent) => header(event, 'content-type')?.split(';')[0].trim().toLowerCase();
 
 /** The fields of a form or JSON body: 415, 413 or FastAPI-shaped 422 when there are none to read. */
 export function bodyFields(event: HttpEvent): Record<string, unknown> {
@@ -165,7 +165,7 @@ function usernameIssue(problem: UsernameProblem): ValidationIssue {
   return { type: 'value_error', loc: ['body', 'username'], msg: `Value error, ${USERNAME_PROBLEMS[problem]}` };
 }
 
-function parseJsonObject(text: string): Record<string, unknown> {
+export function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);

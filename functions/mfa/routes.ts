@@ -52,8 +52,9 @@ export const MFA_ROUTES: readonly Route[] = [
     path: '/auth/mfa',
     name: 'mfa-status',
     handler: 'mfa/status',
-    description: 'Whether TOTP is on and how many recovery codes are left',
-    table: CALLER_AND_FACTOR,
+    description: 'Whether TOTP is on, how many recovery codes are left, how many passkeys',
+    // The passkeys are counted through the index (keys only).
+    table: { ...CALLER_AND_FACTOR, Query: ['PASSKEYS#'] },
     user: { readsSecondFactor: true },
     keys: ['public'],
   },

@@ -4,7 +4,7 @@ import { READS, everySessionKey, sessionKey, userKey } from './schema';
 import { toSession } from './session-items';
 import { call, isConditionFailure, sameKey } from './table';
 import { toUser, withLever } from './user-items';
-import { MfaItems } from './mfa-items';
+import { PasskeyItems } from './passkey-items';
 
 /**
  * The AuthStore and UserAdminStore on one DynamoDB table (docs/architecture.md "Data model"). Each
@@ -12,7 +12,7 @@ import { MfaItems } from './mfa-items';
  * session-items.ts, user-items.ts); this last layer holds what spans kinds: the reads of several
  * kinds in one request, and the emergency lever's `GLOBAL#sessions` item.
  */
-export class DynamoStore extends MfaItems implements AuthStore, UserAdminStore {
+export class DynamoStore extends PasskeyItems implements AuthStore, UserAdminStore {
   async getLoginUser(username: string) {
     const keys = [userKey(username), everySessionKey];
     const items = await this.batchGet(keys, READS.login);

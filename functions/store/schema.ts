@@ -27,6 +27,11 @@ export const nameKey = (skeleton: string) => ({
 });
 /** A pending MFA step, keyed by the SHA-256 of its token: the token itself is never stored. */
 export const pendingMfaKey = (hash: string) => ({ pk: `MFA#${hash}`, sk: 'MFA' });
+/** A passkey, keyed by its credential id (base64url); listed per user on the index under `PASSKEYS#<username>`. */
+export const passkeyKey = (id: string) => ({ pk: `PASSKEY#${id}`, sk: 'PASSKEY' });
+export const passkeysIndexKey = (username: string) => `PASSKEYS#${username}`;
+/** A WebAuthn challenge, keyed by itself (32 random bytes): the response names it. */
+export const challengeKey = (challenge: string) => ({ pk: `WEBAUTHN#${challenge}`, sk: 'CHALLENGE' });
 /** A one-time token, keyed by the SHA-256 of the token: the token itself is never stored. */
 export const oneTimeTokenKey = (hash: string) => ({ pk: `OTT#${hash}`, sk: 'OTT' });
 /**
@@ -62,6 +67,8 @@ export const USER_PROFILE_ATTRIBUTES = [
   'emailVerified',
   // Whether logins need a second factor (MFA is on exactly while it is set): every login reads it.
   'totpEnabledAt',
+  // The WebAuthn user handle (not secret): a passkey login compares it with the passkey's.
+  'userHandle',
 ] as const;
 export const PASSWORD_HASH_ATTRIBUTE = 'passwordHash';
 /**
@@ -111,6 +118,26 @@ export const ITEM_ATTRIBUTES = {
     'place',
     TABLE.ttlAttribute,
   ],
+  'PASSKEY#': [
+    'id',
+    'username',
+    'userHandle',
+    'publicKey',
+    'alg',
+    'counter',
+    'transports',
+    'aaguid',
+    'backupEligible',
+    'backedUp',
+    'uvAtCreation',
+    'name',
+    'createdAt',
+    'lastUsedAt',
+    'cloneSuspectedAt',
+  ],
+  'WEBAUTHN#': ['challenge', 'ceremony', 'username', 'sid', 'userHandle', TABLE.ttlAttribute],
+  // The index's partition of a user's passkeys: keys only, as the index holds.
+  'PASSKEYS#': [],
 } as const;
 
 const withKeys = (...lists: readonly (readonly string[])[]) => [...new Set([...KEY_ATTRIBUTES, ...lists.flat()])];
@@ -127,6 +154,9 @@ export const READS = {
   /** The MFA functions' read of a user: the profile and the second factor's state. */
   secondFactorUser: withKeys(USER_PROFILE_ATTRIBUTES, SECOND_FACTOR_ATTRIBUTES, ITEM_ATTRIBUTES['GLOBAL#']),
   pendingMfa: withKeys(ITEM_ATTRIBUTES['MFA#']),
+  passkey: withKeys(ITEM_ATTRIBUTES['PASSKEY#']),
+  /** A passkey login's read of its user: the profile and the lever's item, never the password hash. */
+  passkeyUser: withKeys(USER_PROFILE_ATTRIBUTES, ITEM_ATTRIBUTES['GLOBAL#']),
   /** A session check's one read; the hash only for the password change, which checks the current password. */
   sessionAndUser: (passwordHash: boolean) =>
     withKeys(

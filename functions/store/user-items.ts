@@ -19,6 +19,7 @@ export function toUser(item: Item | undefined): UserRecord | undefined {
     credentialVersion: item.credentialVersion as string | undefined,
     ...(item.emailVerified === undefined ? {} : { emailVerified: item.emailVerified === true }),
     ...(item.totpEnabledAt === undefined ? {} : { totpEnabledAt: Number(item.totpEnabledAt) }),
+    ...(typeof item.userHandle === 'string' ? { userHandle: item.userHandle } : {}),
   };
 }
 

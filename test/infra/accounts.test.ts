@@ -11,7 +11,9 @@ describe('AuthStack: accounts and email', () => {
   const defaults = synth({}, { bundle: false });
   const ofTypeIn = (r: Resources, type: string) => Object.entries(r).filter(([, x]) => x.Type === type);
   const routeKeys = (r: Resources) => ofTypeIn(r, 'AWS::ApiGatewayV2::Route').map(([, x]) => x.Properties.RouteKey);
-  const emailRoutes = routes.filter((r) => r.needs).map((r) => `${r.method} ${r.path}`);
+  const emailRoutes = routes
+    .filter((r) => r.needs === 'email' || r.needs === 'signup')
+    .map((r) => `${r.method} ${r.path}`);
   const statementsOf = (handler: string) => {
     const roleRef = resources[fnLogicalId(handler)].Properties.Role['Fn::GetAtt'][0];
     return ofType('AWS::IAM::Policy')

@@ -240,7 +240,8 @@ describe('AuthStack', () => {
 
   test('gives each password- or code-checking route its own throttle below the stage, after the routes exist', () => {
     const [stageId, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
-    const keys = ['/auth/token', '/oauth2/token', '/auth/password', '/auth/mfa/verify', '/auth/mfa/totp/disable'];
+    const auth = ['token', 'password', 'mfa/verify', 'mfa/totp/disable', 'passkeys/login/verify'];
+    const keys = ['/oauth2/token', '/auth/passkeys/login/options', ...auth.map((p) => `/auth/${p}`)];
     const limit = { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 };
     expect(stage.Properties.RouteSettings).toEqual(Object.fromEntries(keys.map((p) => [`POST ${p}`, limit])));
     for (const key of keys.map((p) => `POST ${p}`)) {

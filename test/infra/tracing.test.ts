@@ -99,11 +99,15 @@ describe('tracing=true: the stack', () => {
     expect(acked.sort()).toEqual(tracedFunctions.map(([id]) => `${handlerOf(id)}Role`).sort());
   });
 
-  test('bundles the tracer into every function, each still within the 700 KB bundle cap', () => {
+  test('bundles the tracer into every function, each still within its bundle cap', () => {
+    // The two passkey verify functions carry @simplewebauthn/server (~330 KB): 950 KB untraced (docs/performance.md),
+    // and the tracer's ~100 KB on top; every other function 700 KB.
+    const webauthn = ['passkeys-register-verify', 'passkeys-login-verify'].map(functionId);
     for (const [id, fn] of tracedFunctions) {
+      const cap = webauthn.includes(handlerOf(id)) ? 1050 * 1024 : 700 * 1024;
       const bundle = join(traced.outdir, fn.Metadata['aws:asset:path'], 'index.js');
       expect([id, readFileSync(bundle, 'utf8').includes('AWS_XRAY_DAEMON_ADDRESS')]).toEqual([id, true]);
-      expect(statSync(bundle).size).toBeLessThanOrEqual(700 * 1024);
+      expect([id, statSync(bundle).size <= cap]).toEqual([id, true]);
     }
   });
 });

@@ -18,6 +18,8 @@ import { startApp, type TestApp } from '../support/app';
 import { decodeJwt } from 'jose';
 import { attemptLogin, login, refreshCookieOf, request } from '../support/http';
 import { mfaFlows } from '../support/mfa-table-flows';
+import { passkeyFlows } from '../support/passkey-table-flows';
+import { FRONT_END } from '../support/passkeys';
 
 // IAM cannot run here, so the grants are checked the other way: every DynamoDB request each route
 // really sends (seen by the fault proxy, with the key prefixes it names) must be one the route
@@ -27,7 +29,7 @@ import { mfaFlows } from '../support/mfa-table-flows';
 let app: TestApp;
 beforeAll(async () => {
   // A cap of 2 so that the third login of a user evicts one of their sessions.
-  app = await startApp({ MAX_SESSIONS_PER_USER: '2', ALLOW_SIGNUP: 'true' });
+  app = await startApp({ MAX_SESSIONS_PER_USER: '2', ALLOW_SIGNUP: 'true', ALLOWED_ORIGINS: FRONT_END });
 });
 afterAll(() => app.close());
 
@@ -210,6 +212,7 @@ test('each route touches only the item kinds and actions the route table grants 
   expect((await post('/auth/email/verify', jsonBody(verify))).status).toBe(200);
   await runMailWorker();
   await mfaFlows(app, touch);
+  await passkeyFlows(app, touch);
 
   const checked: { name: string; table: TableAccess; user?: UserAccess }[] = [
     ...routes,
@@ -230,7 +233,7 @@ test('each route touches only the item kinds and actions the route table grants 
     );
     expect([route.name, readsHash]).toEqual([route.name, route.user?.readsPasswordHash === true]);
   }
-});
+}, 30_000);
 
 test('a login beyond the cap evicts the oldest sessions, audited, deleting with bounded concurrency', async () => {
   await app.addUser('many', 'pw');

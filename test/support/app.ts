@@ -70,6 +70,7 @@ export async function startApp(
     EMAIL_FROM: 'no-reply@auth-api.localhost',
     PASSWORD_RESET_URL: 'http://localhost:3000/reset-password',
     EMAIL_VERIFY_URL: 'http://localhost:3000/verify-email',
+    WEBAUTHN_RP_ID: 'localhost', // as the dev server's
     ...env,
   });
 

@@ -24,6 +24,7 @@ export const ACCOUNTS = {
   passwordResetUrl: 'https://app.example.com/reset-password',
   allowSignup: 'true',
   emailVerifyUrl: 'https://app.example.com/verify-email',
+  webauthnRpId: 'example.com',
 };
 
 export interface SynthOptions {

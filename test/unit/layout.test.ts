@@ -73,7 +73,7 @@ describe('codebase layout', () => {
     for (const layer of SHARED)
       expect([layer, functionFiles.some((f) => folderOf(f) === layer)]).toEqual([layer, true]);
     expect(capabilities.sort()).toEqual(
-      ['accounts', 'authorizers', 'examples', 'keys', 'mail', 'mfa', 'oauth2', 'sessions'].sort(),
+      ['accounts', 'authorizers', 'examples', 'keys', 'mail', 'mfa', 'oauth2', 'passkeys', 'sessions'].sort(),
     );
   });
 

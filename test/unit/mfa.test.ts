@@ -76,7 +76,7 @@ describe('the MFA step', () => {
     expect(store.sessions.size).toBe(0);
     const [pending] = [...store.pending.values()];
     expect(pending).toEqual(expect.objectContaining({ username: 'ann', family: 'cookie', amr: ['pwd'] }));
-    expect(pending.place?.user.failures).toBe(1);
+    expect(pending.place?.user?.failures).toBe(1);
   });
 
   test('codes one step either side are accepted, two away refused (the server’s clock decides)', async () => {
