@@ -54,7 +54,10 @@ describe('sequential round trips', () => {
     expect(await measure(wrong, 401)).toEqual({ waves: 1, requests: 3 });
     for (let i = 0; i < 4; i++) await wrong();
     // The refused add reads the record it met (the lock: Retry-After), then the unused IP place goes back.
-    expect(await measure(wrong, 429)).toEqual({ waves: 3, requests: 5 });
+    // At most 3 waves: when the IP's add is still in flight as the read goes out, the two overlap (2).
+    const locked = await measure(wrong, 429);
+    expect(locked.requests).toBe(5);
+    expect([2, 3]).toContain(locked.waves);
   });
 
   test('a refresh: 2; /users/me: 1; a password change: 3', async () => {
