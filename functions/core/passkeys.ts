@@ -93,7 +93,7 @@ export class PasskeyService {
     private readonly webauthn: () => Promise<WebAuthnVerifier>,
     private readonly settings: PasskeySettings,
     private readonly audit: Audit,
-    private readonly changeCredentials?: CredentialChange,
+    private readonly changeCredentials: CredentialChange,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -182,11 +182,6 @@ export class PasskeyService {
 
   private expected(challenge: WebAuthnChallenge) {
     return { challenge: challenge.challenge, origins: this.settings.origins, rpId: this.settings.rpId };
-  }
-
-  /** POST /auth/passkeys/login/options (also served without the rest of the service: `passkeyLoginOptions`). */
-  async loginOptions(username: string | undefined) {
-    return passkeyLoginOptions(this.store, this.settings.rpId, username, this.now());
   }
 
   /**
@@ -296,7 +291,7 @@ export class PasskeyService {
     const { user, session } = caller;
     const deleted = await this.store.deletePasskey(id, user.username);
     if (!deleted) throw new DomainError('passkey_not_found');
-    const changed = await this.changeCredentials!(caller, (v) => this.store.setCredentialVersion(user.username, v))
+    const changed = await this.changeCredentials(caller, (v) => this.store.setCredentialVersion(user.username, v))
       .then((done) => done ?? Promise.reject(new DomainError('inactive_user')))
       .catch(async (err) => {
         await this.store.restorePasskey(deleted).catch(() => undefined);

@@ -7,19 +7,11 @@ import type { StoredPasskey } from './passkey-ports';
  * (functions/passkeys/webauthn.ts), never here.
  */
 
-/** What a registration response proved, as the library decoded it. */
-export interface VerifiedRegistration {
-  id: string;
-  /** COSE public key, base64url. */
-  publicKey: string;
-  alg: number;
-  counter: number;
-  transports: string[];
-  aaguid: string;
-  backupEligible: boolean;
-  backedUp: boolean;
-  userVerified: boolean;
-}
+/** What a registration response proved, as the library decoded it: the passkey's key and flags. */
+export type VerifiedRegistration = Pick<
+  StoredPasskey,
+  'id' | 'publicKey' | 'alg' | 'counter' | 'transports' | 'aaguid' | 'backupEligible' | 'backedUp'
+> & { userVerified: boolean };
 
 /** What an assertion proved: its counter and flags. */
 export interface VerifiedAssertion {

@@ -48,6 +48,13 @@ const passkeyItem = (p: StoredPasskey) => ({
   [TABLE.indexSortKey]: String(p.createdAt).padStart(15, '0'),
 });
 
+/** A challenge as an item (its TTL in seconds). */
+const challengeItem = (c: WebAuthnChallenge) => ({
+  ...challengeKey(c.challenge),
+  ...Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)),
+  expiresAt: toSeconds(c.expiresAt),
+});
+
 /** Only an enabled user's credentials change. */
 const ENABLED_USER = 'attribute_exists(pk) AND (attribute_not_exists(disabled) OR disabled = :false)';
 
@@ -235,12 +242,11 @@ export class PasskeyItems extends MfaItems implements PasskeyStore {
   }
 
   async putChallenge(challenge: WebAuthnChallenge): Promise<void> {
-    const item = Object.fromEntries(Object.entries(challenge).filter(([, v]) => v !== undefined));
     await call(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...challengeKey(challenge.challenge), ...item, expiresAt: toSeconds(challenge.expiresAt) },
+          Item: challengeItem(challenge),
         }),
       ),
     );
@@ -267,12 +273,11 @@ export class PasskeyItems extends MfaItems implements PasskeyStore {
   }
 
   async restoreChallenge(challenge: WebAuthnChallenge): Promise<void> {
-    const item = Object.fromEntries(Object.entries(challenge).filter(([, v]) => v !== undefined));
     await conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...challengeKey(challenge.challenge), ...item, expiresAt: toSeconds(challenge.expiresAt) },
+          Item: challengeItem(challenge),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
