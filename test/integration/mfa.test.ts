@@ -156,7 +156,12 @@ describe('logging in with MFA on', () => {
     const tokens = await Promise.all([1, 2, 3].map(() => firstFactor(app, u.username, u.password)));
     const code = codeAt(u.secret);
     const replies = await Promise.all(tokens.map((mfa_token) => verify(app, { mfa_token, code })));
-    expect(replies.map((r) => r.status).sort()).toEqual([200, 401, 401]);
+    // Exactly one session. The losers are wrong codes (401), or 429: three first factors hold three places,
+    // three attempts take three more, and the fifth of LOGIN_MAX_FAILURES (5) locks unless the winner gave its
+    // places back first (the lock is the contract's: at most the threshold of codes is checked).
+    const statuses = replies.map((r) => r.status).sort();
+    expect(statuses[0]).toBe(200);
+    expect(statuses.slice(1).every((s) => s === 401 || s === 429)).toBe(true);
   });
 
   test('a recovery code works once, in any case and with spaces; the count goes down', async () => {
