@@ -22,11 +22,11 @@ const USAGE = `usage: npm run users -- <command> [options]
                      mark the user's email address verified (sign-up with verification)
   disable <username>  refuse logins and end every session of the user
   enable <username>   allow logins again (old sessions stay ended)
-  mfa-reset <username>
-                     remove TOTP, a pending setup and the recovery codes, and end every session
-                     (for a lost device and lost codes: confirm who is asking out of band first;
-                      the password stays, and the user sets TOTP up again; docs/mfa.md)
-  remove <username>   delete the user (their sessions end with them)
+  mfa-reset <username> [--passkeys]
+                     remove TOTP, a pending setup and the recovery codes (with --passkeys, every
+                     passkey too), and end every session (for a lost device and lost codes: confirm
+                     who is asking out of band first; the password stays; docs/mfa.md)
+  remove <username>   delete the user and their passkeys (their sessions end with them)
   list                usernames, names, emails and status (never hashes)
   end-all-sessions --yes
                      the emergency lever: end every session of every user at once
@@ -92,6 +92,7 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
       force: { type: 'boolean' },
       yes: { type: 'boolean' },
       undo: { type: 'boolean' },
+      passkeys: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -145,8 +146,10 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
       return 0;
     }
     case 'mfa-reset': {
-      const { username, sessionsEnded } = await userAdmin(env).resetSecondFactor(name);
-      console.log(`second factor removed for ${username}${ended(sessionsEnded)}; the password alone logs in`);
+      const passkeys = values.passkeys === true;
+      const { username, sessionsEnded, passkeysRemoved } = await userAdmin(env).resetSecondFactor(name, { passkeys });
+      const also = passkeys ? ` and ${passkeysRemoved} passkey${passkeysRemoved === 1 ? '' : 's'}` : '';
+      console.log(`second factor${also} removed for ${username}${ended(sessionsEnded)}; the password alone logs in`);
       return 0;
     }
     case 'remove': {

@@ -177,6 +177,13 @@ export class Monitoring extends Construct {
       threshold: props.loginLockedPer5Minutes ?? 20,
       description: 'More locked-out login attempts than the threshold in 5 minutes',
     });
+    this.alarm('PasskeyCloneSuspected', {
+      metric: audit('passkey_clone_suspected'),
+      threshold: 1,
+      description:
+        'A passkey presented a signature counter that went backwards: the authenticator may be cloned (docs/passkeys.md)',
+      inclusive: true,
+    });
     this.alarm('MfaFailures', {
       metric: audit('mfa_failed'),
       threshold: props.mfaFailedPer5Minutes ?? 50,
@@ -221,6 +228,12 @@ export class Monitoring extends Construct {
             title: 'Second factors',
             left: (['mfa_required', 'mfa_failed', 'recovery_code_used'] as const).map(audit),
             right: (['totp_enabled', 'totp_disabled', 'recovery_codes_regenerated'] as const).map(audit),
+            width: 12,
+          }),
+          new GraphWidget({
+            title: 'Passkeys',
+            left: (['passkey_registered', 'passkey_deleted'] as const).map(audit),
+            right: [audit('passkey_clone_suspected')],
             width: 12,
           }),
         ],

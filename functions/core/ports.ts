@@ -352,6 +352,10 @@ export interface UserAdminStore extends NameClaims {
    * in the same write (every session and every pending MFA token ends); false when there is no such user.
    */
   resetSecondFactor(username: string, credentialVersion: string): Promise<boolean>;
+  /** Deletes every passkey of the user; returns how many. */
+  removePasskeys(username: string): Promise<number>;
+  /** Gives the user's passkeys to their new name; returns how many moved. */
+  movePasskeys(from: string, to: string): Promise<number>;
   /**
    * The emergency lever: the global generation + 1, so every session born before ends; returns the
    * new generation. No clock: an operator's clock must not decide who is logged out.

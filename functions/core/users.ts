@@ -108,12 +108,19 @@ export class UserAdmin {
    * operator has confirmed who they are out of band. TOTP, a pending setup and the codes go, with a new
    * credential version: every session ends (whoever holds the lost device may hold one too) and every
    * pending MFA token dies. The password stays; the user logs in with it and sets TOTP up again.
+   * With `passkeys`, every passkey goes too, before the new version, so a session a passkey opened
+   * meanwhile ends with the rest.
    */
-  async resetSecondFactor(username: string): Promise<{ username: string; sessionsEnded: number }> {
+  async resetSecondFactor(
+    username: string,
+    { passkeys = false }: { passkeys?: boolean } = {},
+  ): Promise<{ username: string; sessionsEnded: number; passkeysRemoved: number }> {
     const name = checkUsername(username);
+    if (!(await this.store.getUser(name))) throw new DomainError('user_not_found', `no user "${name}"`);
+    const passkeysRemoved = passkeys ? await this.store.removePasskeys(name) : 0;
     if (!(await this.store.resetSecondFactor(name, newId())))
       throw new DomainError('user_not_found', `no user "${name}"`);
-    return { username: name, sessionsEnded: await this.tidySessions(name) };
+    return { username: name, sessionsEnded: await this.tidySessions(name), passkeysRemoved };
   }
 
   /** `verify-email`: the user's address counts as verified (for a user who cannot get the message). */
@@ -138,9 +145,12 @@ export class UserAdmin {
     return this.store.undoEndEverySession();
   }
 
-  /** Deletes the user; their sessions end with them (no user item, no live session). */
+  /** Deletes the user and their passkeys; their sessions end with them (no user item, no live session). */
   async remove(username: string): Promise<void> {
     const name = checkUsername(username);
+    if (!(await this.store.getUser(name))) throw new DomainError('user_not_found', `no user "${name}"`);
+    // Passkeys first: a run stopped half-way is finished by running it again.
+    await this.store.removePasskeys(name);
     if (!(await this.store.deleteUser(name))) throw new DomainError('user_not_found', `no user "${name}"`);
     await this.store.releaseName(usernameSkeleton(name), name);
     await this.tidySessions(name);
@@ -191,6 +201,7 @@ export class UserAdmin {
         continue;
       }
       byName.set(to, { ...user, username: to });
+      await this.store.movePasskeys(user.username, to);
       await this.store.deleteUser(user.username);
       await this.tidySessions(user.username);
       report.migrated.push({ from: user.username, to });

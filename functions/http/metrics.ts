@@ -28,6 +28,9 @@ export const METRIC_EVENTS = [
   'recovery_codes_regenerated',
   'totp_enabled',
   'totp_disabled',
+  'passkey_registered',
+  'passkey_deleted',
+  'passkey_clone_suspected',
 ] as const satisfies readonly AuditEvent[];
 
 export type MetricEvent = (typeof METRIC_EVENTS)[number];

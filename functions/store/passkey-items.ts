@@ -223,6 +223,50 @@ export class PasskeyItems extends MfaItems implements PasskeyStore {
     }
   }
 
+  /**
+   * Deletes every passkey of the user (`users remove`, `mfa-reset --passkeys`); returns how many. Each
+   * delete holds only while the passkey is still the user's. The index may miss one registered a
+   * moment ago: the user-handle check already refuses it once the user is gone or reset.
+   */
+  async removePasskeys(username: string): Promise<number> {
+    let removed = 0;
+    for (const key of await this.passkeyKeys(username)) {
+      const gone = await conditional(() =>
+        this.db.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: key,
+            ConditionExpression: 'username = :u',
+            ExpressionAttributeValues: { ':u': username },
+          }),
+        ),
+      );
+      if (gone) removed++;
+    }
+    return removed;
+  }
+
+  /** Gives the user's passkeys to their new name (`migrate-usernames`); returns how many moved. */
+  async movePasskeys(from: string, to: string): Promise<number> {
+    let moved = 0;
+    for (const key of await this.passkeyKeys(from)) {
+      const done = await conditional(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET username = :to, #owner = :o',
+            ConditionExpression: 'username = :from',
+            ExpressionAttributeNames: { '#owner': TABLE.indexPartitionKey },
+            ExpressionAttributeValues: { ':to': to, ':from': from, ':o': passkeysIndexKey(to) },
+          }),
+        ),
+      );
+      if (done) moved++;
+    }
+    return moved;
+  }
+
   async restorePasskey(passkey: StoredPasskey): Promise<void> {
     await this.putPasskey(passkey);
   }

@@ -125,6 +125,7 @@ describe('alarms', () => {
       LoginFailures: ['login_failed', 250, 'GreaterThanThreshold'],
       LoginLockouts: ['login_locked', 20, 'GreaterThanThreshold'],
       MfaFailures: ['mfa_failed', 40, 'GreaterThanThreshold'],
+      PasskeyCloneSuspected: ['passkey_clone_suspected', 1, 'GreaterThanOrEqualToThreshold'],
     };
     for (const [id, [metric, threshold, op]] of Object.entries(expected)) {
       const a = alarms[id];

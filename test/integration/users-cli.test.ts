@@ -9,10 +9,11 @@ import { userKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { login, request } from '../support/http';
 import { enrolledUser, firstFactor, verify, codeAt } from '../support/mfa';
+import { FRONT_END, passkeyLogin, userWithPasskey } from '../support/passkeys';
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startApp();
+  app = await startApp({ ALLOWED_ORIGINS: FRONT_END });
 });
 afterAll(() => app.close());
 
@@ -229,6 +230,48 @@ describe('npm run users', () => {
     expect((await login(app.url, 'OldStyle', 'pw-old')).reply.status).toBe(200);
     expect(await app.store.getUser('OldStyle')).toBeUndefined();
     expect(await app.store.getUser('Clash')).toBeDefined();
+  });
+});
+
+describe('npm run users and passkeys', () => {
+  const unknown = [401, { detail: 'Unknown passkey' }];
+
+  test('mfa-reset --passkeys removes every passkey and ends the sessions; without it they stay', async () => {
+    const u = await userWithPasskey(app);
+    const kept = await users(['mfa-reset', u.username]);
+    expect(kept.stdout).toBe(`second factor removed for ${u.username} (1 session ended); the password alone logs in\n`);
+    expect((await passkeyLogin(app, u.credential)).reply.status).toBe(200);
+    const out = await users(['mfa-reset', u.username, '--passkeys']);
+    expect(out).toMatchObject({ code: 0, stdout: expect.stringContaining('second factor and 1 passkey removed for') });
+    expect((await app.store.listPasskeys(u.username)).length).toBe(0);
+    const after = await passkeyLogin(app, u.credential);
+    expect([after.reply.status, after.reply.body]).toEqual(unknown);
+    expect((await request(`${app.url}/users/me`, 'GET', { bearer: u.access })).status).toBe(401);
+  });
+
+  test('remove deletes the passkeys with the user: a later user of the name is not opened by them', async () => {
+    const u = await userWithPasskey(app);
+    expect(await users(['remove', u.username])).toMatchObject({ code: 0 });
+    expect(await app.store.getPasskey(u.passkey.id)).toBeUndefined();
+    await users(['add', u.username], 'a brand new person 1\n');
+    const after = await passkeyLogin(app, u.credential);
+    expect([after.reply.status, after.reply.body]).toEqual(unknown);
+  });
+
+  test('migrate-usernames gives the passkeys to the canonical name, where they log in', async () => {
+    const u = await userWithPasskey(app);
+    // Make it a legacy user: the same item under a name from before canonical forms.
+    const legacy = `Legacy${u.username}`;
+    const user = (await app.store.getUser(u.username))!;
+    await app.store.putUser({ ...user, username: legacy }, { overwrite: false });
+    await app.store.movePasskeys(u.username, legacy);
+    await app.store.deleteUser(u.username);
+    expect((await users(['migrate-usernames'])).stdout).toContain(`renamed "${legacy}" -> ${legacy.toLowerCase()}`);
+    expect((await app.store.getPasskey(u.passkey.id))!.username).toBe(legacy.toLowerCase());
+    const { reply } = await passkeyLogin(app, u.credential);
+    expect(reply.status).toBe(200);
+    const me = await request(`${app.url}/users/me`, 'GET', { bearer: reply.body.access_token });
+    expect(me.body.username).toBe(legacy.toLowerCase());
   });
 });
 

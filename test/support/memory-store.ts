@@ -303,4 +303,18 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     await this.step('listUsers');
     return [...this.users.values()];
   }
+  /** Passkey id -> owner: all the admin commands need of passkeys. */
+  readonly passkeyOwners = new Map<string, string>();
+  async removePasskeys(username: string) {
+    await this.step('removePasskeys');
+    const ids = [...this.passkeyOwners].filter(([, owner]) => owner === username).map(([id]) => id);
+    for (const id of ids) this.passkeyOwners.delete(id);
+    return ids.length;
+  }
+  async movePasskeys(from: string, to: string) {
+    await this.step('movePasskeys');
+    const ids = [...this.passkeyOwners].filter(([, owner]) => owner === from).map(([id]) => id);
+    for (const id of ids) this.passkeyOwners.set(id, to);
+    return ids.length;
+  }
 }
