@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { LocalApi } from '../../dev/local';
+import { CHROMIUM, freePort } from './chromium';
 
 // Code passed to page.evaluate runs in the page, where these exist; the tsconfig has no DOM library.
 declare const window: { call: (path: string, init?: object) => Promise<Reply>; pending?: Promise<Reply> };
@@ -14,17 +14,6 @@ declare const document: { cookie: string };
 // single-page front end on its own localhost origin calls the dev server with credentials, as a
 // team's app on app.example.com would call api.example.com. Run by `npm run test:browser`
 // (node's test runner: puppeteer-core is an ES module) and by .ci/run.
-
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-/** A free port on loopback. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** The front end: one page whose script calls the API the way an SPA does (fetch, credentials: include). */
 function frontEnd(api: string): Server {
