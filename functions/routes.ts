@@ -8,7 +8,7 @@ import {
   unionOf,
 } from './route-access';
 import { MFA_ROUTES, MFA_VERIFY_TABLE, MFA_VERIFY_USER } from './mfa/routes';
-import { PASSKEY_ROUTES } from './passkeys/routes';
+import { PASSKEY_LOGIN_TABLE, PASSKEY_ROUTES } from './passkeys/routes';
 
 export * from './route-access';
 
@@ -28,9 +28,9 @@ export const routes: readonly Route[] = [
     path: '/oauth2/token',
     name: 'oauth2-token',
     handler: 'oauth2/token',
-    description: 'OAuth 2.0 token endpoint: password, refresh_token and MFA grants, refresh token in the body',
-    // Every grant: the login's access, the refresh's and the MFA step's.
-    table: unionOf(LOGIN_TABLE, REFRESH_TABLE, MFA_VERIFY_TABLE),
+    description: 'OAuth 2.0 token endpoint: password, refresh_token, MFA and passkey grants, refresh token in the body',
+    // Every grant: the login's access, the refresh's, the MFA step's and the passkey login's.
+    table: unionOf(LOGIN_TABLE, REFRESH_TABLE, MFA_VERIFY_TABLE, PASSKEY_LOGIN_TABLE),
     user: {
       readsPasswordHash: true,
       readsSecondFactor: true,

@@ -180,8 +180,7 @@ export class Monitoring extends Construct {
     this.alarm('PasskeyCloneSuspected', {
       metric: audit('passkey_clone_suspected'),
       threshold: 1,
-      description:
-        'A passkey presented a signature counter that went backwards: the authenticator may be cloned (docs/passkeys.md)',
+      description: "A passkey's signature counter went backwards: the authenticator may be cloned (docs/passkeys.md)",
       inclusive: true,
     });
     this.alarm('MfaFailures', {

@@ -8,11 +8,14 @@ const invalidClient = jsonBody(ref('OAuthError'), '`invalid_client`: HTTP Basic 
 /** The OAuth 2.0 endpoints (RFC 6749 token, RFC 7009 revocation): the session routes in the OAuth wire format. */
 export const OAUTH2_OPERATIONS: Record<string, Operation> = {
   'POST /oauth2/token': {
-    summary: 'OAuth 2.0 token endpoint (password, refresh_token and MFA grants)',
+    summary: 'OAuth 2.0 token endpoint (password, refresh_token, MFA and passkey grants)',
     description:
       'For clients that cannot hold a cookie: the refresh token is in the body. RFC 6749 errors. A password ' +
       'grant for a user with MFA on answers `403 mfa_required` with an `mfa_token`, redeemed by the grant ' +
-      '`urn:serverless-auth-api:params:oauth:grant-type:mfa` with `otp` or `recovery_code` (docs/mfa.md).',
+      '`urn:serverless-auth-api:params:oauth:grant-type:mfa` with `otp` or `recovery_code` (docs/mfa.md). ' +
+      'Native apps log in with a passkey by the grant `urn:serverless-auth-api:params:oauth:grant-type:passkey`: ' +
+      '`credential` is an AuthenticationResponseJSON as JSON text, signed over a challenge from ' +
+      '`POST /auth/passkeys/login/options` (docs/passkeys.md; only where passkeys are configured).',
     requestBody: {
       required: true,
       content: {
@@ -21,7 +24,12 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
             type: 'object',
             properties: {
               grant_type: {
-                enum: ['password', 'refresh_token', 'urn:serverless-auth-api:params:oauth:grant-type:mfa'],
+                enum: [
+                  'password',
+                  'refresh_token',
+                  'urn:serverless-auth-api:params:oauth:grant-type:mfa',
+                  'urn:serverless-auth-api:params:oauth:grant-type:passkey',
+                ],
               },
               username: str,
               password: str,
@@ -29,6 +37,7 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
               mfa_token: str,
               otp: { type: 'string', pattern: '^[0-9]{6}$' },
               recovery_code: str,
+              credential: { ...str, description: 'the passkey grant: an AuthenticationResponseJSON as JSON text' },
               client_id: str,
               scope: { ...str, description: 'only `openid` (granted as none); any other scope is `invalid_scope`' },
             },
@@ -57,7 +66,8 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
       '401': invalidClient,
       '403': jsonBody(
         { oneOf: [ref('OAuthError'), ref('OAuthMfaRequired')] },
-        'A foreign Origin: `invalid_request`; or `mfa_required` (a right password, MFA on: redeem `mfa_token`)',
+        'A foreign Origin: `invalid_request`; or `mfa_required` (a right password or a passkey without user ' +
+          'verification, MFA on: redeem `mfa_token`)',
       ),
       '429': {
         description: 'Locked out: `slow_down`; or API Gateway throttling',

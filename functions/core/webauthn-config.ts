@@ -50,7 +50,8 @@ export function webauthnSettings(env: Env, issuer: string, allowedOrigins: reado
     }
   }
   const fromIssuer = /^https?:\/\//.test(issuer) ? [new URL(issuer).origin] : [];
-  const origins = [...new Set([...fromIssuer, ...allowedOrigins, ...configured])].filter(
+  // https://<RP ID> is what iOS apps report (their associated domain) for the OAuth passkey grant.
+  const origins = [...new Set([...fromIssuer, `https://${rpId}`, ...allowedOrigins, ...configured])].filter(
     (o) => o.startsWith('android:') || originUnder(o, rpId),
   );
   const max = Number(env.MAX_PASSKEYS_PER_USER ?? 10);

@@ -81,6 +81,23 @@ export function parseAssertion(event: HttpEvent): unknown {
   return credential;
 }
 
+/**
+ * The passkey grant's `credential` form field: an AuthenticationResponseJSON as JSON text, with the
+ * outer shape of the cookie route's; the problem as a sentence (an OAuth `invalid_request`) otherwise.
+ */
+export function assertionFromText(text: string): { credential: unknown } | { problem: string } {
+  let fields: Record<string, unknown>;
+  try {
+    fields = { credential: JSON.parse(text) };
+  } catch {
+    return { problem: 'credential must be an AuthenticationResponseJSON as JSON text' };
+  }
+  const issues: ValidationIssue[] = [];
+  const credential = credentialOf(fields, issues);
+  if (issues.length > 0) return { problem: `credential is ${issues[0].msg.replace(/^Value error, /, '')}` };
+  return { credential };
+}
+
 /** POST /auth/passkeys/login/options: an optional `username`, under the username rule. */
 export function parseLoginOptions(event: HttpEvent): { username?: string } {
   const fields = jsonBody(event);

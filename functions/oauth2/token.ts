@@ -15,25 +15,37 @@ import { requestMeta } from '../http/request';
 import type { RequestMeta } from '../core/auth';
 import { auth, config } from './runtime';
 import { mfa } from './mfa-runtime';
+import { passkeys } from './passkey-runtime';
+import { assertionFromText } from '../http/passkey-request';
 import type { IssuedTokens } from '../core/auth';
 import type { HttpEvent, HttpResult } from '../http/types';
 
 /** Our own grant type for the MFA step (RFC 6749 §4.5: an absolute URI the server defines; docs/mfa.md). */
 export const MFA_GRANT = 'urn:serverless-auth-api:params:oauth:grant-type:mfa';
+/** Our own grant type for a passkey login from a native app (docs/passkeys.md "Native apps"). */
+export const PASSKEY_GRANT = 'urn:serverless-auth-api:params:oauth:grant-type:passkey';
+const GRANTS = ['password', 'refresh_token', MFA_GRANT, PASSKEY_GRANT];
+
+const passkeysOn = config.webauthn !== undefined;
 
 /**
- * POST /oauth2/token (RFC 6749 §4.3 and §6): the password and refresh_token grants for clients that
- * cannot hold an HttpOnly cookie. The same AuthService as /auth/token and /auth/refresh (sessions,
- * rotation, grace window, reuse detection, the lockout's places, audit); the refresh token travels
- * in the body and no cookie is set (docs/http-contract.md "OAuth 2.0 endpoints").
+ * POST /oauth2/token (RFC 6749 §4.3 and §6): the password and refresh_token grants, and our MFA and
+ * passkey grants, for clients that cannot hold an HttpOnly cookie. The same AuthService as /auth/token
+ * and /auth/refresh (sessions, rotation, grace window, reuse detection, the lockout's places, audit);
+ * the refresh token travels in the body and no cookie is set (docs/http-contract.md "OAuth 2.0 endpoints").
  */
 export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
   assertOriginAllowed(event, config.allowedOrigins);
   const { params, clientId } = parseOAuthForm(event);
   const grant = required(params, 'grant_type');
   const meta = requestMeta(event);
-  if (grant !== 'password' && grant !== 'refresh_token' && grant !== MFA_GRANT)
-    throw new OAuthError(400, 'unsupported_grant_type', `grant_type must be password, refresh_token or ${MFA_GRANT}`);
+  // The passkey grant exists where the passkey routes do: with an RP ID configured.
+  if (!GRANTS.includes(grant) || (grant === PASSKEY_GRANT && !passkeysOn))
+    throw new OAuthError(
+      400,
+      'unsupported_grant_type',
+      `grant_type must be password, refresh_token, ${MFA_GRANT}${passkeysOn ? ` or ${PASSKEY_GRANT}` : ''}`,
+    );
   // Checked before any credential: a refused request changes nothing (no attempt counted, no rotation).
   assertNoScope(params);
   let issued: IssuedTokens;
@@ -44,6 +56,10 @@ export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
     issued = await auth.login(canonical.username, password, meta, { clientId, family: 'oauth' });
   } else if (grant === MFA_GRANT) {
     issued = await mfaGrant(params, meta, clientId);
+  } else if (grant === PASSKEY_GRANT) {
+    const parsed = assertionFromText(required(params, 'credential'));
+    if ('problem' in parsed) throw invalidRequest(parsed.problem);
+    issued = await passkeys.login(parsed.credential, meta, { family: 'oauth', clientId });
   } else {
     issued = await auth.refresh(required(params, 'refresh_token'), meta, { clientId });
   }

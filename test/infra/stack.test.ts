@@ -12,13 +12,21 @@ import {
   routes,
 } from '../../functions/routes';
 import { functionId } from '../../lib/route-function';
-import { ACCOUNTS, ALL_FUNCTIONS as handlers, type Resources, inspect, synth } from '../support/synth';
+import { ACCOUNTS, ALL_FUNCTIONS as handlers, inspect, synth } from '../support/synth';
 
 // The deployable stack with every route deployed, bundled (the bundles are read below) and checked by
 // cdk-nag. The signing keys, the custom domain, the account routes (where the Control Tower rules run
 // on this same configuration) and an adopted table have files of their own beside this one.
 const { app, stack, nag, template, resources } = synth(ACCOUNTS, { bundle: true });
 const { ofType, fnLogicalId, actionsOf, dynamoStatementsOf, statementsOf } = inspect(resources);
+/** The functions whose bundle holds the text (minifying keeps strings): logical ids without their hash. */
+const carrying = (mark: string) =>
+  ofType('AWS::Lambda::Function')
+    .filter(([, fn]) =>
+      readFileSync(join(app.outdir, fn.Metadata['aws:asset:path'], 'index.js'), 'utf8').includes(mark),
+    )
+    .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+    .sort();
 
 describe('AuthStack', () => {
   test('keeps the logical ids of the resources a replacement would hurt (data, the API URL, the audit trail)', () => {
@@ -380,13 +388,8 @@ describe('AuthStack', () => {
     // is the administration's and sign-up's alone (docs/performance.md "Where a cold start's time goes").
     // Its first entry, as esbuild writes non-ASCII text (escaped).
     const marker = '"2":"\\u14BF\\uA6EF"';
-    const carrying = ofType('AWS::Lambda::Function')
-      .filter(([, fn]) =>
-        readFileSync(join(app.outdir, fn.Metadata['aws:asset:path'], 'index.js'), 'utf8').includes(marker),
-      )
-      .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
     // Reset shares sign-up's composition root (functions/accounts/new-password-runtime.ts).
-    expect(carrying.sort()).toEqual(['PasswordResetFunction', 'SignupFunction']);
+    expect(carrying(marker)).toEqual(['PasswordResetFunction', 'SignupFunction']);
     // bcryptjs sits behind a dynamic import in the session routes' root (esbuild keeps it in a lazy
     // initializer that only the first password check runs): never a value import there.
     const root = readFileSync('functions/sessions/runtime.ts', 'utf8');
@@ -394,14 +397,13 @@ describe('AuthStack', () => {
     expect(root).toContain("import('../core/passwords')");
   });
 
-  test('otpauth only in the MFA functions and the OAuth token endpoint; the MFA key read only where needed', () => {
-    const bundleOf = (fn: Resources[string]) =>
-      readFileSync(join(app.outdir, fn.Metadata['aws:asset:path'], 'index.js'));
-    const withOtpauth = ofType('AWS::Lambda::Function')
-      .filter(([, fn]) => bundleOf(fn).includes('Invalid character found'))
-      .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
-    const mfaFunctions = routes.filter((r) => r.handler.startsWith('mfa/')).map((r) => functionId(r.name));
-    expect(withOtpauth.sort()).toEqual([...mfaFunctions, functionId('oauth2-token')].sort());
+  test('otpauth and the WebAuthn library only where needed (docs/performance.md); the MFA key likewise', () => {
+    const ids = (names: string[]) => names.map(functionId).sort();
+    const mfaFunctions = routes.filter((r) => r.handler.startsWith('mfa/')).map((r) => r.name);
+    // Error messages of otpauth's base32 decoder and of @simplewebauthn/server.
+    expect(carrying('Invalid character found')).toEqual(ids([...mfaFunctions, 'oauth2-token']));
+    const verifiers = ['passkeys-register-verify', 'passkeys-login-verify', 'oauth2-token'];
+    expect(carrying('Credential ID was not base64url-encoded')).toEqual(ids(verifiers));
     const readers = routes.filter((r) => r.keys.includes('mfa')).map((r) => r.name);
     expect(readers.sort()).toEqual([
       'mfa-totp-confirm',

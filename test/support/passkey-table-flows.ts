@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { throttleKey } from '../../functions/store/schema';
 import type { TestApp } from './app';
-import { login, request, type Reply } from './http';
+import { form, login, request, type Reply } from './http';
 import { enrolledUser, json } from './mfa';
 import { FRONT_END } from './passkeys';
 import { assert, register } from './soft-authenticator';
@@ -65,6 +65,14 @@ export async function passkeyFlows(app: TestApp, touch: Touch): Promise<void> {
   await app.db.send(new PutCommand({ TableName: app.tableName, Item: { ...ipCount, ...stale } }));
   expectStatus(await loginWith(first.credential, 'pia'), 200, 'passkey login');
   expectStatus(await loginWith(second.credential), 200, 'passkey login, usernameless');
+  // The OAuth token endpoint's passkey grant: the same service, through the other route.
+  const grantOptions = (await call('POST', '/auth/passkeys/login/options', undefined, {})).body.options;
+  const viaGrant = assert(first.credential, grantOptions.challenge, { origin: FRONT_END });
+  const grant = { grant_type: 'urn:serverless-auth-api:params:oauth:grant-type:passkey' };
+  const granted = await touch('POST', '/oauth2/token', () =>
+    request(`${app.url}/oauth2/token`, 'POST', form({ ...grant, credential: JSON.stringify(viaGrant) })),
+  );
+  expectStatus(granted, 200, 'passkey grant');
   // A counter going backwards: the clone flag.
   const opts = (await call('POST', '/auth/passkeys/login/options', undefined, {})).body.options;
   const clone = assert(second.credential, opts.challenge, { origin: FRONT_END, counter: 0 });

@@ -58,6 +58,7 @@ describe('WEBAUTHN_RP_ID and the expected origins', () => {
       rpId: 'example.com',
       origins: [
         'https://auth.example.com',
+        'https://example.com', // what iOS apps report for the OAuth passkey grant
         'https://app.example.com',
         'https://m.example.com',
         `android:apk-key-hash:${'a'.repeat(43)}`,
