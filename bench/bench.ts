@@ -17,11 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { newKeySet } from '../functions/core/keys';
 import { TokenService, newId } from '../functions/core/tokens';
 import { tokenKeys } from '../functions/store/keys';
-import { TABLE, sessionKey } from '../functions/store/schema';
 import { startXrayDaemon, tracedLambdaEnvironment } from '../dev/xray-daemon';
 import { seedAccounts } from './accounts';
 import { essentialBundles, rs256Timings, synthBundles } from './bundles';
@@ -32,7 +30,7 @@ import { printProfile, printWarmProfile } from './cpu-profile';
 import {
   ACCOUNT_CONTEXT,
   AUDIENCE,
-  BCRYPT_ROUTES,
+  FEW_ITERATIONS,
   HANDLER,
   ISSUER,
   PRICE,
@@ -48,6 +46,8 @@ import {
   round,
 } from './settings';
 import { addUsers, startFakeSqs, startLatencyProxy, startStore } from './support';
+import { seedPasskeys } from './passkeys';
+import { sessionWriter } from './sessions';
 
 const execFileAsync = promisify(execFile);
 
@@ -88,40 +88,9 @@ async function main() {
   const changePasswords = [password, 'bench-password-2'];
   await addUsers(store.store, [changer], password);
 
-  /** Writes n live sessions straight into the table and returns their tokens. */
-  async function sessions(n: number, owner = username) {
-    const out: { sid: string; refresh: string; access: string }[] = [];
-    const now = Date.now();
-    const iat = Math.floor(now / 1000);
-    for (let i = 0; i < n; i++) {
-      const sid = newId();
-      const jti = newId();
-      const refresh = await tokens.sign({ type: 'refresh', sub: owner, sid, jti, issuedAt: now });
-      const access = await tokens.sign({ type: 'access', sub: owner, sid, jti: newId(), issuedAt: now });
-      out.push({ sid, refresh, access });
-      (out[i] as { jti?: string }).jti = jti;
-    }
-    for (let i = 0; i < out.length; i += 25) {
-      const items = out.slice(i, i + 25).map((s) => ({
-        PutRequest: {
-          Item: {
-            ...sessionKey(s.sid),
-            sid: s.sid,
-            username: owner,
-            jti: (s as { jti?: string }).jti,
-            createdAt: now,
-            lastUsedAt: now,
-            expiresAt: iat + 604800,
-            absoluteExpiresAt: iat + 2592000,
-            [TABLE.indexPartitionKey]: `USER#${owner}`,
-            [TABLE.indexSortKey]: `SESSION#${now}`,
-          },
-        },
-      }));
-      await doc.send(new BatchWriteCommand({ RequestItems: { [TABLE_NAME]: items } }));
-    }
-    return out;
-  }
+  /** Writes n live sessions straight into the table and returns their tokens (bench/sessions.ts). */
+  const sessions = sessionWriter(tokens, doc, username);
+  const passkeys = await seedPasskeys(store.store, username);
 
   const sqs = await startFakeSqs();
   const seeded = await seedAccounts(doc, password, QUICK ? 40 : 120, QUICK ? 200 : 1200);
@@ -152,6 +121,9 @@ async function main() {
     // every login on the common path (below the cap). At the cap a login also evicts the oldest
     // session: one BatchGetItem and one DeleteItem more (docs/performance.md).
     MAX_SESSIONS_PER_USER: '1000',
+    WEBAUTHN_RP_ID: ACCOUNT_CONTEXT.webauthnRpId,
+    MAX_PASSKEYS_PER_USER: '100',
+    MFA_KEY: SECRET.padEnd(64, '0'),
     AWS_REGION: 'us-east-1',
   };
   const scratch = mkdtempSync(join(tmpdir(), 'auth-bench-plan-'));
@@ -169,6 +141,8 @@ async function main() {
         username,
         password,
         queueUrl: sqs.queueUrl,
+        passkeyId: passkeys.passkeyId,
+        essentialPasskey: passkeys.essential,
         ...plan,
       }),
     );
@@ -292,6 +266,7 @@ async function main() {
         essentialRefresh: s.refresh,
         ...(route === 'password-change' ? changePlan() : {}),
         ...accountPlan(route, 1),
+        ...(await passkeys.plan(route, 1, sessions)),
       };
       return planFile(`${route}-${kind}-cold-${i}`, plan);
     };
@@ -312,7 +287,7 @@ async function main() {
       tracedColds.push(await coldStart(route, await coldPlan(i, 'traced'), 'traced'));
     }
     // Logins and password writes spend a bcrypt run each: fewer of them.
-    const login = BCRYPT_ROUTES.includes(route);
+    const login = FEW_ITERATIONS.includes(route);
     const iterations = login ? (QUICK ? 10 : 50) : Number(args.iterations ?? (QUICK ? 100 : 1000));
     const warmup = login ? 3 : 50;
     /** A warm run's plan: fresh sessions (a refresh rotates them, a logout ends them), fresh account tokens. */
@@ -330,6 +305,7 @@ async function main() {
         oracleUsers,
         ...(route === 'password-change' ? changePlan() : {}),
         ...accountPlan(route, iterations + warmup + 1),
+        ...(await passkeys.plan(route, iterations + warmup + 1, sessions)),
       });
     };
     const w = await warm(route, await warmPlan(`${route}-warm`, true));

@@ -5,7 +5,16 @@ import { performance } from 'node:perf_hooks';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
 import { functionId } from '../lib/route-function';
-import { ACCOUNT_CONTEXT, ESSENTIAL_OF, HANDLER, ROUTES, type RouteName, median, round } from './settings';
+import {
+  ACCOUNT_CONTEXT,
+  ESSENTIAL_ENTRY,
+  ESSENTIAL_OF,
+  HANDLER,
+  ROUTES,
+  type RouteName,
+  median,
+  round,
+} from './settings';
 
 /** `cdk synth` in-process into a scratch folder: the bundles, memory sizes and handlers the stack deploys. */
 export async function synthBundles(
@@ -53,7 +62,7 @@ export async function essentialBundles(dir: string, routes: readonly RouteName[]
   for (const route of routes) {
     const outfile = join(dir, `essential-${route}.js`);
     await build({
-      entryPoints: ['bench/essential.mjs'],
+      entryPoints: [ESSENTIAL_ENTRY[route] ?? 'bench/essential.mjs'],
       bundle: true,
       minify: true,
       // As deployed: a source map beside it, which NODE_OPTIONS=--enable-source-maps reads at load.

@@ -18,8 +18,19 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import bcrypt from 'bcryptjs';
 import { SignJWT, importJWK, jwtVerify } from 'jose';
+import { passkeyWork } from './essential-passkeys.mjs';
 
 const ROUTE = process.env.BENCH_ROUTE;
+const PASSKEY_ROUTES = [
+  'passkey-options',
+  'passkey-login',
+  'passkey-register-options',
+  'passkey-register',
+  'passkey-list',
+  'passkey-rename',
+  'mfa-status',
+  'totp-setup',
+];
 
 const S = (v) => ({ S: v });
 const N = (v) => ({ N: String(v) });
@@ -29,7 +40,7 @@ const once = (make) => {
 };
 
 /** The route's essential work as a function to call once per invocation; clients and keys made here, once. */
-export async function essentialWork(plan) {
+export async function essentialWork(plan, libs = {}) {
   const db = new DynamoDBClient({
     endpoint: plan.endpoint,
     region: 'us-east-1',
@@ -230,6 +241,10 @@ export async function essentialWork(plan) {
       await db.send(new DeleteItemCommand({ TableName: T, Key: essentialToken }));
       await setV(essentialUser);
     };
+  // Passkeys and the second factor (bench/essential-passkeys.mjs), with the library the entry gives.
+  if (PASSKEY_ROUTES.includes(ROUTE)) {
+    return passkeyWork(plan, { db, T, S, N, batchGet, userKey, sessionKey, verifyAccess, signBoth }, libs);
+  }
   // The discovery routes serve a fixed document: no essential work beyond the invocation itself.
   return async () => {};
 }

@@ -11,11 +11,12 @@ export function event(method, path, extra = {}) {
   };
   return {
     version: '2.0',
-    routeKey: `${method} ${path}`,
+    routeKey: `${method} ${extra.route ?? path}`,
     rawPath: path,
     rawQueryString: '',
     headers,
     ...(extra.cookies ? { cookies: extra.cookies } : {}),
+    ...(extra.pathParameters ? { pathParameters: extra.pathParameters } : {}),
     requestContext: {
       accountId: 'bench',
       apiId: 'bench',
@@ -23,7 +24,7 @@ export function event(method, path, extra = {}) {
       domainPrefix: 'bench',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: extra.ip ?? '198.51.100.1', userAgent: 'bench' },
       requestId: 'bench',
-      routeKey: `${method} ${path}`,
+      routeKey: `${method} ${extra.route ?? path}`,
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
@@ -90,6 +91,42 @@ export function routeEvents(route, plan) {
         email: `${plan.signupPrefix}-${signupN++}@bench.example`,
       }),
   };
+  // Passkeys: each login uses up a challenge (the plan's assertions were signed over them), each
+  // registration one of its session's challenges; the others only need the caller's Bearer token.
+  let assertionN = 0;
+  let registrationN = 0;
+  const bearer = { authorization: `Bearer ${plan.accessToken}` };
+  const withBearer = (method, path, body, extra = {}) =>
+    event(method, path, {
+      headers: { ...bearer, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      ...extra,
+    });
+  const passkey = {
+    'passkey-options': () => jsonEvent('/auth/passkeys/login/options', {}),
+    'passkey-login': () => jsonEvent('/auth/passkeys/login/verify', { credential: plan.assertions[assertionN++] }),
+    'oauth-passkey': () =>
+      oauthEvent({
+        grant_type: 'urn:serverless-auth-api:params:oauth:grant-type:passkey',
+        credential: JSON.stringify(plan.assertions[assertionN++]),
+      }),
+    'passkey-register-options': () => withBearer('POST', '/auth/passkeys/register/options'),
+    'passkey-register': () =>
+      withBearer('POST', '/auth/passkeys/register/verify', { credential: plan.registrations[registrationN++] }),
+    'passkey-list': () => withBearer('GET', '/auth/passkeys'),
+    'passkey-rename': () =>
+      withBearer(
+        'PATCH',
+        `/auth/passkeys/${plan.passkeyId}`,
+        { name: 'Bench passkey' },
+        {
+          route: '/auth/passkeys/{id}',
+          pathParameters: { id: plan.passkeyId },
+        },
+      ),
+    'mfa-status': () => withBearer('GET', '/auth/mfa'),
+    'totp-setup': () => withBearer('POST', '/auth/mfa/totp/setup'),
+  };
   const next = {
     token: () => loginEvent(plan.username, plan.password),
     refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${refreshCookie}`] }),
@@ -101,6 +138,7 @@ export function routeEvents(route, plan) {
     discovery: () => event('GET', '/.well-known/openid-configuration'),
     jwks: () => event('GET', '/.well-known/jwks.json'),
     ...account,
+    ...passkey,
   }[route];
   return {
     first: next,

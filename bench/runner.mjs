@@ -73,9 +73,17 @@ const { handler } = require(bundlePath);
 // The essential work (bench/essential-work.mjs), done directly in this process: same key, same SDK,
 // same store, none of our code. The OAuth grants share the login's and the refresh's rules, so their
 // essential work too.
-process.env.BENCH_ROUTE = { 'oauth-password': 'token', 'oauth-refresh': 'refresh' }[route] ?? route;
+process.env.BENCH_ROUTE =
+  { 'oauth-password': 'token', 'oauth-refresh': 'refresh', 'oauth-passkey': 'passkey-login' }[route] ?? route;
 const { essentialWork } = await import('./essential-work.mjs');
-const essential = await essentialWork(plan);
+// The library the route's function bundles, for the essential work that needs it (as its essential bundle has it).
+const libs = {
+  ...(['passkey-login', 'oauth-passkey', 'passkey-register'].includes(route)
+    ? { webauthn: await import('@simplewebauthn/server') }
+    : {}),
+  ...(route === 'totp-setup' ? { otpauth: await import('otpauth') } : {}),
+};
+const essential = await essentialWork(plan, libs);
 
 async function invoke() {
   const result = await handler(events.next(), context);

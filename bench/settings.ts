@@ -37,6 +37,16 @@ export const ROUTES = [
   'reset',
   'signup',
   'verify',
+  // Passkeys and the second factor (docs/passkeys.md, docs/mfa.md).
+  'passkey-options',
+  'passkey-login',
+  'oauth-passkey',
+  'passkey-register-options',
+  'passkey-register',
+  'passkey-list',
+  'passkey-rename',
+  'mfa-status',
+  'totp-setup',
 ] as const;
 export type RouteName = (typeof ROUTES)[number];
 /**
@@ -65,17 +75,31 @@ export const HANDLER: Record<RouteName, string> = {
   reset: 'password-reset',
   signup: 'signup',
   verify: 'email-verify',
+  'passkey-options': 'passkeys-login-options',
+  'passkey-login': 'passkeys-login-verify',
+  // The passkey grant: the passkey login's rules through the OAuth token endpoint.
+  'oauth-passkey': 'oauth2-token',
+  'passkey-register-options': 'passkeys-register-options',
+  'passkey-register': 'passkeys-register-verify',
+  'passkey-list': 'passkeys-list',
+  'passkey-rename': 'passkeys-rename',
+  'mfa-status': 'mfa-status',
+  'totp-setup': 'mfa-totp-setup',
 };
 /** Routes measured again with tracing on: the login, and the two calls every client makes most. */
 export const TRACED_ROUTES: readonly RouteName[] = ['token', 'refresh', 'me'];
 /** Routes that spend a bcrypt run per invocation: fewer iterations. */
 export const BCRYPT_ROUTES: readonly RouteName[] = ['token', 'oauth-password', 'password-change', 'reset', 'signup'];
+/** Routes whose every invocation adds an item that stays (a passkey: at most 100 per user): fewer iterations. */
+export const FEW_ITERATIONS: readonly RouteName[] = [...BCRYPT_ROUTES, 'passkey-register'];
 /** The stack as synthesized for the bench: every account route deployed (the email ones need a sender). */
 export const ACCOUNT_CONTEXT = {
   emailFrom: 'no-reply@bench.example',
   passwordResetUrl: 'https://app.bench.example/reset',
   allowSignup: 'true',
   emailVerifyUrl: 'https://app.bench.example/verify',
+  // The passkey routes are deployed under the issuer's host (its origin is then expected).
+  webauthnRpId: 'bench.example',
 };
 export const ISSUER = 'https://bench.example';
 export const AUDIENCE = 'serverless-auth-api';
@@ -101,6 +125,32 @@ export const TARGETS = {
   /** The discovery routes serve a fixed document. */
   discoveryWarmMs: 1,
   bundleKb: 700,
+  /** Bundle caps of their own (DESIGN: the WebAuthn library's ~330 KB; the small routes 500 KB). */
+  bundleKbOf: {
+    'passkey-login': 950,
+    'oauth-passkey': 950,
+    'passkey-register': 950,
+    'passkey-options': 500,
+    'passkey-register-options': 500,
+    'passkey-list': 500,
+    'passkey-rename': 500,
+    'mfa-status': 500,
+    'totp-setup': 510,
+  } as Partial<Record<RouteName, number>>,
+  /** The new functions' cold-start budget over an essential bundle holding the same library. */
+  coldRatioOf: Object.fromEntries(
+    [
+      'passkey-options',
+      'passkey-login',
+      'oauth-passkey',
+      'passkey-register-options',
+      'passkey-register',
+      'passkey-list',
+      'passkey-rename',
+      'mfa-status',
+      'totp-setup',
+    ].map((r) => [r, 1.15]),
+  ) as Partial<Record<RouteName, number>>,
   // A login: one read, a place taken and given back in the username's and the IP's failure counts
   // (four writes: the brute-force rule under concurrency), the session, the session cap's query.
   ddb: {
@@ -125,6 +175,25 @@ export const TARGETS = {
     signup: 4,
     // The token read and used up, the user marked verified.
     verify: 3,
+    // The challenge written (a usernameless login: no passkeys to list).
+    'passkey-options': 1,
+    // The challenge used up; the passkey beside the IP's place (read, taken); the user with the
+    // lever's item; the counter; the session beside the place's return and the cap's query.
+    'passkey-login': 8,
+    'oauth-passkey': 8,
+    // The caller (with the user handle, made at the first registration); the passkeys to exclude (the
+    // index, the items); the challenge.
+    'passkey-register-options': 4,
+    // The caller; the challenge used up; the passkey.
+    'passkey-register': 3,
+    // The caller; the index; the items.
+    'passkey-list': 3,
+    // The caller; the rename.
+    'passkey-rename': 2,
+    // The caller beside the TOTP state (a read of its own) and the passkeys counted on the index.
+    'mfa-status': 3,
+    // The caller beside the TOTP state; the pending secret.
+    'totp-setup': 3,
   } as Record<RouteName, number>,
   /**
    * Sequential round trips (waves of requests) where the floor is known (docs/performance.md "Round
@@ -139,12 +208,25 @@ export const TARGETS = {
     logout: 1,
     me: 1,
     'password-change': 3,
+    'mfa-status': 1,
+    'totp-setup': 2,
+    // The challenge; the passkey beside the IP's place; the user; the counter; the session beside the rest.
+    'passkey-login': 5,
+    'oauth-passkey': 5,
   } as Partial<Record<RouteName, number>>,
 };
 /** Routes measured against another route's essential work (the same rules, another wire format). */
 export const ESSENTIAL_OF: Partial<Record<RouteName, RouteName>> = {
   'oauth-password': 'token',
   'oauth-refresh': 'refresh',
+  'oauth-passkey': 'passkey-login',
+};
+/** The essential bundle's entry of the routes whose functions bundle a library of their own (else essential.mjs). */
+export const ESSENTIAL_ENTRY: Partial<Record<RouteName, string>> = {
+  'passkey-login': 'bench/essential-webauthn.mjs',
+  'oauth-passkey': 'bench/essential-webauthn.mjs',
+  'passkey-register': 'bench/essential-webauthn.mjs',
+  'totp-setup': 'bench/essential-otpauth.mjs',
 };
 export const isDiscovery = (route: string) => route === 'discovery' || route === 'jwks';
 for (const override of args.target ?? []) {
