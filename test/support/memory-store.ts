@@ -167,7 +167,7 @@ export class MemoryStore implements AuthStore, UserAdminStore {
     return { session: this.copy(this.sessions.get(sid)), user: this.withLever(this.copy(this.users.get(username))) };
   }
   /** The user with the lever folded in, as DynamoStore folds the `GLOBAL#sessions` item in. */
-  private withLever(user: UserRecord | undefined): UserRecord | undefined {
+  protected withLever(user: UserRecord | undefined): UserRecord | undefined {
     if (!user || this.globalGeneration === undefined) return user;
     return { ...user, globalGeneration: this.globalGeneration };
   }
