@@ -108,7 +108,7 @@ describe('the passkey login', () => {
     expect(await outcome(t.login(inTime))).toBe('invalid_challenge');
   });
 
-  test('counters: both 0 accepted; a growing one stored; one not above the stored flags the passkey for good', async () => {
+  test('counters: both 0 accepted; a growing one stored; one not above flags the passkey for good', async () => {
     const t = await setup();
     for (let i = 0; i < 2; i++) expect(await outcome(t.login(await t.assertion()))).toBe('ok');
     t.store.passkeys.get(t.passkey.id)!.counter = 5;
@@ -164,7 +164,7 @@ describe('the passkey login', () => {
     expect(t.store.sessions.size).toBe(0);
   });
 
-  test('failures take places in the source IP’s count only: it locks, the username’s password logins do not', async () => {
+  test('failures count in the source IP’s places only: it locks, the username’s password logins do not', async () => {
     const t = await setup();
     // Successes give their place back: any number of them.
     for (let i = 0; i < 5; i++) expect(await outcome(t.login(await t.assertion()))).toBe('ok');
