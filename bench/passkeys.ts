@@ -72,25 +72,25 @@ export async function seedPasskeys(store: DynamoStore, username: string) {
     },
     /** The single-use inputs of `n` invocations of `route` (none for the routes that need none). */
     async plan(route: string, n: number, sessions: (n: number, owner?: string) => Promise<BenchSession[]>) {
-      if (route === 'passkey-login' || route === 'oauth-passkey') return { assertions: await this.assertions(n) };
-      if (route !== 'passkey-register') return {};
-      const owner = `bench-registrar-${randomBytes(6).toString('hex')}`;
-      await store.putUser(
-        { username: owner, passwordHash: 'none', disabled: false, createdAt: Date.now() },
-        {
-          overwrite: false,
-        },
-      );
+      if (route !== 'passkey-login' && route !== 'oauth-passkey' && route !== 'passkey-register') return {};
+      // A user of its own: its sessions (each login's) and passkeys (each registration's) start from none.
+      const owner = `bench-passkey-${randomBytes(6).toString('hex')}`;
+      const user = { username: owner, passwordHash: 'none', disabled: false, createdAt: Date.now() };
+      await store.putUser(user, { overwrite: false });
+      if (route !== 'passkey-register') {
+        const handle = (await store.ensureUserHandle(owner, newHandle()))!;
+        return { assertions: await this.assertions(n, await storeRegistered(store, owner, handle)) };
+      }
       const [session] = await sessions(1, owner);
       return { accessToken: session.access, registrations: await this.registrations(owner, session.sid, n) };
     },
-    /** `n` login challenges in the table, with an assertion of the user's passkey over each. */
-    async assertions(n: number) {
+    /** `n` login challenges in the table, with an assertion of the passkey over each. */
+    async assertions(n: number, signer = credential) {
       const out: Record<string, unknown>[] = [];
       for (let i = 0; i < n; i++) {
         const challenge = newChallenge();
         await store.putChallenge({ challenge, ceremony: 'authentication', expiresAt: Date.now() + FIVE_MINUTES });
-        out.push(assert(credential, challenge, ceremony));
+        out.push(assert(signer, challenge, ceremony));
       }
       return out;
     },

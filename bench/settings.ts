@@ -92,6 +92,12 @@ export const TRACED_ROUTES: readonly RouteName[] = ['token', 'refresh', 'me'];
 export const BCRYPT_ROUTES: readonly RouteName[] = ['token', 'oauth-password', 'password-change', 'reset', 'signup'];
 /** Routes whose every invocation adds an item that stays (a passkey: at most 100 per user): fewer iterations. */
 export const FEW_ITERATIONS: readonly RouteName[] = [...BCRYPT_ROUTES, 'passkey-register'];
+/**
+ * Routes whose every invocation starts a session of the plan's own user: at most 900 warm
+ * iterations, so that the user stays below MAX_SESSIONS_PER_USER's highest value (1000): at the cap a
+ * login reads every session to evict the oldest, which is not the path measured.
+ */
+export const SESSION_STARTERS: readonly RouteName[] = ['passkey-login', 'oauth-passkey'];
 /** The stack as synthesized for the bench: every account route deployed (the email ones need a sender). */
 export const ACCOUNT_CONTEXT = {
   emailFrom: 'no-reply@bench.example',
