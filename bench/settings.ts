@@ -196,10 +196,10 @@ export const TARGETS = {
     'passkey-list': 3,
     // The caller; the rename.
     'passkey-rename': 2,
-    // The caller beside the TOTP state (a read of its own) and the passkeys counted on the index.
-    'mfa-status': 3,
-    // The caller beside the TOTP state; the pending secret.
-    'totp-setup': 3,
+    // The caller with the TOTP state (one read) beside the passkeys counted on the index.
+    'mfa-status': 2,
+    // The caller with the TOTP state; the pending secret.
+    'totp-setup': 2,
   } as Record<RouteName, number>,
   /**
    * Sequential round trips (waves of requests) where the floor is known (docs/performance.md "Round

@@ -1,5 +1,5 @@
 import type { AttemptPlace } from './attempts';
-import type { UserRecord } from './ports';
+import type { SessionRecord, UserRecord } from './ports';
 
 /**
  * The persistence of second factors (docs/mfa.md), implemented by functions/store/mfa-store.ts and
@@ -73,6 +73,11 @@ export interface MfaStore extends PendingMfaStore {
   countPasskeys?(username: string): Promise<number>;
   /** The user with its second-factor attributes, strongly consistent. */
   getSecondFactorUser(username: string): Promise<SecondFactorUser | undefined>;
+  /** A session check's one read (the session, the user with the lever), the second factor's state included. */
+  getSessionAndSecondFactorUser(
+    sid: string,
+    username: string,
+  ): Promise<{ session?: SessionRecord; user?: SecondFactorUser }>;
   /** A new pending setup replacing any other, only while TOTP is off and the user enabled. */
   setTotpPending(username: string, pending: Ciphertext & { createdAt: number }): Promise<boolean>;
   /**

@@ -65,21 +65,22 @@ export class MfaService {
 
   /** The caller of a route marked recent, with their second factor's state. */
   /**
-   * The caller and their second factor's state, read together: both need only the token's subject, so
-   * the state's read goes beside the session's (one round trip); a refused token discards it.
+   * The caller and their second factor's state in one read: the session check's `BatchGetItem` with
+   * the second factor's attributes (AuthService.callerOf's rules: a live session, an enabled user).
+   * `also` runs beside it, named by the token's subject alone.
    */
   private async callerWithFactor(
     accessToken: string | undefined,
     also: (username: string) => Promise<number> = async () => 0,
   ): Promise<Authenticated & { factor: SecondFactorUser; count: number }> {
     const claims = await this.auth.accessClaims(accessToken);
-    const [caller, factor, count] = await Promise.all([
-      this.auth.callerOf(claims),
-      this.store.getSecondFactorUser(claims.sub),
+    const [{ session, user }, count] = await Promise.all([
+      this.store.getSessionAndSecondFactorUser(claims.sid, claims.sub),
       also(claims.sub),
     ]);
-    if (!factor) throw new DomainError('invalid_token');
-    return { ...caller, factor, count };
+    if (!this.auth.lives(session, user, claims, this.now())) throw new DomainError('invalid_token');
+    if (user!.disabled) throw new DomainError('inactive_user');
+    return { claims, session: session!, user: user!, factor: user!, count };
   }
 
   private async recentCaller(accessToken: string | undefined): Promise<Authenticated & { factor: SecondFactorUser }> {

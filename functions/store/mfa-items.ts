@@ -1,6 +1,7 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Ciphertext, MfaStore, PendingMfa, SecondFactorUser } from '../core/mfa-ports';
-import { READS, everySessionKey, pendingMfaKey, userKey } from './schema';
+import { READS, everySessionKey, pendingMfaKey, sessionKey, userKey } from './schema';
+import { toSession } from './session-items';
 import { type Item, call, conditional, fromSeconds, isConditionFailure, num, sameKey, toSeconds } from './table';
 import { UserItems, toUser, withLever } from './user-items';
 
@@ -88,6 +89,18 @@ export class MfaItems extends UserItems implements MfaStore {
         }),
       ),
     );
+  }
+
+  async getSessionAndSecondFactorUser(sid: string, username: string) {
+    const keys = [sessionKey(sid), userKey(username), everySessionKey];
+    const items = await this.batchGet(keys, READS.sessionAndSecondFactorUser);
+    return {
+      session: toSession(items.find((i) => sameKey(i, keys[0]))),
+      user: withLever(
+        toSecondFactorUser(items.find((i) => sameKey(i, keys[1]))),
+        items.find((i) => sameKey(i, everySessionKey)),
+      ),
+    };
   }
 
   async getSecondFactorUser(username: string): Promise<SecondFactorUser | undefined> {

@@ -153,6 +153,13 @@ export const READS = {
   login: withKeys(USER_PROFILE_ATTRIBUTES, [PASSWORD_HASH_ATTRIBUTE], ITEM_ATTRIBUTES['GLOBAL#']),
   /** The MFA functions' read of a user: the profile and the second factor's state. */
   secondFactorUser: withKeys(USER_PROFILE_ATTRIBUTES, SECOND_FACTOR_ATTRIBUTES, ITEM_ATTRIBUTES['GLOBAL#']),
+  /** The MFA functions' session check: the caller's session with the user's second-factor state, in one read. */
+  sessionAndSecondFactorUser: withKeys(
+    ITEM_ATTRIBUTES['SESSION#'],
+    USER_PROFILE_ATTRIBUTES,
+    SECOND_FACTOR_ATTRIBUTES,
+    ITEM_ATTRIBUTES['GLOBAL#'],
+  ),
   pendingMfa: withKeys(ITEM_ATTRIBUTES['MFA#']),
   passkey: withKeys(ITEM_ATTRIBUTES['PASSKEY#']),
   /** A passkey login's read of its user: the profile and the lever's item, never the password hash. */

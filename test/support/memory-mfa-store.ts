@@ -11,6 +11,11 @@ export class MemoryMfaStore extends MemoryStore implements MfaStore {
     return u && !u.disabled ? u : undefined;
   }
 
+  async getSessionAndSecondFactorUser(sid: string, username: string) {
+    await this.step('getSessionAndSecondFactorUser');
+    const user = this.withLever(this.copy(this.factor(username))) as SecondFactorUser | undefined;
+    return { session: this.copy(this.sessions.get(sid)), user };
+  }
   async getSecondFactorUser(username: string) {
     await this.step('getSecondFactorUser');
     return this.copy(this.factor(username));
