@@ -168,7 +168,8 @@ export async function passkeyWork(plan, { db, T, S, N, batchGet, userKey, sessio
       await verifyAccess(plan.accessToken);
       await Promise.all([batchGet([sessionKey(plan.essentialSid), userKey, everySession]), listPasskeys()]);
     };
-  // TOTP setup: the caller; a new secret (otpauth), encrypted under the MFA key, kept as pending.
+  // TOTP setup: the caller; a new secret (otpauth), encrypted under the MFA key, kept as pending by a
+  // conditional write.
   if (ROUTE === 'totp-setup') {
     const { Secret, TOTP } = libs.otpauth;
     const key = Buffer.from(hkdfSync('sha256', plan.secret, Buffer.alloc(0), 'essential totp', 32));
@@ -183,7 +184,11 @@ export async function passkeyWork(plan, { db, T, S, N, batchGet, userKey, sessio
           TableName: T,
           Key: userKey,
           UpdateExpression: 'SET essentialPending = :p',
+          // The contract's condition: only while TOTP is off and the user enabled.
+          ConditionExpression:
+            'attribute_not_exists(totpEnabledAt) AND (attribute_not_exists(disabled) OR disabled = :f)',
           ExpressionAttributeValues: {
+            ':f': { BOOL: false },
             ':p': S(
               `${iv.toString('base64url')}.${ct.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`,
             ),

@@ -7,6 +7,10 @@ import { login, request } from '../support/http';
 // table ends every session of every user on its next request, whatever carries it, while new logins
 // work at once.
 
+// Each test spawns the users CLI (a Node process with a TypeScript loader, about a second each) several
+// times: on a busy 2-core machine that passes jest's 5 s default.
+jest.setTimeout(30_000);
+
 let app: TestApp;
 beforeAll(async () => {
   app = await startApp();

@@ -11,6 +11,10 @@ import { login, request } from '../support/http';
 import { enrolledUser, firstFactor, verify, codeAt } from '../support/mfa';
 import { FRONT_END, passkeyLogin, userWithPasskey } from '../support/passkeys';
 
+// Each test spawns the users CLI (a Node process with a TypeScript loader, about a second each) several
+// times: on a busy 2-core machine that passes jest's 5 s default.
+jest.setTimeout(30_000);
+
 let app: TestApp;
 beforeAll(async () => {
   app = await startApp({ ALLOWED_ORIGINS: FRONT_END });
