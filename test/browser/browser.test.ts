@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { LocalApi } from '../../dev/local';
-import { CHROMIUM, freePort } from './chromium';
+import { freePort, launchChromium, startDevApi } from './chromium';
 
 // Code passed to page.evaluate runs in the page, where these exist; the tsconfig has no DOM library.
 declare const window: { call: (path: string, init?: object) => Promise<Reply>; pending?: Promise<Reply> };
@@ -44,31 +43,14 @@ let stranger: Server;
 let strangerUrl: string;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  const [apiPort, storePort, frontPort, strangerPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  apiUrl = `http://localhost:${apiPort}`;
+  const [frontPort, strangerPort] = await Promise.all([freePort(), freePort()]);
   frontUrl = `http://localhost:${frontPort}`;
   // Another site altogether (127.0.0.1 is not localhost), and not listed: refused.
   strangerUrl = `http://127.0.0.1:${strangerPort}`;
-  Object.assign(process.env, {
-    HOST: '127.0.0.1',
-    PORT: String(apiPort),
-    STORE_PORT: String(storePort),
-    TOKEN_ISSUER: apiUrl,
-    ALLOWED_ORIGINS: frontUrl,
-    BCRYPT_COST: '4',
-    POWERTOOLS_LOG_LEVEL: 'WARN', // the audit lines would bury the test report
-  });
-  const { startLocal } = await import('../../dev/local');
-  api = await startLocal(process.env);
+  ({ api, apiUrl } = await startDevApi(frontUrl));
   front = frontEnd(apiUrl).listen(frontPort, '127.0.0.1');
   stranger = frontEnd(apiUrl).listen(strangerPort, '127.0.0.1');
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launchChromium();
 });
 
 after(async () => {

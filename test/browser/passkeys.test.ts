@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
-import puppeteer, { type Browser, type CDPSession, type Page } from 'puppeteer-core';
+import type { Browser, CDPSession, Page } from 'puppeteer-core';
 import type { LocalApi } from '../../dev/local';
 import { hashPassword } from '../../functions/core/passwords';
 import { createDocumentClient } from '../../functions/store/client';
 import { DynamoStore } from '../../functions/store/dynamo-store';
-import { CHROMIUM, freePort } from './chromium';
+import { freePort, launchChromium, startDevApi } from './chromium';
 
 // Passkeys in a real browser with a real (virtual) authenticator (docs/passkeys.md): Chromium's
 // DevTools Protocol authenticator (WebAuthn.addVirtualAuthenticator) answers navigator.credentials,
@@ -79,25 +79,13 @@ let store: DynamoStore;
 let users = 0;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  const [apiPort, storePort, frontPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const apiUrl = `http://localhost:${apiPort}`;
+  const frontPort = await freePort();
   frontUrl = `http://localhost:${frontPort}`;
-  Object.assign(process.env, {
-    HOST: '127.0.0.1',
-    PORT: String(apiPort),
-    STORE_PORT: String(storePort),
-    TOKEN_ISSUER: apiUrl,
-    ALLOWED_ORIGINS: frontUrl,
-    BCRYPT_COST: '4',
-    POWERTOOLS_LOG_LEVEL: 'WARN',
-    POWERTOOLS_METRICS_DISABLED: 'true', // the metric lines too
-  });
-  const { startLocal } = await import('../../dev/local');
-  api = await startLocal(process.env);
+  const started = await startDevApi(frontUrl);
+  api = started.api;
   store = new DynamoStore(createDocumentClient({ DYNAMODB_ENDPOINT: api.endpoint }), api.tableName);
-  front = frontEnd(apiUrl).listen(frontPort, '127.0.0.1');
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  front = frontEnd(started.apiUrl).listen(frontPort, '127.0.0.1');
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -105,6 +105,24 @@ describe('setting TOTP up', () => {
     expect((await post('/auth/mfa/totp/setup', s.access)).status).toBe(403);
     expect((await app.store.getSecondFactorUser(username))?.totpPending).toBeUndefined();
   });
+
+  test('an ended session’s token is refused: credentials changed elsewhere, user disabled', async () => {
+    const username = await app.freshUser('mfa passphrase 4');
+    const s = await login(app.url, username, 'mfa passphrase 4');
+    expect((await request(`${app.url}/auth/mfa`, 'GET', { bearer: s.access })).status).toBe(200);
+    // Another credential version, its other sessions not yet tidied away: this one is over.
+    await app.updateUser(username, { credentialVersion: 'changed-elsewhere' });
+    for (const reply of [
+      await request(`${app.url}/auth/mfa`, 'GET', { bearer: s.access }),
+      await post('/auth/mfa/totp/setup', s.access),
+    ])
+      expect([reply.status, reply.body]).toEqual([401, { detail: 'Could not validate credentials' }]);
+    expect((await app.store.getSecondFactorUser(username))?.totpPending).toBeUndefined();
+    const again = await login(app.url, username, 'mfa passphrase 4');
+    await app.updateUser(username, { disabled: true });
+    const disabled = await request(`${app.url}/auth/mfa`, 'GET', { bearer: again.access });
+    expect([disabled.status, disabled.body]).toEqual([400, { detail: 'Inactive user' }]);
+  });
 });
 
 describe('logging in with MFA on', () => {

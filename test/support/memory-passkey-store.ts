@@ -92,9 +92,17 @@ export class MemoryPasskeyStore extends MemoryMfaStore implements PasskeyStore {
     await this.step('restoreChallenge');
     if (!this.challenges.has(challenge.challenge)) this.challenges.set(challenge.challenge, structuredClone(challenge));
   }
+  // The admin commands' passkey changes, on the passkeys themselves (MemoryStore keeps only owners).
   override async removePasskeys(username: string) {
+    await this.step('removePasskeys');
     const mine = [...this.passkeys.values()].filter((p) => p.username === username);
     for (const p of mine) this.passkeys.delete(p.id);
-    return mine.length + (await super.removePasskeys(username));
+    return mine.length;
+  }
+  override async movePasskeys(from: string, to: string) {
+    await this.step('movePasskeys');
+    const theirs = [...this.passkeys.values()].filter((p) => p.username === from);
+    for (const p of theirs) p.username = to;
+    return theirs.length;
   }
 }
