@@ -72,10 +72,11 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
   const config = loadConfig(env);
   const client = createDynamoClient(env);
   const table = await ensureTable(client, config.tableName);
-  const demoUsersAdded = await seedDemoUsers(
-    new DynamoStore(createDocumentClient(env, client), config.tableName),
-    config.bcryptCost,
-  );
+  const documents = createDocumentClient(env, client);
+  const demoUsersAdded = await seedDemoUsers(new DynamoStore(documents, config.tableName), config.bcryptCost);
+  const { seedDemoClients } = await import('./demo-clients');
+  const { DynamoClientStore } = await import('../functions/store/client-store');
+  await seedDemoClients(new DynamoClientStore(documents, config.tableName));
   const server = createLocalServer(await loadHandlers(), config.allowedOrigins);
   // Mail jobs run in their own thread, off the request path, as the deployed worker does (no queue configured).
   const { MailThread } = await import('./mail-thread');

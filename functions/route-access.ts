@@ -82,6 +82,7 @@ export type KeyPrefix =
   | 'MFA#'
   | 'PASSKEY#'
   | 'WEBAUTHN#'
+  | 'CLIENT#'
   /** The index's partition of a user's passkeys (Query only). */
   | 'PASSKEYS#';
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
@@ -144,6 +145,9 @@ export const REFRESH_TABLE: TableAccess = {
   UpdateItem: ['SESSION#'],
   DeleteItem: ['SESSION#'],
 };
+
+/** Client authentication at the OAuth endpoints: the registry's read, and a wrong secret's place in the IP's count. */
+export const CLIENT_AUTH_TABLE: TableAccess = { ...IP_COUNT, GetItem: ['CLIENT#', 'THROTTLE_IP#'] };
 
 /** The access of a function that serves several of these flows. */
 export function unionOf(...accesses: TableAccess[]): TableAccess {

@@ -1,4 +1,5 @@
 import {
+  CLIENT_AUTH_TABLE,
   IP_COUNT,
   LOGIN_TABLE,
   LOGIN_USER,
@@ -28,9 +29,10 @@ export const routes: readonly Route[] = [
     path: '/oauth2/token',
     name: 'oauth2-token',
     handler: 'oauth2/token',
-    description: 'OAuth 2.0 token endpoint: password, refresh_token, MFA and passkey grants, refresh token in the body',
-    // Every grant: the login's access, the refresh's, the MFA step's and the passkey login's.
-    table: unionOf(LOGIN_TABLE, REFRESH_TABLE, MFA_VERIFY_TABLE, PASSKEY_LOGIN_TABLE),
+    description:
+      'OAuth 2.0 token endpoint: password, refresh, client_credentials, MFA and passkey grants (refresh token in body)',
+    // The client's authentication; every grant: the login's access, the refresh's, the MFA step's, the passkey login's.
+    table: unionOf(CLIENT_AUTH_TABLE, LOGIN_TABLE, REFRESH_TABLE, MFA_VERIFY_TABLE, PASSKEY_LOGIN_TABLE),
     user: {
       readsPasswordHash: true,
       readsSecondFactor: true,
@@ -44,8 +46,8 @@ export const routes: readonly Route[] = [
     name: 'oauth2-revoke',
     handler: 'oauth2/revoke',
     description: 'OAuth 2.0 token revocation (RFC 7009): ends the session of a refresh or access token',
-    // The session's client is read when the request names one: another client may not revoke it.
-    table: { GetItem: ['SESSION#'], DeleteItem: ['SESSION#'] },
+    // The client authenticates; the session's client is read when the request names one: another may not revoke it.
+    table: unionOf(CLIENT_AUTH_TABLE, { GetItem: ['SESSION#'], DeleteItem: ['SESSION#'] }),
     keys: ['refresh', 'public'],
   },
   {

@@ -31,7 +31,9 @@ export type AuditEvent =
   | 'passkey_registered'
   | 'passkey_renamed'
   | 'passkey_deleted'
-  | 'passkey_clone_suspected';
+  | 'passkey_clone_suspected'
+  | 'client_auth_failed'
+  | 'client_token_issued';
 
 /** One structured audit line; implementations never receive a token or password (they are not passed). */
 export type Audit = (
@@ -48,6 +50,9 @@ export type Audit = (
     remaining?: number;
     /** The passkey a line is about (its public credential id). */
     credential_id?: string;
+    /** The OAuth client a line is about, and the scope it was granted. */
+    client_id?: string;
+    scope?: string;
   } & RequestMeta,
 ) => void;
 

@@ -4,12 +4,15 @@ import { type AttemptPlace, AttemptLimiter } from './attempts';
 import type { MfaFamily, SessionStart } from './mfa-ports';
 import { mfaOn, startMfaStep } from './mfa-pending';
 import { type Audit, methodOf, type RequestMeta } from './audit';
-import type { AuthStore, SessionRecord, UserRecord } from './ports';
+import type { AuthStore, SessionGrant, SessionRecord, UserRecord } from './ports';
+import { OAuthRuleError } from './oauth-rules';
+import { narrowScope } from './scopes';
 import { justReplaced, stillRemembered } from './refresh-chain';
 import { SessionCap } from './session-cap';
 import type { PasswordVerifier } from './passwords';
 import { TokenError, type TokenService, newId, type TokenClaims, type TokenType } from './tokens';
 import { secondsMs, wholeSecond } from './time';
+import { rehashIfNeeded } from './rehash';
 
 export type { Audit, AuditEvent, RequestMeta } from './audit';
 
@@ -19,6 +22,8 @@ export interface IssuedTokens {
   refreshToken: string;
   refreshMaxAge: number;
   sid: string;
+  /** The scopes the access token carries (the session's, or a refresh's narrower set). */
+  scope: string[];
 }
 
 /** A caller proven by a token whose session lives. */
@@ -38,6 +43,9 @@ export interface AuthSettings {
   /** REQUIRE_EMAIL_VERIFICATION: a correct password of an unverified user is refused (403). */
   accounts?: { requireEmailVerification: boolean };
 }
+
+type RefreshOptions = { clientId?: string; scope?: string[]; clientRegistered?: boolean };
+type IssueOptions = { refreshJti: string; refreshIssuedAt: number; now: number; scope?: string[] };
 
 /** The contract's default session cap. */
 export const DEFAULT_MAX_SESSIONS = 20;
@@ -83,7 +91,7 @@ export class AuthService {
     username: string,
     password: string,
     meta: RequestMeta,
-    { clientId, family = 'cookie' }: { clientId?: string; family?: MfaFamily } = {},
+    { clientId, family = 'cookie', grant }: { clientId?: string; family?: MfaFamily; grant?: SessionGrant } = {},
   ): Promise<IssuedTokens> {
     const nowMs = this.now();
     const ip = meta.sourceIp ?? 'unknown';
@@ -117,6 +125,7 @@ export class AuthService {
       await this.requireSecondFactor(user, reservation.place, meta, { clientId, family }, this.rehash(user, password));
     return this.startSession(user, meta, {
       clientId,
+      grant,
       amr: ['pwd'],
       places: [reservation.place],
       alongside: this.rehash(user, password),
@@ -152,7 +161,7 @@ export class AuthService {
    */
   async startSession(user: UserRecord, meta: RequestMeta, start: SessionStart): Promise<IssuedTokens> {
     const nowMs = start.now ?? this.now();
-    const session = { ...this.newSession(user, nowMs, start.clientId), authAt: nowMs, amr: start.amr };
+    const session = { ...this.newSession(user, nowMs, start.clientId), ...start.grant, authAt: nowMs, amr: start.amr };
     const listing = this.store.listSessionIds(user.username);
     listing.catch(() => undefined); // awaited by the cap, which treats a failure as housekeeping
     const [issued] = await Promise.all([
@@ -187,21 +196,9 @@ export class AuthService {
     };
   }
 
-  /**
-   * A hash made at another cost than BCRYPT_COST is replaced (same password, so the credential
-   * version stays), on the condition that it is still the hash just checked. Best effort: a failure
-   * leaves the old hash, which the next login replaces.
-   */
-  private async rehash(user: UserRecord, password: string): Promise<void> {
-    if (!(await this.passwords.needsRehash(user.passwordHash))) return;
-    try {
-      const next = await this.passwords.hash(password);
-      await this.store.replacePasswordHash(user.username, { checked: user.passwordHash, next });
-    } catch (err) {
-      this.onHousekeepingError(err);
-    }
-  }
-
+  /** The rehash on login (core/rehash.ts), its failure housekeeping. */
+  private rehash = (user: UserRecord, password: string): Promise<void> =>
+    rehashIfNeeded(this.passwords, this.store, user, password).catch(this.onHousekeepingError);
   /**
    * Rotates the refresh token: the presented one becomes stale and its successor is returned.
    * The one just replaced, presented again within the grace window, gets the same successor back;
@@ -210,15 +207,16 @@ export class AuthService {
   async refresh(
     refreshToken: string | undefined,
     meta: RequestMeta,
-    { clientId }: { clientId?: string } = {},
+    { clientId, scope: asked, clientRegistered }: RefreshOptions = {},
   ): Promise<IssuedTokens> {
     const { claims, session: read, user } = await this.caller(refreshToken, 'refresh', 'invalid_refresh_token');
     if (user.disabled) throw new DomainError('invalid_refresh_token');
-    // A refresh token is bound to the client it was issued to (RFC 6749 §6), whether or not the refresh
-    // names one: a refresh naming none is the default client's, like the login that names none.
-    if ((clientId ?? this.tokens.defaultClientId) !== (read.clientId ?? this.tokens.defaultClientId)) {
+    // Bound to its client (RFC 6749 §6): none named is the default; a registered one must be named (and still be).
+    const named = clientId ?? this.tokens.defaultClientId;
+    if (named !== (read.clientId ?? this.tokens.defaultClientId) || (read.clientRegistered && !clientRegistered))
       throw new DomainError('invalid_refresh_token');
-    }
+    // A subset of the session's scopes narrows these tokens only; the session keeps its set.
+    const scope = narrowScope(asked, read.scope ?? []);
     const nowMs = this.now();
     let session: SessionRecord | undefined = read;
 
@@ -233,7 +231,7 @@ export class AuthService {
         this.audit('refresh', { username: claims.sub, sid: claims.sid, ...meta });
         return this.issue(
           { ...read, jti: next, expiresAt },
-          { refreshJti: next, refreshIssuedAt: rotatedAt, now: nowMs },
+          { refreshJti: next, refreshIssuedAt: rotatedAt, now: nowMs, scope },
         );
       }
       // Another request rotated this token a moment ago (or the session just ended): look again.
@@ -247,7 +245,7 @@ export class AuthService {
     if (justReplaced(s, claims.jti, nowMs, this.graceMs)) {
       // A retry or a second tab: the successor, re-made byte for byte from what the item keeps.
       this.audit('refresh', { username: claims.sub, sid: claims.sid, reason: 'grace_retry', ...meta });
-      return this.issue(s, { refreshJti: s.jti, refreshIssuedAt: s.rotatedAt!, now: nowMs });
+      return this.issue(s, { refreshJti: s.jti, refreshIssuedAt: s.rotatedAt!, now: nowMs, scope });
     }
 
     await this.endReplayed(claims, meta);
@@ -273,9 +271,9 @@ export class AuthService {
 
   /**
    * OAuth revocation (RFC 7009) of a refresh or access token: ends its session as a logout does,
-   * unless the request names a client other than the token's, which may not revoke it (§2.1: the
-   * token must have been issued to the client asking); then nothing happens, and the answer is the
-   * same. A request naming no client revokes, as a logout would.
+   * unless the request names a client other than the token's, which may not revoke it (§2.1): then
+   * nothing happens, and the answer is the same, or `unauthorized_client` when the token's client is
+   * registered. A request naming no client revokes, as a logout would.
    */
   async revoke(token: string, meta: RequestMeta, { clientId }: { clientId?: string }): Promise<void> {
     if (clientId === undefined) return this.logout({ refreshToken: token, accessToken: token }, meta);
@@ -283,7 +281,11 @@ export class AuthService {
     const claims = (await this.genuine(token, 'refresh', anyAge)) ?? (await this.genuine(token, 'access', anyAge));
     if (!claims) return;
     const session = await this.store.getSession(claims.sid);
-    if (!session || (session.clientId ?? this.tokens.defaultClientId) !== clientId) return;
+    if (!session) return;
+    if ((session.clientId ?? this.tokens.defaultClientId) !== clientId) {
+      if (session.clientRegistered) throw new OAuthRuleError('unauthorized_client', "the token is not this client's");
+      return;
+    }
     await this.store.deleteSessions([claims.sid]);
     this.audit('logout', { username: claims.sub, sid: claims.sid, ...meta });
   }
@@ -410,11 +412,11 @@ export class AuthService {
   /** Signs both tokens of a session: the refresh token `refreshJti`, issued at `refreshIssuedAt`. */
   private async issue(
     session: SessionRecord,
-    { refreshJti, refreshIssuedAt, now }: { refreshJti: string; refreshIssuedAt: number; now: number },
+    { refreshJti, refreshIssuedAt, now, scope = session.scope ?? [] }: IssueOptions,
   ): Promise<IssuedTokens> {
     const { username: sub, sid, clientId } = session;
     const [accessToken, refreshToken] = await Promise.all([
-      this.tokens.sign({ type: 'access', sub, sid, jti: newId(), issuedAt: now, clientId }),
+      this.tokens.sign({ type: 'access', sub, sid, jti: newId(), issuedAt: now, clientId, scope }),
       this.tokens.sign({
         type: 'refresh',
         sub,
@@ -425,7 +427,7 @@ export class AuthService {
       }),
     ]);
     const refreshMaxAge = Math.max(0, (session.expiresAt - wholeSecond(now)) / 1000);
-    return { accessToken, refreshToken, refreshMaxAge, sid };
+    return { accessToken, refreshToken, refreshMaxAge, sid, scope };
   }
 
   /** The claims of an authentic token of this type (expired too, if allowed), or undefined: a refusal is a value. */

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { declaredScopes } from './scopes';
 import { type WebAuthnSettings, webauthnSettings } from './webauthn-config';
 
 /** The refresh cookie's name (with COOKIE_HOST_PREFIX=true, `__Host-` before it). */
@@ -24,6 +25,10 @@ export interface Config {
   allowedOrigins: string[];
   /** The `client_id` of access tokens when a login names none (RFC 9068). */
   defaultClientId: string;
+  /** SCOPES: the declared scopes with the built-in ones, each with its consent text (core/scopes.ts). */
+  scopes: Record<string, string>;
+  /** ALLOW_UNREGISTERED_CLIENTS (true in this release, docs/upgrading.md): unknown ids get the default's rules. */
+  allowUnregisteredClients: boolean;
   /**
    * Keys (functions/store/keys.ts). Local: the refresh secret and the private key set themselves.
    * Deployed: the ARNs of the secrets this function may read, and only those.
@@ -207,6 +212,8 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
     cookie: { name: hostPrefix ? `__Host-${REFRESH_COOKIE_NAME}` : REFRESH_COOKIE_NAME, secure, path, sameSite },
     allowedOrigins,
     defaultClientId: env.DEFAULT_CLIENT_ID || 'web',
+    scopes: scopesFrom(env),
+    allowUnregisteredClients: boolean(env, 'ALLOW_UNREGISTERED_CLIENTS', true),
     jwtSecret,
     jwtSecretArn,
     signingKeys,
@@ -218,6 +225,15 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
     reauthMaxAgeSeconds: integer(env, 'REAUTH_MAX_AGE_SECONDS', 600, 30, 86_400),
     webauthn: webauthnSettings(env, issuerFrom(env), allowedOrigins),
   };
+}
+
+/** The declared scopes of SCOPES, a ConfigError naming the problem otherwise. */
+export function scopesFrom(env: Env = process.env): Record<string, string> {
+  try {
+    return declaredScopes(env.SCOPES);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AttemptPlace } from './attempts';
-import type { SessionRecord, UserRecord } from './ports';
+import type { SessionGrant, SessionRecord, UserRecord } from './ports';
 
 /**
  * The persistence of second factors (docs/mfa.md), implemented by functions/store/mfa-store.ts and
@@ -26,6 +26,8 @@ export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'swk' | 'user';
 /** How a session of a user who proved every factor starts (AuthService.startSession). */
 export type SessionStart = {
   clientId?: string;
+  /** What the OAuth client adds (scope, registration, third party). */
+  grant?: SessionGrant;
   amr: AuthMethod[];
   places: AttemptPlace[];
   alongside?: Promise<void>;

@@ -4,7 +4,7 @@ import type { AuthMethod, Ciphertext, MfaFamily, MfaStore, PendingMfa, SecondFac
 import { mfaOn } from './mfa-pending';
 import { oneTimeTokenHash } from './one-time-tokens';
 import type { CredentialChange } from './credentials';
-import type { AuthStore } from './ports';
+import type { AuthStore, SessionGrant } from './ports';
 import {
   type RecoveryCode,
   hashRecoveryCodes,
@@ -217,7 +217,7 @@ export class MfaService {
     mfaToken: string,
     proof: SecondFactorProof,
     meta: RequestMeta,
-    { family, clientId }: { family: MfaFamily; clientId?: string },
+    { family, clientId, grant }: { family: MfaFamily; clientId?: string; grant?: SessionGrant },
   ): Promise<IssuedTokens> {
     const nowMs = this.now();
     const hash = oneTimeTokenHash(mfaToken);
@@ -245,7 +245,7 @@ export class MfaService {
     if (!checked) throw new DomainError('invalid_code');
     const pending = await this.store.consumePendingMfa(read.hash, nowMs);
     if (!pending) throw new DomainError('invalid_mfa_token'); // used by a concurrent success
-    return this.redeem(factor, pending, checked, meta, reservation.place);
+    return this.redeem(factor, pending, checked, meta, reservation.place, grant);
   }
 
   /** Uses the checked proof up and starts the session; puts the token (and a recovery code) back on a failure. */
@@ -255,6 +255,7 @@ export class MfaService {
     checked: CheckedProof,
     meta: RequestMeta,
     place: Parameters<AuthService['startSession']>[2]['places'][number],
+    grant?: SessionGrant,
   ): Promise<IssuedTokens> {
     const { username } = factor;
     const byStep = 'step' in checked;
@@ -269,7 +270,7 @@ export class MfaService {
       }
       const amr: AuthMethod[] = [...pending.amr, ...(byStep ? (['otp', 'mfa'] as const) : (['mfa'] as const))];
       const places = pending.place ? [place, pending.place] : [place];
-      const issued = await this.auth.startSession(factor, meta, { clientId: pending.clientId, amr, places });
+      const issued = await this.auth.startSession(factor, meta, { clientId: pending.clientId, grant, amr, places });
       if (!byStep) {
         const remaining = Object.keys(factor.recoveryCodes ?? {}).length - 1;
         this.audit('recovery_code_used', { username, remaining, ...meta });

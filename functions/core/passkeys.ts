@@ -6,7 +6,7 @@ import { DomainError, MfaRequired } from './errors';
 import type { AuthMethod, MfaFamily, PendingMfaStore } from './mfa-ports';
 import { mfaOn, startMfaStep } from './mfa-pending';
 import type { Ceremony, PasskeyStore, StoredPasskey, WebAuthnChallenge } from './passkey-ports';
-import type { AuthStore } from './ports';
+import type { AuthStore, SessionGrant } from './ports';
 import { assertRecent } from './step-up';
 import { secondsMs } from './time';
 import { clientData, counterVerdict, responseUserHandle, type WebAuthnVerifier } from './webauthn';
@@ -192,7 +192,7 @@ export class PasskeyService {
   async login(
     response: unknown,
     meta: RequestMeta,
-    { family = 'cookie', clientId }: { family?: MfaFamily; clientId?: string } = {},
+    { family = 'cookie', clientId, grant }: { family?: MfaFamily; clientId?: string; grant?: SessionGrant } = {},
   ): Promise<IssuedTokens> {
     const challenge = await this.useChallenge(response, 'authentication');
     const id = (response as { id?: unknown }).id;
@@ -259,7 +259,11 @@ export class PasskeyService {
       this.audit('mfa_required', { username: user.username, method: 'passkey', ...credential, ...meta });
       throw new MfaRequired(challengeOfMfa);
     }
-    return this.auth.startSession(user, { ...meta }, { clientId, amr, places: [place], now: nowMs, audit: credential });
+    return this.auth.startSession(
+      user,
+      { ...meta },
+      { clientId, grant, amr, places: [place], now: nowMs, audit: credential },
+    );
   }
 
   /** GET /auth/passkeys. */

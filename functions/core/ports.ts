@@ -37,7 +37,7 @@ export interface UserRecord {
   userHandle?: string;
 }
 
-export interface SessionRecord {
+export interface SessionRecord extends SessionGrant {
   sid: string;
   username: string;
   /** Id of the session's one live refresh token. */
@@ -69,6 +69,16 @@ export interface SessionRecord {
   authAt?: number;
   /** How (RFC 8176): `["pwd"]`, `["pwd", "otp", "mfa"]`, ... */
   amr?: AuthMethod[];
+}
+
+/** What the OAuth client of a new session adds to it (docs/authorization-server.md). */
+export interface SessionGrant {
+  /** The scopes granted (absent: none); access tokens carry them as `scope`. */
+  scope?: string[];
+  /** Opened by a registered client: refreshing needs it, named and still registered. */
+  clientRegistered?: boolean;
+  /** Opened by a third-party client: its tokens never act on the account. */
+  thirdParty?: boolean;
 }
 
 /** Failed-login bookkeeping for one username or one source IP. */

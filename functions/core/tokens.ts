@@ -25,6 +25,8 @@ export interface TokenClaims {
   exp: number;
   /** Access tokens only (RFC 9068): the client the session was opened for. */
   client_id?: string;
+  /** Access tokens only (RFC 9068 §2.2.3): the granted scopes, space-separated; absent when none. */
+  scope?: string;
 }
 
 /** Why a token was refused; callers turn every reason into the same 401 for their route. */
@@ -61,6 +63,8 @@ export interface TokenToSign {
   expiresAt?: number;
   /** Access tokens: the `client_id` claim (default `defaultClientId`). */
   clientId?: string;
+  /** Access tokens: the `scope` claim, when any is granted. */
+  scope?: readonly string[];
 }
 
 export interface TokenSettings {
@@ -99,12 +103,48 @@ export class TokenService {
   }
 
   /** Signs a token of the given type. */
-  async sign({ type, sub, sid, jti, issuedAt, expiresAt, clientId }: TokenToSign): Promise<string> {
+  async sign({ type, sub, sid, jti, issuedAt, expiresAt, clientId, scope }: TokenToSign): Promise<string> {
     const ttl = type === 'access' ? this.settings.accessTokenTtl : this.settings.refreshTokenTtl;
     const iat = Math.floor(issuedAt / 1000);
     const exp = expiresAt === undefined ? iat + ttl : Math.floor(expiresAt / 1000);
+    const scopeClaim = scope && scope.length > 0 ? { scope: scope.join(' ') } : {};
     const claims =
-      type === 'access' ? { sid, client_id: clientId ?? this.settings.defaultClientId } : { type: 'refresh', sid };
+      type === 'access'
+        ? { sid, client_id: clientId ?? this.settings.defaultClientId, ...scopeClaim }
+        : { type: 'refresh', sid };
+    return this.signClaims(type, claims, { sub, jti, iat, exp });
+  }
+
+  /**
+   * A client_credentials access token (RFC 9068 §2.2): `sub` and `client_id` the client, its `scope`,
+   * and no `sid`: it belongs to no session, so every route that checks one refuses it (verify below
+   * requires a `sid`), while API Gateway's JWT authorizer, which checks only the signature, `iss`,
+   * `aud`, `exp` and scopes, accepts it for a team's machine-to-machine routes.
+   */
+  async signClientToken({
+    clientId,
+    scope,
+    issuedAt,
+  }: {
+    clientId: string;
+    scope: readonly string[];
+    issuedAt: number;
+  }) {
+    const iat = Math.floor(issuedAt / 1000);
+    const claims = { client_id: clientId, ...(scope.length > 0 ? { scope: scope.join(' ') } : {}) };
+    return this.signClaims('access', claims, {
+      sub: clientId,
+      jti: newId(),
+      iat,
+      exp: iat + this.settings.accessTokenTtl,
+    });
+  }
+
+  private async signClaims(
+    type: TokenType,
+    claims: Record<string, unknown>,
+    { sub, jti, iat, exp }: { sub: string; jti: string; iat: number; exp: number },
+  ): Promise<string> {
     const jwt = new SignJWT(claims)
       .setSubject(sub)
       .setJti(jti)

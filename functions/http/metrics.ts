@@ -31,6 +31,8 @@ export const METRIC_EVENTS = [
   'passkey_registered',
   'passkey_deleted',
   'passkey_clone_suspected',
+  'client_auth_failed',
+  'client_token_issued',
 ] as const satisfies readonly AuditEvent[];
 
 export type MetricEvent = (typeof METRIC_EVENTS)[number];

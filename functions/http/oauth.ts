@@ -4,6 +4,8 @@ import { HttpError, errorResponse, mfaMembers } from './errors';
 import { withMetrics } from './metrics';
 import { withTracing } from './tracing';
 import { bodyText, header } from './request';
+import { OAuthRuleError } from '../core/oauth-rules';
+import type { ClientCredentials } from '../core/client-registry';
 import { json } from './response';
 import type { HttpEvent, HttpResult } from './types';
 
@@ -42,6 +44,12 @@ const KNOWN_PARAMETERS = new Set([
   'mfa_token',
   'otp',
   'recovery_code',
+  'credential',
+  'client_secret',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'resource',
 ]);
 
 /**
@@ -101,6 +109,7 @@ const OAUTH: Record<DomainErrorCode, (e: DomainError) => OAuthError> = {
 export function oauthErrorResponse(err: unknown): HttpResult {
   let known: OAuthError | undefined;
   if (err instanceof OAuthError) known = err;
+  else if (err instanceof OAuthRuleError) known = fromRule(err);
   else if (err instanceof DomainError) known = OAUTH[err.code](err);
   else if (err instanceof HttpError && typeof err.detail === 'string')
     known = new OAuthError(err.status === 413 ? 400 : err.status, 'invalid_request', err.detail);
@@ -113,6 +122,20 @@ export function oauthErrorResponse(err: unknown): HttpResult {
   const error = err instanceof ServiceUnavailableError ? 'temporarily_unavailable' : 'server_error';
   const description = JSON.parse(String(shared.body)).detail as string;
   return json(shared.statusCode, { error, error_description: description }, { headers: NO_STORE });
+}
+
+/** A client-registry or scope refusal: invalid_client is RFC 6749 §5.2's 401, with the Basic challenge after Basic. */
+function fromRule(err: OAuthRuleError): OAuthError {
+  if (err.error === 'invalid_client')
+    return new OAuthError(
+      401,
+      err.error,
+      err.description,
+      err.basic ? { 'WWW-Authenticate': 'Basic realm="oauth2"' } : {},
+    );
+  if (err.error === 'slow_down')
+    return new OAuthError(429, err.error, err.description, { 'Retry-After': String(err.retryAfterSeconds ?? 1) });
+  return new OAuthError(400, err.error, err.description);
 }
 
 /** Wraps an OAuth endpoint's core in middy with the OAuth error mapping. */
@@ -134,12 +157,12 @@ export const oauthJson = (status: number, body: unknown) => json(status, body, {
 
 /**
  * The parameters of an OAuth request: a form body only (RFC 6749 §3.2), each parameter at most once,
- * within the body limit; the `client_id` may also come as HTTP Basic credentials (public clients
- * send `client_id:` with an empty secret), and must then agree with the body's. Basic credentials
- * with a secret are refused (`401 invalid_client`): no client has a secret this server could check,
- * and accepting them silently would let a confidential client believe it authenticated.
+ * within the body limit; and the client's credentials (RFC 6749 §2.3.1): HTTP Basic
+ * (`client_secret_basic`; public clients send `client_id:` with an empty secret) or `client_id` and
+ * `client_secret` in the body (`client_secret_post`), never both ways at once. A Basic id must agree
+ * with a body `client_id`. Whether they are right is the registry's question (core/client-registry.ts).
  */
-export function parseOAuthForm(event: HttpEvent): { params: Map<string, string>; clientId?: string } {
+export function parseOAuthForm(event: HttpEvent): { params: Map<string, string>; credentials: ClientCredentials } {
   const type = header(event, 'content-type')?.split(';')[0].trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded')
     throw invalidRequest('the body must be application/x-www-form-urlencoded');
@@ -153,19 +176,23 @@ export function parseOAuthForm(event: HttpEvent): { params: Map<string, string>;
     seen.add(name);
     if (value !== '') params.set(name, value);
   }
-  const credentials = basicCredentials(header(event, 'authorization'));
-  if (credentials?.secret)
-    throw new OAuthError(401, 'invalid_client', 'Client authentication failed: clients have no secrets here', {
-      'WWW-Authenticate': 'Basic realm="oauth2"',
-    });
-  const basic = credentials?.clientId;
+  const basic = basicCredentials(header(event, 'authorization'));
   const body = params.get('client_id');
-  if (basic !== undefined && body !== undefined && basic !== body)
+  const bodySecret = params.get('client_secret');
+  if (basic?.secret && bodySecret !== undefined)
+    throw invalidRequest('client authentication must use one method: HTTP Basic or client_secret, not both');
+  if (basic !== undefined && body !== undefined && basic.clientId !== body)
     throw invalidRequest('client_id differs between the body and the Authorization header');
-  const clientId = body ?? basic;
+  if (bodySecret !== undefined && body === undefined) throw invalidRequest('client_secret needs client_id');
+  const clientId = body ?? basic?.clientId;
   if (clientId !== undefined && !/^[\x21-\x7e]{1,128}$/.test(clientId))
     throw invalidRequest('client_id must be 1 to 128 visible ASCII characters');
-  return { params, clientId };
+  const credentials: ClientCredentials = basic?.secret
+    ? { clientId, secret: basic.secret, method: 'basic' }
+    : bodySecret !== undefined
+      ? { clientId, secret: bodySecret, method: 'post' }
+      : { clientId, method: basic ? 'basic' : 'none' };
+  return { params, credentials };
 }
 
 /** The client id and secret of `Authorization: Basic base64(client_id:secret)` (form-encoded per RFC 6749 §2.3.1). */
@@ -184,22 +211,6 @@ function basicCredentials(value: string | undefined): { clientId: string; secret
 }
 
 /** The one value of a required parameter, or `invalid_request` naming it. */
-/**
- * Scopes until they are declared (docs/http-contract.md "OAuth 2.0 endpoints"): none is granted, so a
- * request naming any scope but `openid` is refused with `invalid_scope` (RFC 6749 §5.2) rather than
- * silently dropped; `openid` alone is accepted and granted as nothing, which every token response
- * says with `"scope": ""` (§5.1).
- */
-export function assertNoScope(params: Map<string, string>): void {
-  const named = (params.get('scope') ?? '').split(' ').filter((s) => s !== '');
-  if (named.some((s) => s !== 'openid'))
-    throw new OAuthError(
-      400,
-      'invalid_scope',
-      'no scope is declared: a request may name openid alone, granted as none',
-    );
-}
-
 export function required(params: Map<string, string>, name: string): string {
   const value = params.get(name);
   if (value === undefined) throw invalidRequest(`missing parameter: ${name}`);

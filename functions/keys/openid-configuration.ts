@@ -1,11 +1,11 @@
-import { issuerFrom } from '../core/config';
-import { authorizationServerMetadata } from '../core/metadata';
+import { issuerFrom, scopesFrom } from '../core/config';
+import { metadataFromEnv } from '../core/metadata';
 import { httpHandler } from '../http/handler';
 import { json } from '../http/response';
 import type { HttpEvent, HttpResult } from '../http/types';
 
-// Read once per process; this function needs nothing else (no table, no key).
-const issuer = issuerFrom();
+// Made once per process from the environment; this function needs nothing else (no table, no key).
+const document = metadataFromEnv(issuerFrom(), process.env, scopesFrom());
 
 /**
  * GET /.well-known/openid-configuration: the authorization server metadata at the path API Gateway's
@@ -14,7 +14,7 @@ const issuer = issuerFrom();
  * (docs/http-contract.md "Discovery and keys").
  */
 export async function openidConfiguration(_event: HttpEvent): Promise<HttpResult> {
-  return json(200, authorizationServerMetadata(issuer), { headers: { 'Cache-Control': 'public, max-age=300' } });
+  return json(200, document, { headers: { 'Cache-Control': 'public, max-age=300' } });
 }
 
 export const handler = httpHandler(openidConfiguration);

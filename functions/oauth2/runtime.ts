@@ -1,6 +1,12 @@
 /**
- * The composition root of the OAuth endpoints. Today they are the session routes in RFC 6749's wire
- * format, so they build on the sessions' root: the same AuthService (sessions, rotation, the
- * lockout's places, audit) and the same configuration (docs/architecture.md "Layout").
+ * The composition root of the OAuth endpoints. They build on the sessions' root: the same AuthService
+ * (sessions, rotation, the lockout's places, audit) and the same configuration, plus the client
+ * registry (docs/architecture.md "Layout"; docs/authorization-server.md "Clients").
  */
-export { auth, config } from '../sessions/runtime';
+import { ClientRegistry } from '../core/client-registry';
+import { DynamoClientStore } from '../store/client-store';
+import { audit } from '../http/logger';
+import { auth, config, db, tokens } from '../sessions/runtime';
+
+export { auth, config, tokens };
+export const clients = new ClientRegistry(new DynamoClientStore(db, config.tableName), config, auth.attempts, audit);

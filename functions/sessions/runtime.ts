@@ -14,8 +14,9 @@ import { audit, housekeepingFailed } from '../http/logger';
  * A missing or bad variable fails the init with a message naming it.
  */
 export const config = loadConfig();
-export const store = new DynamoStore(createDocumentClient(), config.tableName);
-const tokens = new TokenService(tokenKeys(config), config);
+export const db = createDocumentClient();
+export const store = new DynamoStore(db, config.tableName);
+export const tokens = new TokenService(tokenKeys(config), config);
 export { housekeepingFailed };
 /**
  * bcryptjs is evaluated when a password is first checked: of the functions built on this root only

@@ -32,6 +32,8 @@ export const passkeyKey = (id: string) => ({ pk: `PASSKEY#${id}`, sk: 'PASSKEY' 
 export const passkeysIndexKey = (username: string) => `PASSKEYS#${username}`;
 /** A WebAuthn challenge, keyed by itself (32 random bytes): the response names it. */
 export const challengeKey = (challenge: string) => ({ pk: `WEBAUTHN#${challenge}`, sk: 'CHALLENGE' });
+/** An OAuth client of the registry (docs/authorization-server.md "Clients"). */
+export const clientKey = (id: string) => ({ pk: `CLIENT#${id}`, sk: 'CLIENT' });
 /** A one-time token, keyed by the SHA-256 of the token: the token itself is never stored. */
 export const oneTimeTokenKey = (hash: string) => ({ pk: `OTT#${hash}`, sk: 'OTT' });
 /**
@@ -101,6 +103,9 @@ export const ITEM_ATTRIBUTES = {
     'globalGeneration',
     'authAt',
     'amr',
+    'scope',
+    'clientRegistered',
+    'thirdParty',
   ],
   'THROTTLE#': ['failures', 'lockedUntil', 'windowStart', TABLE.ttlAttribute, 'lastWrite'],
   'THROTTLE_IP#': ['failures', 'lockedUntil', 'windowStart', TABLE.ttlAttribute, 'lastWrite'],
@@ -136,6 +141,20 @@ export const ITEM_ATTRIBUTES = {
     'cloneSuspectedAt',
   ],
   'WEBAUTHN#': ['challenge', 'ceremony', 'username', 'sid', 'userHandle', TABLE.ttlAttribute],
+  'CLIENT#': [
+    'clientId',
+    'type',
+    'name',
+    'secretHashes',
+    'redirectUris',
+    'postLogoutRedirectUris',
+    'grantTypes',
+    'scopes',
+    'defaultScopes',
+    'firstParty',
+    'source',
+    'createdAt',
+  ],
   // The index's partition of a user's passkeys: keys only, as the index holds.
   'PASSKEYS#': [],
 } as const;
@@ -162,6 +181,7 @@ export const READS = {
   ),
   pendingMfa: withKeys(ITEM_ATTRIBUTES['MFA#']),
   passkey: withKeys(ITEM_ATTRIBUTES['PASSKEY#']),
+  client: withKeys(ITEM_ATTRIBUTES['CLIENT#']),
   /** A passkey login's read of its user: the profile and the lever's item, never the password hash. */
   passkeyUser: withKeys(USER_PROFILE_ATTRIBUTES, ITEM_ATTRIBUTES['GLOBAL#']),
   /** A session check's one read; the hash only for the password change, which checks the current password. */

@@ -26,6 +26,9 @@ export function toSession(item: Item | undefined): SessionRecord | undefined {
     globalGeneration: num(item.globalGeneration),
     ...(item.authAt === undefined ? {} : { authAt: Number(item.authAt) }),
     ...(Array.isArray(item.amr) ? { amr: item.amr as SessionRecord['amr'] } : {}),
+    ...(Array.isArray(item.scope) ? { scope: (item.scope as unknown[]).map(String) } : {}),
+    ...(item.clientRegistered === true ? { clientRegistered: true } : {}),
+    ...(item.thirdParty === true ? { thirdParty: true } : {}),
   };
 }
 

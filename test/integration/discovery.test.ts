@@ -25,12 +25,19 @@ describe('discovery and keys', () => {
         jwks_uri: `${app.url}/.well-known/jwks.json`,
         token_endpoint: `${app.url}/oauth2/token`,
         revocation_endpoint: `${app.url}/oauth2/revoke`,
-        grant_types_supported: ['password', 'refresh_token'],
-        // No authorization endpoint: no response type (["token"] advertised an implicit flow).
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        grant_types_supported: [
+          'refresh_token',
+          'client_credentials',
+          'password',
+          'urn:serverless-auth-api:params:oauth:grant-type:mfa',
+          'urn:serverless-auth-api:params:oauth:grant-type:passkey',
+        ],
+        // No authorization endpoint yet: no response type (["token"] advertised an implicit flow).
         response_types_supported: [],
-        token_endpoint_auth_methods_supported: ['none'],
-        // Absent, RFC 8414 §2 would read it as client_secret_basic, which no public client can do.
-        revocation_endpoint_auth_methods_supported: ['none'],
+        token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+        // Absent, RFC 8414 §2 would read it as client_secret_basic alone.
+        revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
       });
       // No ID token, no userinfo: none of OpenID Connect's members, so no client expects them.
       for (const member of ['id_token_signing_alg_values_supported', 'userinfo_endpoint', 'authorization_endpoint'])
@@ -48,8 +55,21 @@ describe('discovery and keys', () => {
       const reply = await request(meta.token_endpoint, 'POST', form(`grant_type=${grant}`));
       expect(reply.body.error).not.toBe('unsupported_grant_type');
     }
-    const unlisted = await request(meta.token_endpoint, 'POST', form('grant_type=client_credentials'));
+    const unlisted = await request(meta.token_endpoint, 'POST', form('grant_type=authorization_code'));
     expect(unlisted.body.error).toBe('unsupported_grant_type');
+    // Each client authentication method listed is taken (demo-service is seeded with a known secret).
+    const secret = 'demo-service-secret';
+    const basic = `Basic ${Buffer.from(`demo-service:${secret}`).toString('base64')}`;
+    const byBasic = await request(meta.token_endpoint, 'POST', {
+      ...form('grant_type=client_credentials'),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+    });
+    expect(byBasic.status).toBe(200);
+    const byPost = form(`grant_type=client_credentials&client_id=demo-service&client_secret=${secret}`);
+    expect((await request(meta.token_endpoint, 'POST', byPost)).status).toBe(200);
+    // Each scope listed is one a client may be granted (the default client is allowed all of them).
+    const login = form(`grant_type=password&username=johndoe&password=secret&scope=${meta.scopes_supported.join('+')}`);
+    expect((await request(meta.token_endpoint, 'POST', login)).body.scope).toBe(meta.scopes_supported.join(' '));
     expect((await request(meta.revocation_endpoint, 'POST', form('token=x'))).status).toBe(200);
   });
 

@@ -63,8 +63,8 @@ describe('with openid-client', () => {
   });
 });
 
-describe('scope, until scopes are declared', () => {
-  test.each(['orders:read', 'openid orders:read', 'profile'])(
+describe('scope, with no scope declared beyond the built-in ones', () => {
+  test.each(['orders:read', 'openid orders:read', 'profile undeclared'])(
     'scope=%s is invalid_scope, checked before the password: nothing counted, no session',
     async (scope) => {
       const user = await app.freshUser('pw-scope');
@@ -89,10 +89,11 @@ describe('scope, until scopes are declared', () => {
     expect(await app.session(sid)).toMatchObject({ jti: decodeJwt(first.body.refresh_token).jti });
   });
 
-  test('scope=openid alone is accepted and granted as nothing: "scope": ""', async () => {
+  test('scope=openid (built in, allowed to the default client) is granted; no ID token on this grant', async () => {
     const reply = await token('grant_type=password&username=olga&password=pw-olga&scope=openid');
     expect(reply.status).toBe(200);
-    expect(reply.body.scope).toBe('');
+    expect(reply.body.scope).toBe('openid');
+    expect(decodeJwt(reply.body.access_token).scope).toBe('openid');
     expect(reply.body).not.toHaveProperty('id_token');
   });
 });
@@ -160,7 +161,7 @@ describe('POST /oauth2/token', () => {
       'grant_type=password&username=olga&username=x&password=pw-olga',
       'invalid_request',
     ],
-    ['an unknown grant type', undefined, 'grant_type=client_credentials', 'unsupported_grant_type'],
+    ['an unknown grant type', undefined, 'grant_type=implicit', 'unsupported_grant_type'],
     [
       'an over-long body',
       undefined,

@@ -14,6 +14,8 @@ import { createDocumentClient, createDynamoClient } from '../../functions/store/
 import { DynamoStore } from '../../functions/store/dynamo-store';
 import { TABLE, sessionKey, userKey } from '../../functions/store/schema';
 import { seedDemoUsers } from '../../dev/demo-users';
+import { seedDemoClients } from '../../dev/demo-clients';
+import { DynamoClientStore } from '../../functions/store/client-store';
 import { type LambdaHandler, createLocalServer, loadHandlers } from '../../dev/server';
 import { ensureTable } from '../../dev/table';
 import { FaultProxy } from './fault-proxy';
@@ -33,6 +35,8 @@ export interface TestApp {
   proxy: FaultProxy;
   db: DynamoDBDocumentClient;
   store: DynamoStore;
+  /** The client registry's items, written directly. */
+  clients: DynamoClientStore;
   /** Adds (or overwrites) a user with this password, hashed at cost 4 for speed. */
   addUser(username: string, password: string, extra?: Partial<UserRecord>): Promise<void>;
   /** Adds a user with a name never used before in this app, so a test starts from a clean slate. */
@@ -85,6 +89,8 @@ export async function startApp(
   await ensureTable(raw, tableName);
   const store = new DynamoStore(db, tableName);
   await seedDemoUsers(store, 4);
+  const clients = new DynamoClientStore(db, tableName);
+  await seedDemoClients(clients);
 
   // Listening first, so that the issuer can be the server's URL (as `npm start` makes it) before the
   // handlers read their configuration. Handlers load once per test file: the first app's issuer stays.
@@ -102,6 +108,7 @@ export async function startApp(
     proxy,
     db,
     store,
+    clients,
     addUser: async (username, password, extra = {}) => {
       await store.putUser(
         { username, passwordHash: await hashPassword(password, 4), disabled: false, createdAt: Date.now(), ...extra },
