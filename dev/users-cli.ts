@@ -8,6 +8,8 @@ import { hashPassword } from '../functions/core/passwords';
 import { UserAdmin } from '../functions/core/users';
 import { createDocumentClient } from '../functions/store/client';
 import { DynamoStore } from '../functions/store/dynamo-store';
+import { DynamoClientStore } from '../functions/store/client-store';
+import { canonicalUsername } from '../functions/core/usernames';
 import { readPassword } from './read-password';
 
 const USAGE = `usage: npm run users -- <command> [options]
@@ -73,6 +75,16 @@ function userAdmin(env: Env): UserAdmin {
   return new UserAdmin(store, { problem: passwordPolicyProblem, hash: (password) => hashPassword(password, cost) });
 }
 
+/** A client allowed client_credentials has tokens whose `sub` is its id: no user may take it (RFC 9700 §4.15). */
+async function refuseMachineClientId(env: Env, name: string | undefined): Promise<void> {
+  const tableName = env.TABLE_NAME || 'auth-local';
+  const canonical = name === undefined ? undefined : canonicalUsername(name);
+  if (!canonical || 'problem' in canonical) return; // the admin service refuses it, saying why
+  const client = await new DynamoClientStore(createDocumentClient(env), tableName).getClient(canonical.username);
+  if (client?.grantTypes.includes('client_credentials'))
+    throw new UsageError(`"${canonical.username}" is the id of a client with client_credentials: choose another name`);
+}
+
 const ended = (n: number) => (n ? ` (${n} session${n === 1 ? '' : 's'} ended)` : '');
 
 /**
@@ -109,6 +121,7 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
     case 'add': {
       const admin = userAdmin(env);
       const overwrite = values.force === true;
+      await refuseMachineClientId(env, name);
       // Asked before the prompt, so nobody types a password for nothing; add() checks again atomically.
       if (!overwrite && (await admin.exists(name))) {
         throw new UsageError(`user "${name}" exists; use --force to overwrite it`);

@@ -143,7 +143,8 @@ export const routes: readonly Route[] = [
     name: 'signup',
     handler: 'accounts/signup',
     description: 'Create an account (only when sign-up is allowed); a verification link is sent',
-    table: { ...IP_COUNT, PutItem: ['THROTTLE_IP#', 'NAME#', 'USER#'] },
+    // GetItem CLIENT#: a name that is a machine client's id is taken (their tokens would share `sub`).
+    table: { ...IP_COUNT, GetItem: ['THROTTLE_IP#', 'CLIENT#'], PutItem: ['THROTTLE_IP#', 'NAME#', 'USER#'] },
     // The new user item, whole (a conditional put: never over an existing user).
     user: {
       writes: [
@@ -289,6 +290,7 @@ export const otherFunctions = {
   'session-authorizer': 'authorizers/session',
   'signing-keys': 'keys/signing-keys',
   'mail-worker': 'mail/worker',
+  'oauth2-clients-sync': 'oauth2/clients-sync',
 } as const;
 
 /** The file, from the project root, of a route's handler or of one of the other functions. */

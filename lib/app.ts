@@ -3,6 +3,7 @@ import { appNameProblem } from '../functions/core/config';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ControlTowerChecks } from './compliance';
+import { clientFromContext } from './clients';
 import { AuthStack, type AuthStackProps } from './auth-stack';
 
 /**
@@ -17,9 +18,38 @@ export function stackPropsFromContext(app: App): AuthStackProps {
     const v = app.node.tryGetContext(key);
     return v === undefined || v === null || v === '' ? undefined : String(v);
   };
-  const props = propsFrom(ctx);
+  // JSON settings: an object or array in cdk.json, or its text from `-c key='...'`.
+  const json = (key: string): unknown => {
+    known.add(key);
+    const v = app.node.tryGetContext(key);
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      throw new Error(`context ${key} must be JSON, got "${v}"`);
+    }
+  };
+  const props = { ...propsFrom(ctx), ...oauthFrom(json) };
   refuseUnknownContext(Object.keys(app.node.getAllContext()), [...known]);
   return props;
+}
+
+/** The authorization server's settings: `scopes` (an object), `clients` (an array), `allowUnregisteredClients`. */
+function oauthFrom(json: (key: string) => unknown): Partial<AuthStackProps> {
+  const scopes = json('scopes');
+  if (scopes !== undefined && (typeof scopes !== 'object' || Array.isArray(scopes)))
+    throw new Error('context scopes must be a JSON object of scope names to consent texts');
+  const clients = json('clients');
+  if (clients !== undefined && !Array.isArray(clients)) throw new Error('context clients must be a JSON array');
+  const allow = json('allowUnregisteredClients');
+  if (allow !== undefined && typeof allow !== 'boolean')
+    throw new Error('context allowUnregisteredClients must be true or false');
+  return {
+    ...(scopes ? { scopes: scopes as Record<string, string> } : {}),
+    ...(clients ? { clients: (clients as Record<string, unknown>[]).map(clientFromContext) } : {}),
+    ...(allow === undefined ? {} : { allowUnregisteredClients: allow }),
+  };
 }
 
 /**

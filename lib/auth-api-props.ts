@@ -1,5 +1,6 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ClientDeclaration } from '../functions/core/clients';
 import type { ProtectedRoute } from '../functions/routes';
 import type { CustomDomainProps } from './custom-domain';
 import type { AlarmThresholds } from './monitoring';
@@ -60,6 +61,18 @@ export interface AuthApiProps {
   signingKeyRotationDays?: number;
   /** The `client_id` of access tokens when a login names none (default `web`). */
   defaultClientId?: string;
+  /**
+   * Declared OAuth scopes beside the built-in `openid`, `profile`, `email`, `offline_access`, each with
+   * the text the consent page shows: `{"orders:read": "Read your orders"}` (docs/authorization-server.md).
+   */
+  scopes?: Record<string, string>;
+  /** The stack's OAuth clients, written at deploy (docs/authorization-server.md "Clients"). Default none. */
+  clients?: ClientDeclaration[];
+  /**
+   * Unknown client ids keep the password, refresh and our URN grants under the default client's
+   * rules. Default true in this release; the next makes it false (docs/upgrading.md).
+   */
+  allowUnregisteredClients?: boolean;
   /**
    * Declare the local override variables (DYNAMODB_ENDPOINT, JWT_SECRET, SIGNING_KEYS) so that
    * `sam local invoke --env-vars` can set them. Only for `npx cdk synth -c samLocal=true`.

@@ -11,11 +11,13 @@ import { type ProtectedRoute, type Route, enabledRoutes, fallbackHandler } from 
 import type { AuthApiProps } from './auth-api-props';
 import { jwtAuthorizer, protectedRoute, sessionAuthorizer } from './authorizers';
 import { InvokePermissionsNameTheAccount, logsKey } from './compliance';
+import { stackClients } from './clients';
 import { CustomDomain } from './custom-domain';
 import {
   COMMON_ENVIRONMENT,
   type KeySecrets,
   accountEnvironment,
+  discoveryEnvironment,
   keyEnvironment,
   routeEnvironment,
 } from './environment';
@@ -48,6 +50,8 @@ export class AuthApi extends Construct {
   readonly publicKeys: Secret;
   /** The custom resource that makes the first key set: whatever needs the keys at deploy time depends on it. */
   readonly initialKeys: CustomResource;
+  /** Writes the stack's OAuth clients (context `clients`) at deploy (lib/clients.ts). */
+  readonly stackClients: CustomResource;
   readonly api: HttpApi;
   readonly stage: HttpStage;
   /** The custom domain, when the props name one. */
@@ -136,6 +140,12 @@ export class AuthApi extends Construct {
       passkeys: Boolean(props.webauthnRpId),
     });
     for (const route of deployed) this.addRouteRow(route, props, environment, secrets);
+    this.stackClients = stackClients(this, {
+      table: this.table,
+      factory: this.factory,
+      clients: props.clients ?? [],
+      scopes: props.scopes,
+    });
     acknowledgeOwnRoutes(this.api);
 
     this.stage = stage(this, {
@@ -227,7 +237,9 @@ export class AuthApi extends Construct {
   private addRouteRow(route: Route, props: AuthApiProps, environment: Record<string, string>, secrets: KeySecrets) {
     // The discovery routes need no table and no configuration but the issuer.
     const base =
-      Object.keys(route.table).length > 0 ? environment : { ...COMMON_ENVIRONMENT, TOKEN_ISSUER: this.issuer() };
+      Object.keys(route.table).length > 0
+        ? environment
+        : { ...COMMON_ENVIRONMENT, TOKEN_ISSUER: this.issuer(), ...discoveryEnvironment(props) };
     const fn = this.factory.make(route.name, `${route.method} ${route.path}`, {
       ...base,
       ...keyEnvironment(route.keys, secrets, props),

@@ -33,6 +33,8 @@ const SETTING_OF: Record<string, string> = {
   WEBAUTHN_RP_ID: 'webauthnRpId',
   WEBAUTHN_ORIGINS: 'webauthnOrigins',
   MAX_PASSKEYS_PER_USER: 'maxPasskeysPerUser',
+  SCOPES: 'scopes',
+  ALLOW_UNREGISTERED_CLIENTS: 'allowUnregisteredClients',
 };
 
 /** Every function's: the Powertools service name, and stack traces that point at the TypeScript source. */
@@ -71,6 +73,17 @@ function passkeyEnvironment(props: AuthApiProps): Record<string, string> {
     WEBAUTHN_RP_ID: props.webauthnRpId,
     ...(props.webauthnOrigins?.length ? { WEBAUTHN_ORIGINS: props.webauthnOrigins.join(',') } : {}),
     ...(props.maxPasskeysPerUser === undefined ? {} : { MAX_PASSKEYS_PER_USER: String(props.maxPasskeysPerUser) }),
+  };
+}
+
+/**
+ * What the metadata document lists beyond the issuer (the discovery functions get only this): the
+ * declared scopes and, with passkeys, the relying party (the passkey grant is listed then).
+ */
+export function discoveryEnvironment(props: AuthApiProps): Record<string, string> {
+  return {
+    ...(props.scopes ? { SCOPES: JSON.stringify(props.scopes) } : {}),
+    ...(props.webauthnRpId ? { WEBAUTHN_RP_ID: props.webauthnRpId } : {}),
   };
 }
 
@@ -118,6 +131,8 @@ export function routeEnvironment(
     LOGIN_IP_MAX_FAILURES: String(props.loginIpMaxFailures ?? 100),
     REAUTH_MAX_AGE_SECONDS: String(props.reauthMaxAgeSeconds ?? 600),
     ...(props.appName ? { APP_NAME: props.appName } : {}),
+    ...discoveryEnvironment(props),
+    ALLOW_UNREGISTERED_CLIENTS: String(props.allowUnregisteredClients ?? true),
     ...passkeyEnvironment(props),
     ...accountEnvironment(props),
     ...COMMON_ENVIRONMENT,

@@ -3,7 +3,8 @@ import { PasswordChecker } from '../core/passwords';
 import { SignupService } from '../core/signup';
 import { ServiceUnavailableError } from '../core/errors';
 import { audit, dependencyUnavailable, housekeepingFailed } from '../http/logger';
-import { accountStore, config, mailQueue, recovery } from './recovery-runtime';
+import { accountStore, config, db, mailQueue, recovery } from './recovery-runtime';
+import { DynamoClientStore } from '../store/client-store';
 
 export { config } from './recovery-runtime';
 
@@ -22,8 +23,17 @@ export const passwordReset = new PasswordResetService(
 );
 
 // The account stands when its verification message could not be queued; the user can ask for a resend.
-export const signup = new SignupService(accountStore, mailQueue, passwords, config.accounts, audit, Date.now, (err) =>
-  err instanceof ServiceUnavailableError
-    ? dependencyUnavailable(err)
-    : housekeepingFailed('verification_not_queued')(err),
+const clients = new DynamoClientStore(db, config.tableName);
+export const signup = new SignupService(
+  accountStore,
+  mailQueue,
+  passwords,
+  config.accounts,
+  audit,
+  Date.now,
+  (err) =>
+    err instanceof ServiceUnavailableError
+      ? dependencyUnavailable(err)
+      : housekeepingFailed('verification_not_queued')(err),
+  async (name) => (await clients.getClient(name))?.grantTypes.includes('client_credentials') === true,
 );

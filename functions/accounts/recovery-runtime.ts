@@ -14,7 +14,8 @@ import { SqsMailQueue } from '../store/mail-queue';
  * (SQS deployed, this process locally). No password policy here: these functions set no password.
  */
 export const config = loadConfig(process.env, { needsKeys: false });
-export const accountStore = new DynamoAccountStore(createDocumentClient(), config.tableName);
+export const db = createDocumentClient();
+export const accountStore = new DynamoAccountStore(db, config.tableName);
 
 export const mailQueue: MailQueue = config.accounts.mailQueueUrl
   ? new SqsMailQueue(config.accounts.mailQueueUrl)

@@ -28,6 +28,11 @@ export class SignupService {
     private readonly now: () => number = Date.now,
     /** Told when the verification message could not be handed off: the account stands, a resend will do. */
     private readonly onMailError: (err: unknown) => void = () => undefined,
+    /**
+     * Whether a name is the id of a client allowed client_credentials: its tokens' `sub` is that id, so
+     * no user may have it (RFC 9700 §4.15; docs/authorization-server.md "Clients").
+     */
+    private readonly isMachineClient: (name: string) => Promise<boolean> = async () => false,
   ) {}
 
   /**
@@ -49,6 +54,8 @@ export class SignupService {
     if (!taken.placed) {
       throw new DomainError('too_many_requests', 'Too many requests', windowRetryAfter(taken.record, HOUR_MS, nowMs));
     }
+    if (await this.isMachineClient(request.username))
+      throw new DomainError('username_taken', 'Username already registered');
     // The look-alike claim first: a name that looks like a registered one is taken too (and two
     // look-alikes signing up at once cannot both pass, since each claim is one conditional write).
     if (!(await this.store.claimName(usernameSkeleton(request.username), request.username))) {

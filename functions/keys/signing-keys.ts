@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KeyRotation, RotationError, type RotationStep } from '../core/key-rotation';
+import { type CustomResourceEvent, respond } from '../http/cfn-response';
 import { logger } from '../http/logger';
 import { withTracing } from '../http/tracing';
 import { keySetSecrets } from '../store/key-set-secrets';
@@ -11,16 +12,7 @@ interface RotationEvent {
   ClientRequestToken: string;
 }
 
-/** What CloudFormation sends a custom resource's function (the fields we use). */
-interface CustomResourceEvent {
-  RequestType: 'Create' | 'Update' | 'Delete';
-  ResponseURL: string;
-  StackId: string;
-  RequestId: string;
-  LogicalResourceId: string;
-  PhysicalResourceId?: string;
-}
-
+const PHYSICAL_ID = 'signing-key-set';
 const STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 
 const rotation = () => {
@@ -31,34 +23,17 @@ const rotation = () => {
 };
 
 /**
- * Tells CloudFormation how the custom resource went (a PUT of the result to the pre-signed URL):
- * without it the stack would wait an hour for an answer.
- */
-async function respond(event: CustomResourceEvent, status: 'SUCCESS' | 'FAILED', reason: string): Promise<void> {
-  const body = JSON.stringify({
-    Status: status,
-    Reason: reason,
-    PhysicalResourceId: event.PhysicalResourceId ?? 'signing-key-set',
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  });
-  const res = await fetch(event.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' } });
-  if (!res.ok) throw new Error(`CloudFormation response was refused: ${res.status}`);
-}
-
-/**
  * The custom resource: the first key set exists when the deployment finishes (rotation alone would be asynchronous).
  */
 async function customResource(event: CustomResourceEvent): Promise<void> {
   try {
     if (event.RequestType === 'Delete') {
       // The secrets go (or stay, RETAIN) with the stack; there is nothing of ours to undo.
-      return await respond(event, 'SUCCESS', 'nothing to delete');
+      return await respond(event, 'SUCCESS', 'nothing to delete', PHYSICAL_ID);
     }
     const { created, kids } = await rotation().initialize(randomUUID());
     logger.info('signing_keys_initialized', { created, kids });
-    await respond(event, 'SUCCESS', created ? 'key set created' : 'key set present');
+    await respond(event, 'SUCCESS', created ? 'key set created' : 'key set present', PHYSICAL_ID);
   } catch (err) {
     // Our own messages only: an SDK's may echo request parameters.
     const { name, message } = err as Error;
@@ -66,7 +41,7 @@ async function customResource(event: CustomResourceEvent): Promise<void> {
       errorName: name,
       ...(err instanceof RotationError ? { errorMessage: message } : {}),
     });
-    await respond(event, 'FAILED', `${(err as Error).name}: see the function's log`);
+    await respond(event, 'FAILED', `${(err as Error).name}: see the function's log`, PHYSICAL_ID);
   }
 }
 

@@ -42,10 +42,14 @@ describe('sequential round trips', () => {
       request(`${app.url}/auth/token`, 'POST', form({ username: u, password: 'pw-trips' })),
     );
     expect(cookie).toEqual({ waves: 2, requests: 7 });
-    const oauth = await measure(() =>
-      request(`${app.url}/oauth2/token`, 'POST', form({ grant_type: 'password', username: u, password: 'pw-trips' })),
-    );
-    expect(oauth).toEqual({ waves: 2, requests: 7 });
+    const oauth = () =>
+      measure(() =>
+        request(`${app.url}/oauth2/token`, 'POST', form({ grant_type: 'password', username: u, password: 'pw-trips' })),
+      );
+    // The client registry's read comes first, once a minute per function instance (its cache):
+    // the client is checked before any credential is.
+    expect(await oauth()).toEqual({ waves: 3, requests: 8 });
+    expect(await oauth()).toEqual({ waves: 2, requests: 7 });
   });
 
   test('a refused login: 1; a locked name: 3, without checking a password', async () => {

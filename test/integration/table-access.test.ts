@@ -147,6 +147,16 @@ test('each route touches only the item kinds and actions the route table grants 
   const olga = await loginsAndRefreshes('oauth');
   // Naming its client: the session is read (GetItem) to check it, then ended.
   await post('/oauth2/revoke', formBody(`token=${olga.refresh}&client_id=web`));
+  // Client authentication with a client not yet read (its item), and a wrong secret: a place in the
+  // IP's count, whose expired window is read and replaced.
+  await put({
+    ...throttleKey({ kind: 'ip', ip: '127.0.0.1' }),
+    failures: 3,
+    lockedUntil: 0,
+    windowStart: 0,
+    expiresAt: past(),
+  });
+  await post('/oauth2/revoke', formBody('token=x&client_id=demo-service&client_secret=wrong'));
 
   // Bearer routes.
   await touch('GET', '/users/me', () => request(`${app.url}/users/me`, 'GET', { bearer: ann.access }));
