@@ -121,6 +121,20 @@ export const MAIL_WORKER_TABLE_ACCESS: TableAccess = {
   PutItem: ['THROTTLE#', 'OTT#'],
 };
 
+/** The stack clients' custom resource (lib/clients.ts): it reads, writes and deletes client items only. */
+export const CLIENTS_SYNC_TABLE_ACCESS: TableAccess = {
+  GetItem: ['CLIENT#'],
+  PutItem: ['CLIENT#'],
+  DeleteItem: ['CLIENT#'],
+};
+
+/** The functions that serve no route, by name: their table access (none for the others). */
+export const OTHER_FUNCTION_TABLE_ACCESS: Readonly<Record<string, TableAccess>> = {
+  'session-authorizer': SESSION_AUTHORIZER_TABLE_ACCESS,
+  'mail-worker': MAIL_WORKER_TABLE_ACCESS,
+  'oauth2-clients-sync': CLIENTS_SYNC_TABLE_ACCESS,
+};
+
 /** What a password login touches (POST /auth/token, and the password grant of /oauth2/token). */
 export const LOGIN_TABLE: TableAccess = {
   // The user and the lever's generation (which the new session records) in one read; the session

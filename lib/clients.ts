@@ -3,6 +3,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { type ClientDeclaration, clientProblems } from '../functions/core/clients';
 import { declaredScopes } from '../functions/core/scopes';
+import { CLIENTS_SYNC_TABLE_ACCESS } from '../functions/route-access';
 import { COMMON_ENVIRONMENT } from './environment';
 import type { FunctionFactory } from './function-factory';
 
@@ -59,7 +60,7 @@ export function stackClients(
     ...COMMON_ENVIRONMENT,
     TABLE_NAME: table.tableName,
   });
-  fn.grantTable(table, { GetItem: ['CLIENT#'], PutItem: ['CLIENT#'], DeleteItem: ['CLIENT#'] });
+  fn.grantTable(table, CLIENTS_SYNC_TABLE_ACCESS);
   const resource = new CustomResource(scope, 'StackClients', {
     serviceToken: fn.functionArn,
     resourceType: 'Custom::OAuthClients',

@@ -4,13 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { protectedRoutes } from '../../functions/protected-routes';
-import {
-  MAIL_WORKER_TABLE_ACCESS,
-  SESSION_AUTHORIZER_TABLE_ACCESS,
-  fallbackHandler,
-  matchRoute,
-  routes,
-} from '../../functions/routes';
+import { OTHER_FUNCTION_TABLE_ACCESS, fallbackHandler, matchRoute, routes } from '../../functions/routes';
 import { functionId } from '../../lib/route-function';
 import { ACCOUNTS, ALL_FUNCTIONS as handlers, inspect, synth } from '../support/synth';
 
@@ -143,10 +137,7 @@ describe('AuthStack', () => {
   test('grants each function exactly the DynamoDB actions of its route, each on the item kinds the route names', () => {
     for (const handler of handlers) {
       // The session authorizer reads a session and its user, like /users/me; nothing else outside the route table.
-      const access =
-        routes.find((r) => r.name === handler)?.table ??
-        { 'session-authorizer': SESSION_AUTHORIZER_TABLE_ACCESS, 'mail-worker': MAIL_WORKER_TABLE_ACCESS }[handler] ??
-        {};
+      const access = routes.find((r) => r.name === handler)?.table ?? OTHER_FUNCTION_TABLE_ACCESS[handler] ?? {};
       const granted = dynamoStatementsOf(handler);
       // Every (action, key prefix) pair granted is one the route table names, and the other way round.
       const pairs = (list: [string, readonly string[]][]) =>
