@@ -4,6 +4,7 @@ import { ACCOUNT_OPERATIONS } from './openapi/accounts';
 import { KEY_OPERATIONS } from './openapi/keys';
 import { MFA_OPERATIONS } from './openapi/mfa';
 import { OAUTH2_OPERATIONS } from './openapi/oauth2';
+import { AUTHORIZATION_OPERATIONS } from './openapi/authorization';
 import { PASSKEY_OPERATIONS } from './openapi/passkeys';
 import { COMMON, type Operation, jsonBody, ref } from './openapi/parts';
 import { SCHEMAS } from './openapi/schemas';
@@ -25,6 +26,7 @@ const OPERATIONS: Record<string, Operation> = {
   ...KEY_OPERATIONS,
   ...MFA_OPERATIONS,
   ...PASSKEY_OPERATIONS,
+  ...AUTHORIZATION_OPERATIONS,
 };
 
 /** The document, for a server at `serverUrl`. */

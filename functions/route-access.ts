@@ -83,6 +83,8 @@ export type KeyPrefix =
   | 'PASSKEY#'
   | 'WEBAUTHN#'
   | 'CLIENT#'
+  | 'AUTHZ#'
+  | 'CODE#'
   /** The index's partition of a user's passkeys (Query only). */
   | 'PASSKEYS#';
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
@@ -171,3 +173,39 @@ export function unionOf(...accesses: TableAccess[]): TableAccess {
       out[action] = [...new Set([...(out[action] ?? []), ...prefixes])];
   return out;
 }
+
+/** The failure counts a code attempt takes its places in (as a login's). */
+export const ATTEMPT_PLACES: TableAccess = {
+  GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
+  UpdateItem: ['THROTTLE#', 'THROTTLE_IP#'],
+  PutItem: ['THROTTLE#', 'THROTTLE_IP#'],
+  DeleteItem: ['THROTTLE#'],
+};
+
+/** POST /auth/mfa/verify's access, which the OAuth token endpoint's MFA grant shares. */
+export const MFA_VERIFY_TABLE: TableAccess = unionOf(LOGIN_TABLE, ATTEMPT_PLACES, {
+  // The pending step: read, used up, put back after a failing write.
+  GetItem: ['MFA#'],
+  DeleteItem: ['MFA#'],
+  PutItem: ['MFA#'],
+  // The replay guard's step, a recovery code's slot.
+  UpdateItem: ['USER#'],
+});
+export const MFA_VERIFY_USER: UserAccess = {
+  readsSecondFactor: true,
+  writes: ['totpLastStep', 'recoveryCodes', 'recoverySetAt', 'totpEnabledAt', 'disabled'],
+};
+
+/** POST /auth/passkeys/login/verify's access, which the OAuth token endpoint's passkey grant shares. */
+export const PASSKEY_LOGIN_TABLE: TableAccess = {
+  // The passkey; its user with the lever's item (never the password hash); the session cap's reads.
+  GetItem: ['PASSKEY#', 'THROTTLE_IP#'],
+  BatchGetItem: ['USER#', 'GLOBAL#', 'SESSION#'],
+  // The challenge used up; the cap's evictions.
+  DeleteItem: ['WEBAUTHN#', 'SESSION#'],
+  // The IP's count (taken, given back), the counter (or the clone flag).
+  UpdateItem: ['THROTTLE_IP#', 'PASSKEY#'],
+  // A count replacing an expired one, the new session, or the MFA step instead.
+  PutItem: ['THROTTLE_IP#', 'SESSION#', 'MFA#'],
+  Query: ['USER#'],
+};

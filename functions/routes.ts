@@ -2,14 +2,18 @@ import {
   CLIENT_AUTH_TABLE,
   IP_COUNT,
   LOGIN_TABLE,
+  MFA_VERIFY_TABLE,
+  MFA_VERIFY_USER,
+  PASSKEY_LOGIN_TABLE,
   LOGIN_USER,
   REFRESH_TABLE,
   type Route,
   SESSION_AND_USER,
   unionOf,
 } from './route-access';
-import { MFA_ROUTES, MFA_VERIFY_TABLE, MFA_VERIFY_USER } from './mfa/routes';
-import { PASSKEY_LOGIN_TABLE, PASSKEY_ROUTES } from './passkeys/routes';
+import { MFA_ROUTES } from './mfa/routes';
+import { PASSKEY_ROUTES } from './passkeys/routes';
+import { CODE_REDEMPTION_TABLE, OAUTH2_ROUTES } from './oauth2/routes';
 
 export * from './route-access';
 
@@ -32,7 +36,14 @@ export const routes: readonly Route[] = [
     description:
       'OAuth 2.0 token endpoint: password, refresh, client_credentials, MFA and passkey grants (refresh token in body)',
     // The client's authentication; every grant: the login's access, the refresh's, the MFA step's, the passkey login's.
-    table: unionOf(CLIENT_AUTH_TABLE, LOGIN_TABLE, REFRESH_TABLE, MFA_VERIFY_TABLE, PASSKEY_LOGIN_TABLE),
+    table: unionOf(
+      CLIENT_AUTH_TABLE,
+      LOGIN_TABLE,
+      REFRESH_TABLE,
+      MFA_VERIFY_TABLE,
+      PASSKEY_LOGIN_TABLE,
+      CODE_REDEMPTION_TABLE,
+    ),
     user: {
       readsPasswordHash: true,
       readsSecondFactor: true,
@@ -214,6 +225,7 @@ export const routes: readonly Route[] = [
   },
   ...MFA_ROUTES,
   ...PASSKEY_ROUTES,
+  ...OAUTH2_ROUTES,
   {
     method: 'GET',
     path: '/.well-known/openid-configuration',

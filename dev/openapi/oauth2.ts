@@ -37,6 +37,7 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
             properties: {
               grant_type: {
                 enum: [
+                  'authorization_code',
                   'password',
                   'refresh_token',
                   'client_credentials',
@@ -52,6 +53,9 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
               recovery_code: str,
               credential: { ...str, description: 'the passkey grant: an AuthenticationResponseJSON as JSON text' },
               ...clientAuth,
+              code: { ...str, description: 'authorization_code: the code from the redirect' },
+              redirect_uri: { ...str, description: 'authorization_code: the one the authorization request named' },
+              code_verifier: { ...str, description: 'authorization_code: the PKCE verifier (43 to 128 characters)' },
               scope: {
                 ...str,
                 description: 'space-separated; each must be declared and allowed to the client, else `invalid_scope`',
@@ -73,6 +77,7 @@ export const OAUTH2_OPERATIONS: Record<string, Operation> = {
             refresh_token: { ...str, description: 'absent for client_credentials (RFC 6749 §4.4.3)' },
             // The granted set, possibly empty (RFC 6749 §5.1).
             scope: str,
+            id_token: { ...str, description: 'the code grant and its refreshes, when `openid` is granted' },
           },
           ['access_token', 'token_type', 'expires_in', 'scope'],
         ),

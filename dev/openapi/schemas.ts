@@ -1,3 +1,4 @@
+import { BEARER_ERROR } from './authorization';
 import { type Schema, str, object } from './parts';
 
 /** The document's named schemas (`#/components/schemas/...`). */
@@ -20,6 +21,7 @@ export const SCHEMAS: Record<string, Schema> = {
       },
     },
   }),
+  BearerError: BEARER_ERROR,
   OAuthError: object(
     {
       error: {

@@ -25,8 +25,10 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Sim
   const header = event.headers?.authorization ?? event.identitySource?.[0];
   const token = bearerFrom(header);
   try {
-    const { claims } = await auth.authenticate(token);
-    return { isAuthorized: true, context: { sub: claims.sub, sid: claims.sid, clientId: claims.client_id ?? '' } };
+    // A team's own routes decide for themselves what a third-party client may do: by its scope.
+    const { claims } = await auth.authenticate(token, { thirdParty: true });
+    const context = { sub: claims.sub, sid: claims.sid, clientId: claims.client_id ?? '', scope: claims.scope ?? '' };
+    return { isAuthorized: true, context };
   } catch (err) {
     if (err instanceof DomainError) return { isAuthorized: false };
     throw err;

@@ -33,7 +33,13 @@ export type AuditEvent =
   | 'passkey_deleted'
   | 'passkey_clone_suspected'
   | 'client_auth_failed'
-  | 'client_token_issued';
+  | 'client_token_issued'
+  | 'client_registered'
+  | 'authorization_code_issued'
+  | 'authorization_code_reuse'
+  | 'consent_granted'
+  | 'consent_denied'
+  | 'sso_logout';
 
 /** One structured audit line; implementations never receive a token or password (they are not passed). */
 export type Audit = (
@@ -53,6 +59,8 @@ export type Audit = (
     /** The OAuth client a line is about, and the scope it was granted. */
     client_id?: string;
     scope?: string;
+    /** A code issued from an SSO session, no form shown. */
+    sso?: boolean;
   } & RequestMeta,
 ) => void;
 

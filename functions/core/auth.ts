@@ -1,10 +1,10 @@
 import type { LockoutSettings } from './config';
 import { DomainError, type DomainErrorCode, MfaRequired } from './errors';
 import { type AttemptPlace, AttemptLimiter } from './attempts';
-import type { MfaFamily, SessionStart } from './mfa-ports';
+import type { MfaFamily, SessionExtras, SessionStart } from './mfa-ports';
 import { mfaOn, startMfaStep } from './mfa-pending';
 import { type Audit, methodOf, type RequestMeta } from './audit';
-import type { AuthStore, SessionGrant, SessionRecord, UserRecord } from './ports';
+import type { AuthStore, SessionRecord, UserRecord } from './ports';
 import { OAuthRuleError } from './oauth-rules';
 import { narrowScope } from './scopes';
 import { justReplaced, stillRemembered } from './refresh-chain';
@@ -13,6 +13,7 @@ import type { PasswordVerifier } from './passwords';
 import { TokenError, type TokenService, newId, type TokenClaims, type TokenType } from './tokens';
 import { secondsMs, wholeSecond } from './time';
 import { rehashIfNeeded } from './rehash';
+import { newSessionRecord, type SessionLifetimes } from './session-start';
 
 export type { Audit, AuditEvent, RequestMeta } from './audit';
 
@@ -24,6 +25,8 @@ export interface IssuedTokens {
   sid: string;
   /** The scopes the access token carries (the session's, or a refresh's narrower set). */
   scope: string[];
+  /** The session they belong to (an SSO session has no tokens: both are empty). */
+  session: SessionRecord;
 }
 
 /** A caller proven by a token whose session lives. */
@@ -33,9 +36,7 @@ export interface Authenticated {
   user: UserRecord;
 }
 
-export interface AuthSettings {
-  refreshTokenTtl: number;
-  sessionMaxSeconds: number;
+export interface AuthSettings extends SessionLifetimes {
   refreshReuseGraceSeconds: number;
   lockout: LockoutSettings;
   /** MAX_SESSIONS_PER_USER; 20 when not given. */
@@ -44,6 +45,8 @@ export interface AuthSettings {
   accounts?: { requireEmailVerification: boolean };
 }
 
+/** `passwordHash`: read it (the password change); `thirdParty`: a third-party client's session is accepted. */
+type CallerOptions = { passwordHash?: boolean; thirdParty?: boolean };
 type RefreshOptions = { clientId?: string; scope?: string[]; clientRegistered?: boolean };
 type IssueOptions = { refreshJti: string; refreshIssuedAt: number; now: number; scope?: string[] };
 
@@ -91,7 +94,7 @@ export class AuthService {
     username: string,
     password: string,
     meta: RequestMeta,
-    { clientId, family = 'cookie', grant }: { clientId?: string; family?: MfaFamily; grant?: SessionGrant } = {},
+    { clientId, family = 'cookie', extras }: { clientId?: string; family?: MfaFamily; extras?: SessionExtras } = {},
   ): Promise<IssuedTokens> {
     const nowMs = this.now();
     const ip = meta.sourceIp ?? 'unknown';
@@ -125,7 +128,7 @@ export class AuthService {
       await this.requireSecondFactor(user, reservation.place, meta, { clientId, family }, this.rehash(user, password));
     return this.startSession(user, meta, {
       clientId,
-      grant,
+      ...extras,
       amr: ['pwd'],
       places: [reservation.place],
       alongside: this.rehash(user, password),
@@ -161,39 +164,32 @@ export class AuthService {
    */
   async startSession(user: UserRecord, meta: RequestMeta, start: SessionStart): Promise<IssuedTokens> {
     const nowMs = start.now ?? this.now();
-    const session = { ...this.newSession(user, nowMs, start.clientId), ...start.grant, authAt: nowMs, amr: start.amr };
+    const session = {
+      ...newSessionRecord(user, nowMs, start, this.settings),
+      authAt: start.authAt ?? nowMs,
+      amr: start.amr,
+    };
     const listing = this.store.listSessionIds(user.username);
     listing.catch(() => undefined); // awaited by the cap, which treats a failure as housekeeping
     const [issued] = await Promise.all([
-      this.issue(session, { refreshJti: session.jti, refreshIssuedAt: nowMs, now: nowMs }),
+      start.sso ? undefined : this.issue(session, { refreshJti: session.jti, refreshIssuedAt: nowMs, now: nowMs }),
       this.store.putSession(session),
       ...start.places.map((place) => this.attempts.giveBack(place).catch(this.onHousekeepingError)),
       start.alongside,
     ]);
     await this.cap.evict(user, session, meta, listing);
     const method = methodOf(start.amr);
-    this.audit('login_succeeded', { username: user.username, sid: session.sid, method, ...start.audit, ...meta });
-    return issued;
-  }
-
-  /** A new session of `user`, started at `nowMs`. */
-  private newSession(user: UserRecord, nowMs: number, clientId: string | undefined): SessionRecord {
-    const start = wholeSecond(nowMs);
-    const absoluteExpiresAt = start + secondsMs(this.settings.sessionMaxSeconds);
-    return {
-      sid: newId(),
+    const client = start.clientId ? { client_id: start.clientId } : {};
+    this.audit('login_succeeded', {
       username: user.username,
-      jti: newId(),
-      createdAt: nowMs,
-      lastUsedAt: nowMs,
-      expiresAt: Math.min(start + secondsMs(this.settings.refreshTokenTtl), absoluteExpiresAt),
-      absoluteExpiresAt,
-      // Born under the credential it proved: if that is replaced meanwhile, the session is dead on arrival.
-      credentialVersion: user.credentialVersion,
-      clientId,
-      // Born under the lever's generation read with the user: a pull meanwhile ends it on arrival.
-      ...(user.globalGeneration ? { globalGeneration: user.globalGeneration } : {}),
-    };
+      sid: session.sid,
+      method,
+      ...client,
+      ...start.audit,
+      ...meta,
+    });
+    // An SSO session has no tokens: its browser holds the secret the caller made (core/sso.ts).
+    return issued ?? { accessToken: '', refreshToken: '', refreshMaxAge: 0, sid: session.sid, scope: [], session };
   }
 
   /** The rehash on login (core/rehash.ts), its failure housekeeping. */
@@ -295,11 +291,8 @@ export class AuthService {
    * or its session is not valid, `inactive_user` when the user is disabled. The user's password hash is
    * read only when asked (`passwordHash`: the password change, which checks the current password).
    */
-  async authenticate(
-    accessToken: string | undefined,
-    { passwordHash = false }: { passwordHash?: boolean } = {},
-  ): Promise<Authenticated> {
-    return this.callerOf(await this.accessClaims(accessToken), { passwordHash });
+  async authenticate(accessToken: string | undefined, options: CallerOptions = {}): Promise<Authenticated> {
+    return this.callerOf(await this.accessClaims(accessToken), options);
   }
 
   /**
@@ -315,12 +308,11 @@ export class AuthService {
   }
 
   /** The second half: the session and user behind `claims`, alive (`invalid_token`) and enabled (`inactive_user`). */
-  async callerOf(
-    claims: TokenClaims,
-    { passwordHash = false }: { passwordHash?: boolean } = {},
-  ): Promise<Authenticated> {
+  async callerOf(claims: TokenClaims, { passwordHash = false, thirdParty = false }: CallerOptions = {}) {
     const caller = await this.sessionOf(claims, 'invalid_token', passwordHash);
     if (caller.user.disabled) throw new DomainError('inactive_user');
+    // Third-party clients read the user at /oauth2/userinfo and never act on the account.
+    if (caller.session.thirdParty && !thirdParty) throw new DomainError('client_not_allowed');
     return caller;
   }
 
@@ -427,7 +419,7 @@ export class AuthService {
       }),
     ]);
     const refreshMaxAge = Math.max(0, (session.expiresAt - wholeSecond(now)) / 1000);
-    return { accessToken, refreshToken, refreshMaxAge, sid, scope };
+    return { accessToken, refreshToken, refreshMaxAge, sid, scope, session };
   }
 
   /** The claims of an authentic token of this type (expired too, if allowed), or undefined: a refusal is a value. */

@@ -43,6 +43,8 @@ export interface Config {
   mfaKeyArn?: string;
   /** APP_NAME (default: the issuer's host): the TOTP issuer and the WebAuthn relying party's name. */
   appName: string;
+  /** SSO_SESSION_SECONDS (86400): a hosted-page login's browser session (docs/authorization-server.md "SSO"). */
+  ssoSessionSeconds: number;
   /** REAUTH_MAX_AGE_SECONDS (600): how recent a session must be for the routes marked recent. */
   reauthMaxAgeSeconds: number;
   /** Passkeys (docs/passkeys.md): absent without WEBAUTHN_RP_ID, and then their routes do not exist. */
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
     mfaKeyArn,
     appName: appNameFrom(env.APP_NAME, issuerFrom(env)),
     reauthMaxAgeSeconds: integer(env, 'REAUTH_MAX_AGE_SECONDS', 600, 30, 86_400),
+    ssoSessionSeconds: integer(env, 'SSO_SESSION_SECONDS', 86_400, 300, 2_592_000),
     webauthn: webauthnSettings(env, issuerFrom(env), allowedOrigins),
   };
 }

@@ -63,7 +63,9 @@ export type DomainErrorCode =
   /** An assertion that failed: signature, origin, RP ID, counter, a flagged passkey, a disabled user. */
   | 'passkey_login_failed'
   /** A passkey id that is not one of the caller's. */
-  | 'passkey_not_found';
+  | 'passkey_not_found'
+  /** A third-party client's token on a route that acts on the account (docs/authorization-server.md). */
+  | 'client_not_allowed';
 
 /** A domain rule said no. `retryAfterSeconds` accompanies `login_locked` and `too_many_requests`. */
 export class DomainError extends Error {

@@ -19,7 +19,7 @@ export interface Ciphertext {
 }
 
 /** Which route family issued a pending MFA token: it is redeemed only there. */
-export type MfaFamily = 'cookie' | 'oauth';
+export type MfaFamily = 'cookie' | 'oauth' | 'hosted';
 /** How a user proved themselves (RFC 8176 `amr` values). */
 export type AuthMethod = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'swk' | 'user';
 
@@ -28,14 +28,23 @@ export type SessionStart = {
   clientId?: string;
   /** What the OAuth client adds (scope, registration, third party). */
   grant?: SessionGrant;
+  /** The session's id, made by the caller (a code's redemption names it before the session exists). */
+  sid?: string;
+  /** When the user proved the credential (default now): a code's redemption carries its login's. */
+  authAt?: number;
+  /** A hosted-page login: an SSO session (no tokens), whose browser secret hashes to this (core/sso.ts). */
+  sso?: { secretHash: string };
   amr: AuthMethod[];
   places: AttemptPlace[];
   alongside?: Promise<void>;
 } & {
   now?: number;
   /** The passkey a login used, for its audit line. */
-  audit?: { credential_id: string } | Record<string, never>;
+  audit?: { credential_id?: string; client_id?: string };
 };
+
+/** What a login's caller adds to the session it starts: the OAuth client's grant, or an SSO session's secret. */
+export type SessionExtras = Pick<SessionStart, 'grant' | 'sso'>;
 
 /** A first factor proved, the second awaited: only the SHA-256 of its token is stored (`MFA#`). */
 export interface PendingMfa {

@@ -1,10 +1,18 @@
 import type { Audit, Authenticated, AuthService, IssuedTokens, RequestMeta } from './auth';
 import { DomainError } from './errors';
-import type { AuthMethod, Ciphertext, MfaFamily, MfaStore, PendingMfa, SecondFactorUser } from './mfa-ports';
+import type {
+  AuthMethod,
+  Ciphertext,
+  MfaFamily,
+  MfaStore,
+  SessionExtras,
+  PendingMfa,
+  SecondFactorUser,
+} from './mfa-ports';
 import { mfaOn } from './mfa-pending';
 import { oneTimeTokenHash } from './one-time-tokens';
 import type { CredentialChange } from './credentials';
-import type { AuthStore, SessionGrant } from './ports';
+import type { AuthStore } from './ports';
 import {
   type RecoveryCode,
   hashRecoveryCodes,
@@ -80,6 +88,7 @@ export class MfaService {
     ]);
     if (!this.auth.lives(session, user, claims, this.now())) throw new DomainError('invalid_token');
     if (user!.disabled) throw new DomainError('inactive_user');
+    if (session!.thirdParty) throw new DomainError('client_not_allowed');
     return { claims, session: session!, user: user!, factor: user!, count };
   }
 
@@ -217,7 +226,7 @@ export class MfaService {
     mfaToken: string,
     proof: SecondFactorProof,
     meta: RequestMeta,
-    { family, clientId, grant }: { family: MfaFamily; clientId?: string; grant?: SessionGrant },
+    { family, clientId, extras }: { family: MfaFamily; clientId?: string; extras?: SessionExtras },
   ): Promise<IssuedTokens> {
     const nowMs = this.now();
     const hash = oneTimeTokenHash(mfaToken);
@@ -245,7 +254,7 @@ export class MfaService {
     if (!checked) throw new DomainError('invalid_code');
     const pending = await this.store.consumePendingMfa(read.hash, nowMs);
     if (!pending) throw new DomainError('invalid_mfa_token'); // used by a concurrent success
-    return this.redeem(factor, pending, checked, meta, reservation.place, grant);
+    return this.redeem(factor, pending, checked, meta, reservation.place, extras);
   }
 
   /** Uses the checked proof up and starts the session; puts the token (and a recovery code) back on a failure. */
@@ -255,7 +264,7 @@ export class MfaService {
     checked: CheckedProof,
     meta: RequestMeta,
     place: Parameters<AuthService['startSession']>[2]['places'][number],
-    grant?: SessionGrant,
+    extras?: SessionExtras,
   ): Promise<IssuedTokens> {
     const { username } = factor;
     const byStep = 'step' in checked;
@@ -270,7 +279,7 @@ export class MfaService {
       }
       const amr: AuthMethod[] = [...pending.amr, ...(byStep ? (['otp', 'mfa'] as const) : (['mfa'] as const))];
       const places = pending.place ? [place, pending.place] : [place];
-      const issued = await this.auth.startSession(factor, meta, { clientId: pending.clientId, grant, amr, places });
+      const issued = await this.auth.startSession(factor, meta, { clientId: pending.clientId, ...extras, amr, places });
       if (!byStep) {
         const remaining = Object.keys(factor.recoveryCodes ?? {}).length - 1;
         this.audit('recovery_code_used', { username, remaining, ...meta });

@@ -6,6 +6,7 @@
 export type OAuthRuleCode =
   | 'invalid_request'
   | 'invalid_client'
+  | 'invalid_grant'
   | 'unauthorized_client'
   | 'invalid_scope'
   | 'invalid_target'

@@ -3,10 +3,10 @@ import type { Authenticated, AuthService, IssuedTokens } from './auth';
 import type { Audit, RequestMeta } from './audit';
 import type { CredentialChange } from './credentials';
 import { DomainError, MfaRequired } from './errors';
-import type { AuthMethod, MfaFamily, PendingMfaStore } from './mfa-ports';
+import type { AuthMethod, MfaFamily, PendingMfaStore, SessionExtras } from './mfa-ports';
 import { mfaOn, startMfaStep } from './mfa-pending';
 import type { Ceremony, PasskeyStore, StoredPasskey, WebAuthnChallenge } from './passkey-ports';
-import type { AuthStore, SessionGrant } from './ports';
+import type { AuthStore } from './ports';
 import { assertRecent } from './step-up';
 import { secondsMs } from './time';
 import { clientData, counterVerdict, responseUserHandle, type WebAuthnVerifier } from './webauthn';
@@ -192,7 +192,7 @@ export class PasskeyService {
   async login(
     response: unknown,
     meta: RequestMeta,
-    { family = 'cookie', clientId, grant }: { family?: MfaFamily; clientId?: string; grant?: SessionGrant } = {},
+    { family = 'cookie', clientId, extras }: { family?: MfaFamily; clientId?: string; extras?: SessionExtras } = {},
   ): Promise<IssuedTokens> {
     const challenge = await this.useChallenge(response, 'authentication');
     const id = (response as { id?: unknown }).id;
@@ -262,7 +262,7 @@ export class PasskeyService {
     return this.auth.startSession(
       user,
       { ...meta },
-      { clientId, grant, amr, places: [place], now: nowMs, audit: credential },
+      { clientId, ...extras, amr, places: [place], now: nowMs, audit: credential },
     );
   }
 

@@ -69,6 +69,10 @@ export interface SessionRecord extends SessionGrant {
   authAt?: number;
   /** How (RFC 8176): `["pwd"]`, `["pwd", "otp", "mfa"]`, ... */
   amr?: AuthMethod[];
+  /** `sso`: a hosted-page login's browser session, no refresh token (absent: `login`). */
+  kind?: 'login' | 'sso';
+  /** An SSO session's browser secret, as its SHA-256 (base64url). */
+  ssoHash?: string;
 }
 
 /** What the OAuth client of a new session adds to it (docs/authorization-server.md). */

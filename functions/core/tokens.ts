@@ -140,6 +140,54 @@ export class TokenService {
     });
   }
 
+  /**
+   * An OpenID Connect ID token (OIDC Core §2): RS256 with the access tokens' keys, `typ: JWT`, `aud` the
+   * client. Its `typ` and `aud` keep it from passing as an access token here or at API Gateway's JWT
+   * authorizer (whose audience is TOKEN_AUDIENCE).
+   */
+  async signIdToken(t: {
+    sub: string;
+    clientId: string;
+    authTime: number;
+    nonce?: string;
+    amr?: readonly string[];
+    issuedAt: number;
+  }): Promise<string> {
+    const iat = Math.floor(t.issuedAt / 1000);
+    const { kid, key } = await this.keys.signingKey();
+    return new SignJWT({
+      auth_time: Math.floor(t.authTime / 1000),
+      ...(t.nonce !== undefined ? { nonce: t.nonce } : {}),
+      ...(t.amr?.length ? { amr: [...t.amr] } : {}),
+    })
+      .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: 'JWT' })
+      .setSubject(t.sub)
+      .setIssuer(this.settings.issuer)
+      .setAudience(t.clientId)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.settings.accessTokenTtl)
+      .sign(key);
+  }
+
+  /**
+   * The `aud` of a genuine ID token this API signed: logout's `id_token_hint`, which may have expired
+   * (OIDC RP-Initiated Logout §2), so its `exp` is read as of the epoch.
+   */
+  async idTokenAudience(token: string): Promise<string | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, (header) => this.accessKey(header), {
+        issuer: this.settings.issuer,
+        algorithms: [ACCESS_TOKEN_ALG],
+        typ: 'JWT',
+        currentDate: new Date(0),
+      });
+      return typeof payload.aud === 'string' ? payload.aud : undefined;
+    } catch (err) {
+      if (err instanceof ServiceUnavailableError) throw err;
+      return undefined;
+    }
+  }
+
   private async signClaims(
     type: TokenType,
     claims: Record<string, unknown>,

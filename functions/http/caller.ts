@@ -4,9 +4,11 @@ import type { HttpEvent } from './types';
 export interface Caller {
   /** The username. */
   sub: string;
-  /** The session the access token belongs to. */
-  sid: string;
+  /** The session the access token belongs to; undefined for a client_credentials token (no session). */
+  sid?: string;
   clientId?: string;
+  /** The granted scopes, space-separated ('' for none; docs/authorization-server.md "Scopes"). */
+  scope: string;
 }
 
 type Authorizer = { jwt?: { claims?: Record<string, unknown> }; lambda?: Record<string, unknown> };
@@ -19,9 +21,21 @@ type Authorizer = { jwt?: { claims?: Record<string, unknown> }; lambda?: Record<
 export function caller(event: HttpEvent): Caller | undefined {
   const authorizer = (event.requestContext as { authorizer?: Authorizer }).authorizer;
   const claims = authorizer?.jwt?.claims;
-  if (claims?.sub) return { sub: String(claims.sub), sid: String(claims.sid), clientId: optional(claims.client_id) };
+  if (claims?.sub)
+    return {
+      sub: String(claims.sub),
+      sid: optional(claims.sid),
+      clientId: optional(claims.client_id),
+      scope: optional(claims.scope) ?? '',
+    };
   const context = authorizer?.lambda;
-  if (context?.sub) return { sub: String(context.sub), sid: String(context.sid), clientId: optional(context.clientId) };
+  if (context?.sub)
+    return {
+      sub: String(context.sub),
+      sid: String(context.sid),
+      clientId: optional(context.clientId),
+      scope: optional(context.scope) ?? '',
+    };
   return undefined;
 }
 

@@ -5,7 +5,7 @@ import type { HttpEvent } from './types';
 /**
  * The API's own origin as the browser sees it (API Gateway sets Host and X-Forwarded-Proto; so does the dev server).
  */
-function ownOrigin(event: HttpEvent): string {
+export function ownOrigin(event: HttpEvent): string {
   const host = header(event, 'host') ?? event.requestContext?.domainName;
   return `${header(event, 'x-forwarded-proto') ?? 'https'}://${host}`.toLowerCase();
 }

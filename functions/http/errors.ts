@@ -76,6 +76,7 @@ const FASTAPI: Record<DomainErrorCode, (e: DomainError) => HttpError> = {
   invalid_mfa_token: () => new HttpError(401, 'Invalid or expired MFA token'),
   invalid_code: () => new HttpError(401, 'Invalid code'),
   invalid_setup_code: () => new HttpError(400, 'Invalid code'),
+  client_not_allowed: () => new HttpError(403, 'Not allowed for this client'),
   recent_auth_required: () => new HttpError(403, 'Recent authentication required: log in again'),
   totp_already_enabled: () => new HttpError(409, 'TOTP already enabled'),
   totp_not_enabled: () => new HttpError(409, 'TOTP not enabled'),

@@ -33,6 +33,12 @@ export const METRIC_EVENTS = [
   'passkey_clone_suspected',
   'client_auth_failed',
   'client_token_issued',
+  'client_registered',
+  'authorization_code_issued',
+  'authorization_code_reuse',
+  'consent_granted',
+  'consent_denied',
+  'sso_logout',
 ] as const satisfies readonly AuditEvent[];
 
 export type MetricEvent = (typeof METRIC_EVENTS)[number];

@@ -103,6 +103,7 @@ const OAUTH: Record<DomainErrorCode, (e: DomainError) => OAuthError> = {
   unknown_passkey: invalidGrant('Unknown passkey'),
   passkey_login_failed: invalidGrant('Passkey verification failed'),
   passkey_not_found: () => invalidRequest('Passkey not found'),
+  client_not_allowed: () => new OAuthError(403, 'invalid_request', 'Not allowed for this client'),
 };
 
 /** Any thrown error as an OAuth answer; what is not an OAuth or domain error goes through the one shared mapping. */

@@ -1,4 +1,12 @@
-import { LOGIN_TABLE, type Route, SESSION_AND_USER, type TableAccess, type UserAccess, unionOf } from '../route-access';
+import {
+  ATTEMPT_PLACES,
+  MFA_VERIFY_TABLE,
+  MFA_VERIFY_USER,
+  type Route,
+  SESSION_AND_USER,
+  type TableAccess,
+  unionOf,
+} from '../route-access';
 
 /**
  * The MFA rows of the route table (docs/mfa.md). Each row's table access is exactly what its
@@ -21,30 +29,8 @@ const CREDENTIAL_CHANGE: TableAccess = {
   DeleteItem: ['SESSION#'],
 };
 
-/** The failure counts a code attempt takes its places in (as a login's). */
-const ATTEMPT_PLACES: TableAccess = {
-  GetItem: ['THROTTLE#', 'THROTTLE_IP#'],
-  UpdateItem: ['THROTTLE#', 'THROTTLE_IP#'],
-  PutItem: ['THROTTLE#', 'THROTTLE_IP#'],
-  DeleteItem: ['THROTTLE#'],
-};
-
 /** Every second-factor attribute a change of TOTP writes or names in its condition. */
 const TOTP_STATE = ['totp', 'totpEnabledAt', 'totpLastStep', 'totpPending', 'recoveryCodes', 'recoverySetAt'] as const;
-
-/** POST /auth/mfa/verify's access, which the OAuth token endpoint's MFA grant shares. */
-export const MFA_VERIFY_TABLE: TableAccess = unionOf(LOGIN_TABLE, ATTEMPT_PLACES, {
-  // The pending step: read, used up, put back after a failing write.
-  GetItem: ['MFA#'],
-  DeleteItem: ['MFA#'],
-  PutItem: ['MFA#'],
-  // The replay guard's step, a recovery code's slot.
-  UpdateItem: ['USER#'],
-});
-export const MFA_VERIFY_USER: UserAccess = {
-  readsSecondFactor: true,
-  writes: ['totpLastStep', 'recoveryCodes', 'recoverySetAt', 'totpEnabledAt', 'disabled'],
-};
 
 export const MFA_ROUTES: readonly Route[] = [
   {

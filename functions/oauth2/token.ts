@@ -10,7 +10,7 @@ import { MFA_TOKEN_PATTERN, secondFactorOf } from '../http/mfa-request';
 import { requestMeta } from '../http/request';
 import type { RequestMeta } from '../core/auth';
 import type { SessionGrant } from '../core/ports';
-import { auth, clients, config, tokens } from './runtime';
+import { auth, clients, config, server, tokens } from './hosted-runtime';
 import { mfa } from './mfa-runtime';
 import { passkeys } from './passkey-runtime';
 import { assertionFromText } from '../http/passkey-request';
@@ -19,7 +19,14 @@ import type { HttpEvent, HttpResult } from '../http/types';
 
 export { MFA_GRANT, PASSKEY_GRANT };
 const passkeysOn = config.webauthn !== undefined;
-const GRANTS = ['password', 'refresh_token', 'client_credentials', MFA_GRANT, ...(passkeysOn ? [PASSKEY_GRANT] : [])];
+const GRANTS = [
+  'authorization_code',
+  'password',
+  'refresh_token',
+  'client_credentials',
+  MFA_GRANT,
+  ...(passkeysOn ? [PASSKEY_GRANT] : []),
+];
 
 /**
  * POST /oauth2/token (RFC 6749 §3.2): the password, refresh_token and client_credentials grants, and
@@ -45,8 +52,15 @@ export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
   const resolved = await clients.authenticate(credentials, grant, meta);
   if (grant === 'client_credentials') return clientCredentials(resolved, asked, meta);
   const clientId = credentials.clientId;
-  let issued: IssuedTokens;
-  if (grant === 'refresh_token') {
+  let issued: IssuedTokens & { nonce?: string };
+  if (grant === 'authorization_code') {
+    const presented = {
+      code: required(params, 'code'),
+      redirectUri: required(params, 'redirect_uri'),
+      verifier: required(params, 'code_verifier'),
+    };
+    issued = await server.redeem(presented, resolved.client, meta);
+  } else if (grant === 'refresh_token') {
     const refreshToken = required(params, 'refresh_token');
     issued = await auth.refresh(refreshToken, meta, { clientId, scope: asked, clientRegistered: resolved.registered });
   } else {
@@ -56,13 +70,21 @@ export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
       const canonical = canonicalUsername(required(params, 'username'));
       const password = required(params, 'password');
       if ('problem' in canonical) throw invalidRequest(USERNAME_PROBLEMS[canonical.problem]);
-      issued = await auth.login(canonical.username, password, meta, { clientId, family, grant: sessionGrant });
+      issued = await auth.login(canonical.username, password, meta, {
+        clientId,
+        family,
+        extras: { grant: sessionGrant },
+      });
     } else if (grant === MFA_GRANT) {
       issued = await mfaGrant(params, meta, clientId, sessionGrant);
     } else {
       const parsed = assertionFromText(required(params, 'credential'));
       if ('problem' in parsed) throw invalidRequest(parsed.problem);
-      issued = await passkeys.login(parsed.credential, meta, { family, clientId, grant: sessionGrant });
+      issued = await passkeys.login(parsed.credential, meta, {
+        family,
+        clientId,
+        extras: { grant: sessionGrant },
+      });
     }
   }
   return oauthJson(200, {
@@ -71,7 +93,28 @@ export async function oauth2Token(event: HttpEvent): Promise<HttpResult> {
     expires_in: config.accessTokenTtl,
     refresh_token: issued.refreshToken,
     scope: scopeText(issued.scope),
+    ...(await idTokenOf(grant, issued, resolved.client.id)),
   });
+}
+
+/**
+ * An ID token (OIDC Core §3.1.3.3) when `openid` is granted: on the code grant, with its `nonce`; on a
+ * refresh of a session a code started, with the same `auth_time` and no `nonce` (§12.2). The password
+ * and our URN grants give none: they are not OpenID Connect flows.
+ */
+async function idTokenOf(grant: string, issued: IssuedTokens & { nonce?: string }, clientId: string) {
+  const { session } = issued;
+  const fromCode = grant === 'authorization_code' || (grant === 'refresh_token' && session.clientRegistered);
+  if (!fromCode || !issued.scope.includes('openid')) return {};
+  const id_token = await tokens.signIdToken({
+    sub: session.username,
+    clientId,
+    authTime: session.authAt ?? session.createdAt,
+    nonce: grant === 'authorization_code' ? issued.nonce : undefined,
+    amr: session.amr,
+    issuedAt: Date.now(),
+  });
+  return { id_token };
 }
 
 /**
@@ -111,7 +154,7 @@ async function mfaGrant(
   const issues: ValidationIssue[] = [];
   const proof = secondFactorOf(Object.fromEntries(params), issues, { code: 'otp', recoveryCode: 'recovery_code' });
   if (!proof) throw invalidRequest(issues[0]?.msg.replace(/^Value error, /, '') ?? 'otp or recovery_code is required');
-  return mfa.verify(mfaToken, proof, meta, { family: 'oauth', clientId, grant });
+  return mfa.verify(mfaToken, proof, meta, { family: 'oauth', clientId, extras: { grant } });
 }
 
 export const handler = oauthHandler(oauth2Token);

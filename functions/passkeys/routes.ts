@@ -1,4 +1,4 @@
-import { type Route, SESSION_AND_USER, type TableAccess, unionOf } from '../route-access';
+import { PASSKEY_LOGIN_TABLE, type Route, SESSION_AND_USER, type TableAccess, unionOf } from '../route-access';
 
 /**
  * The passkey rows of the route table (docs/passkeys.md). They exist only with a relying party
@@ -17,20 +17,6 @@ const CREDENTIAL_CHANGE: TableAccess = {
   UpdateItem: ['SESSION#', 'USER#'],
   Query: ['USER#'],
   DeleteItem: ['SESSION#'],
-};
-
-/** POST /auth/passkeys/login/verify's access, which the OAuth token endpoint's passkey grant shares. */
-export const PASSKEY_LOGIN_TABLE: TableAccess = {
-  // The passkey; its user with the lever's item (never the password hash); the session cap's reads.
-  GetItem: ['PASSKEY#', 'THROTTLE_IP#'],
-  BatchGetItem: ['USER#', 'GLOBAL#', 'SESSION#'],
-  // The challenge used up; the cap's evictions.
-  DeleteItem: ['WEBAUTHN#', 'SESSION#'],
-  // The IP's count (taken, given back), the counter (or the clone flag).
-  UpdateItem: ['THROTTLE_IP#', 'PASSKEY#'],
-  // A count replacing an expired one, the new session, or the MFA step instead.
-  PutItem: ['THROTTLE_IP#', 'SESSION#', 'MFA#'],
-  Query: ['USER#'],
 };
 
 export const PASSKEY_ROUTES: readonly Route[] = [

@@ -34,6 +34,10 @@ export const passkeysIndexKey = (username: string) => `PASSKEYS#${username}`;
 export const challengeKey = (challenge: string) => ({ pk: `WEBAUTHN#${challenge}`, sk: 'CHALLENGE' });
 /** An OAuth client of the registry (docs/authorization-server.md "Clients"). */
 export const clientKey = (id: string) => ({ pk: `CLIENT#${id}`, sk: 'CLIENT' });
+/** A pending authorization, keyed by its id (128 random bits; docs/authorization-server.md). */
+export const authorizationKey = (id: string) => ({ pk: `AUTHZ#${id}`, sk: 'AUTHZ' });
+/** An authorization code, keyed by its SHA-256: the code itself is never stored. */
+export const codeKey = (hash: string) => ({ pk: `CODE#${hash}`, sk: 'CODE' });
 /** A one-time token, keyed by the SHA-256 of the token: the token itself is never stored. */
 export const oneTimeTokenKey = (hash: string) => ({ pk: `OTT#${hash}`, sk: 'OTT' });
 /**
@@ -106,6 +110,8 @@ export const ITEM_ATTRIBUTES = {
     'scope',
     'clientRegistered',
     'thirdParty',
+    'kind',
+    'ssoHash',
   ],
   'THROTTLE#': ['failures', 'lockedUntil', 'windowStart', TABLE.ttlAttribute, 'lastWrite'],
   'THROTTLE_IP#': ['failures', 'lockedUntil', 'windowStart', TABLE.ttlAttribute, 'lastWrite'],
@@ -155,6 +161,25 @@ export const ITEM_ATTRIBUTES = {
     'source',
     'createdAt',
   ],
+  'AUTHZ#': ['id', 'request', 'browserHash', 'createdAt', 'user', TABLE.ttlAttribute],
+  'CODE#': [
+    'hash',
+    'clientId',
+    'redirectUri',
+    'codeChallenge',
+    'scope',
+    'nonce',
+    'username',
+    'credentialVersion',
+    'globalGeneration',
+    'authAt',
+    'amr',
+    'issuedAt',
+    'codeExpiresAt',
+    'usedAt',
+    'sid',
+    TABLE.ttlAttribute,
+  ],
   // The index's partition of a user's passkeys: keys only, as the index holds.
   'PASSKEYS#': [],
 } as const;
@@ -182,6 +207,8 @@ export const READS = {
   pendingMfa: withKeys(ITEM_ATTRIBUTES['MFA#']),
   passkey: withKeys(ITEM_ATTRIBUTES['PASSKEY#']),
   client: withKeys(ITEM_ATTRIBUTES['CLIENT#']),
+  authorization: withKeys(ITEM_ATTRIBUTES['AUTHZ#']),
+  code: withKeys(ITEM_ATTRIBUTES['CODE#']),
   /** A passkey login's read of its user: the profile and the lever's item, never the password hash. */
   passkeyUser: withKeys(USER_PROFILE_ATTRIBUTES, ITEM_ATTRIBUTES['GLOBAL#']),
   /** A session check's one read; the hash only for the password change, which checks the current password. */

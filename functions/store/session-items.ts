@@ -29,6 +29,7 @@ export function toSession(item: Item | undefined): SessionRecord | undefined {
     ...(Array.isArray(item.scope) ? { scope: (item.scope as unknown[]).map(String) } : {}),
     ...(item.clientRegistered === true ? { clientRegistered: true } : {}),
     ...(item.thirdParty === true ? { thirdParty: true } : {}),
+    ...(item.kind === 'sso' ? { kind: 'sso' as const, ssoHash: String(item.ssoHash) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { SignJWT, importJWK } from 'jose';
 import { keyOf } from '../../functions/core/keys';
 import { startApp, type TestApp } from '../support/app';
 import { attackerKeySet } from '../support/keys';
+import { BrowserAgent, paramsOf } from '../support/browser-agent';
 import { claimsOf, login, request } from '../support/http';
 
 let app: TestApp;
@@ -22,26 +23,36 @@ describe('discovery and keys', () => {
       expect(reply.status).toBe(200);
       expect(reply.body).toEqual({
         issuer: app.url,
-        jwks_uri: `${app.url}/.well-known/jwks.json`,
+        authorization_endpoint: `${app.url}/oauth2/authorize`,
         token_endpoint: `${app.url}/oauth2/token`,
         revocation_endpoint: `${app.url}/oauth2/revoke`,
+        userinfo_endpoint: `${app.url}/oauth2/userinfo`,
+        end_session_endpoint: `${app.url}/oauth2/logout`,
+        jwks_uri: `${app.url}/.well-known/jwks.json`,
         scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        response_types_supported: ['code'],
+        response_modes_supported: ['query'],
         grant_types_supported: [
+          'authorization_code',
           'refresh_token',
           'client_credentials',
           'password',
           'urn:serverless-auth-api:params:oauth:grant-type:mfa',
           'urn:serverless-auth-api:params:oauth:grant-type:passkey',
         ],
-        // No authorization endpoint yet: no response type (["token"] advertised an implicit flow).
-        response_types_supported: [],
+        code_challenge_methods_supported: ['S256'],
         token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
         // Absent, RFC 8414 §2 would read it as client_secret_basic alone.
         revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        claims_supported: expect.arrayContaining(['sub', 'auth_time', 'nonce', 'amr', 'email', 'preferred_username']),
+        authorization_response_iss_parameter_supported: true,
+        // OpenID Connect's defaults would claim request_uri (true): said outright.
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
+        claims_parameter_supported: false,
       });
-      // No ID token, no userinfo: none of OpenID Connect's members, so no client expects them.
-      for (const member of ['id_token_signing_alg_values_supported', 'userinfo_endpoint', 'authorization_endpoint'])
-        expect(reply.body).not.toHaveProperty(member);
       expect(reply.headers.get('cache-control')).toBe('public, max-age=300');
     },
   );
@@ -55,7 +66,7 @@ describe('discovery and keys', () => {
       const reply = await request(meta.token_endpoint, 'POST', form(`grant_type=${grant}`));
       expect(reply.body.error).not.toBe('unsupported_grant_type');
     }
-    const unlisted = await request(meta.token_endpoint, 'POST', form('grant_type=authorization_code'));
+    const unlisted = await request(meta.token_endpoint, 'POST', form('grant_type=implicit'));
     expect(unlisted.body.error).toBe('unsupported_grant_type');
     // Each client authentication method listed is taken (demo-service is seeded with a known secret).
     const secret = 'demo-service-secret';
@@ -71,6 +82,40 @@ describe('discovery and keys', () => {
     const login = form(`grant_type=password&username=johndoe&password=secret&scope=${meta.scopes_supported.join('+')}`);
     expect((await request(meta.token_endpoint, 'POST', login)).body.scope).toBe(meta.scopes_supported.join(' '));
     expect((await request(meta.revocation_endpoint, 'POST', form('token=x'))).status).toBe(200);
+  });
+
+  test('the code flow members are behaviour: code only, S256 only, iss in responses, no request objects', async () => {
+    const { body: meta } = await request(`${app.url}/.well-known/openid-configuration`, 'GET');
+    const browser = new BrowserAgent(app.url);
+    const ask = (extra: Record<string, string>) => {
+      const q = new URLSearchParams({
+        response_type: 'code',
+        client_id: 'demo-app',
+        redirect_uri: 'http://localhost:3000/callback',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        state: 's',
+        ...extra,
+      });
+      return browser.navigate(`${meta.authorization_endpoint}?${q}`);
+    };
+    expect((await ask({})).status).toBe(200); // the login page
+    const refused = async (extra: Record<string, string>) => paramsOf((await ask(extra)).location);
+    expect(await refused({ response_type: 'token' })).toMatchObject({
+      error: 'unsupported_response_type',
+      iss: meta.issuer,
+    });
+    expect(await refused({ code_challenge_method: 'plain' })).toMatchObject({
+      error: 'invalid_request',
+      iss: meta.issuer,
+    });
+    expect(await refused({ request: 'x' })).toMatchObject({ error: 'request_not_supported', state: 's' });
+    expect(await refused({ request_uri: 'x' })).toMatchObject({ error: 'request_uri_not_supported' });
+    expect(await refused({ scope: 'undeclared' })).toMatchObject({ error: 'invalid_scope' });
+    for (const scope of meta.scopes_supported) expect((await ask({ scope })).status).toBe(200);
+    // The userinfo endpoint wants a token; the end-session endpoint signs out.
+    expect((await request(meta.userinfo_endpoint, 'GET')).status).toBe(401);
+    expect((await browser.navigate(meta.end_session_endpoint)).status).toBe(200);
   });
 
   test('GET /.well-known/jwks.json publishes the previous, current and next public keys, nothing private', async () => {

@@ -25,7 +25,7 @@ export const SECRETS_NEVER_LOGGED: (string | RegExp)[] = [
   /eyJ[\w-]+\.eyJ[\w-]*\.[\w-]*/, // any JWT
   /refresh_token=/i,
   /bearer\s+\S/i,
-  /authorization/i,
+  /authorization["']?\s*[:=]/i, // an Authorization header, dumped (not the authorization_code_* events)
   /\$2[aby]\$\d\d\$/, // a bcrypt hash
   /token=[\w-]{43}\b/, // a reset or verification link's token
   /\b(secret2|pw-[a-z]+|hunter2|other-password|correct horse battery staple|guess)\b/, // passwords the tests use
