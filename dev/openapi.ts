@@ -6,7 +6,7 @@ import { MFA_OPERATIONS } from './openapi/mfa';
 import { OAUTH2_OPERATIONS } from './openapi/oauth2';
 import { AUTHORIZATION_OPERATIONS } from './openapi/authorization';
 import { PASSKEY_OPERATIONS } from './openapi/passkeys';
-import { COMMON, type Operation, jsonBody, ref } from './openapi/parts';
+import { COMMON, type Operation, bearerErrors, detail, jsonBody, ref } from './openapi/parts';
 import { SCHEMAS } from './openapi/schemas';
 import { SESSION_OPERATIONS } from './openapi/sessions';
 
@@ -29,6 +29,28 @@ const OPERATIONS: Record<string, Operation> = {
   ...AUTHORIZATION_OPERATIONS,
 };
 
+type Json = Record<string, unknown>;
+const NOT_ALLOWED = detail('A third-party client’s token: it never acts on the account', 'Not allowed for this client');
+
+/**
+ * Every Bearer route that acts on the account (its 401 is the shared one) may also answer a
+ * third-party client's token `403 Not allowed for this client` (docs/authorization-server.md "Clients").
+ */
+function withThirdPartyRefusal(responses: Record<string, Json>): Record<string, Json> {
+  if (responses['401'] !== bearerErrors['401']) return responses;
+  const own = responses['403'] as { description: string; content: Record<string, { schema: Json }> } | undefined;
+  if (!own) return { ...responses, '403': NOT_ALLOWED };
+  const schemas = [own.content['application/json'].schema, NOT_ALLOWED.content['application/json'].schema];
+  return {
+    ...responses,
+    '403': {
+      ...own,
+      description: `${own.description}; or ${NOT_ALLOWED.description}`,
+      content: { 'application/json': { schema: { oneOf: schemas } } },
+    },
+  };
+}
+
 /** The document, for a server at `serverUrl`. */
 export function openApiDocument(serverUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -36,7 +58,7 @@ export function openApiDocument(serverUrl: string): Record<string, unknown> {
     paths[path] ??= {};
     paths[path][method.toLowerCase()] = {
       ...operation,
-      responses: { ...COMMON, ...(operation.responses as object) },
+      responses: { ...COMMON, ...withThirdPartyRefusal(operation.responses as Record<string, Json>) },
     };
   };
   for (const route of routes) {

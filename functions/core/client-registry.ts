@@ -27,14 +27,13 @@ export interface RegistrySettings {
   scopes: Readonly<Record<string, string>>;
   /** ALLOW_UNREGISTERED_CLIENTS: an unknown id gets the default client's rules for these grants. */
   allowUnregisteredClients: boolean;
+  /** CLIENT_CACHE_SECONDS (0 to 60, default 60): how long a function keeps a client it read. */
+  clientCacheSeconds?: number;
 }
 
 /** The grants an unregistered id may still use (and revocation): today's, under the default client's rules. */
 const UNREGISTERED_GRANTS = new Set(['refresh_token', 'revoke', ...FIRST_PARTY_GRANTS]);
 type Found = ResolvedClient;
-
-/** A function keeps a client this long at most (docs/authorization-server.md "Clients"). */
-export const CLIENT_CACHE_MS = 60_000;
 
 /**
  * Finds clients (cached per process) and authenticates them (RFC 6749 §2.3): public clients send
@@ -73,7 +72,7 @@ export class ClientRegistry {
       : isDefault
         ? { client: defaultClient(id, this.settings.scopes), registered: false }
         : undefined;
-    this.cache.set(id, { found, until: nowMs + CLIENT_CACHE_MS });
+    this.cache.set(id, { found, until: nowMs + (this.settings.clientCacheSeconds ?? 60) * 1000 });
     return found;
   }
 

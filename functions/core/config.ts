@@ -29,6 +29,8 @@ export interface Config {
   scopes: Record<string, string>;
   /** ALLOW_UNREGISTERED_CLIENTS (true in this release, docs/upgrading.md): unknown ids get the default's rules. */
   allowUnregisteredClients: boolean;
+  /** CLIENT_CACHE_SECONDS (60, at most 60): how long a function keeps a client it read. */
+  clientCacheSeconds: number;
   /**
    * Keys (functions/store/keys.ts). Local: the refresh secret and the private key set themselves.
    * Deployed: the ARNs of the secrets this function may read, and only those.
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
     defaultClientId: env.DEFAULT_CLIENT_ID || 'web',
     scopes: scopesFrom(env),
     allowUnregisteredClients: boolean(env, 'ALLOW_UNREGISTERED_CLIENTS', true),
+    clientCacheSeconds: integer(env, 'CLIENT_CACHE_SECONDS', 60, 0, 60),
     jwtSecret,
     jwtSecretArn,
     signingKeys,

@@ -103,7 +103,10 @@ describe('with openid-client', () => {
       post_logout_redirect_uri: 'http://localhost:3000/',
       state: 'bye',
     });
+    const ssoSid = browser.jar.get('sso')!.split('.')[0];
+    expect(await app.session(ssoSid)).toMatchObject({ kind: 'sso' });
     const out = await browser.navigate(end.href);
+    expect(await app.session(ssoSid)).toBeUndefined(); // ended on the server, not only forgotten by the browser
     expect([out.status, out.location]).toEqual([303, 'http://localhost:3000/?state=bye']);
     const next = await browser.navigate((await start()).url.href);
     expect(next.status).toBe(200); // the login page: no SSO any more

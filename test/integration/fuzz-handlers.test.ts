@@ -98,9 +98,42 @@ const eventFor = (method: string, path: string, routeKey: string) =>
         { nil: undefined },
       ),
       base64: fc.boolean(),
+      // The authorization request's parameters: some right, some not, some twice.
+      query: fc.array(
+        fc.tuple(
+          fc.constantFrom(
+            'response_type',
+            'client_id',
+            'redirect_uri',
+            'code_challenge',
+            'code_challenge_method',
+            'state',
+            'scope',
+            'prompt',
+            'max_age',
+            'nonce',
+            'request',
+            'post_logout_redirect_uri',
+            'id_token_hint',
+          ),
+          fc.oneof(
+            fc.constantFrom(
+              'code',
+              'demo-app',
+              'http://localhost:3000/callback',
+              'S256',
+              'none',
+              'openid',
+              'x'.repeat(43),
+            ),
+            fc.string({ maxLength: 300 }),
+          ),
+        ),
+        { maxLength: 9 },
+      ),
       id: fc.oneof(fc.string({ maxLength: 60 }), fc.constant(genuine.sid), fc.constant('A'.repeat(22))),
     })
-    .map(({ headers, bearer, cookies, body, base64, id }) => {
+    .map(({ headers, bearer, cookies, body, base64, query, id }) => {
       const h: Record<string, string> = { ...headers };
       if (bearer !== undefined) h.authorization = `Bearer ${bearer}`;
       const rawPath = path.replace('{id}', encodeURIComponent(id));
@@ -108,7 +141,7 @@ const eventFor = (method: string, path: string, routeKey: string) =>
         version: '2.0',
         routeKey,
         rawPath,
-        rawQueryString: '',
+        rawQueryString: new URLSearchParams(query).toString(),
         headers: h,
         ...(cookies ? { cookies } : {}),
         ...(path.includes('{id}') ? { pathParameters: { id } } : {}),
@@ -143,9 +176,19 @@ const RUNS: Record<string, number> = {
   [fallbackHandler]: 300,
 };
 
+/** The hosted pages and the logout: HTML for people (docs/authorization-server.md), JSON nowhere. */
+const PAGES = new Set([
+  'oauth2-authorize',
+  'oauth2-login-password',
+  'oauth2-login-mfa',
+  'oauth2-login-passkey',
+  'oauth2-consent',
+  'oauth2-logout',
+]);
+
 describe('fuzz: handlers', () => {
   test.each([...routes.map((r) => [r.name, r.method, r.path] as const), [fallbackHandler, 'GET', '/fuzz'] as const])(
-    '%s answers 2xx or 4xx JSON for any request',
+    '%s answers 2xx, 3xx or 4xx, JSON or (a page) HTML, for any request',
     async (name, method, path) => {
       await fc.assert(
         fc.asyncProperty(
@@ -154,7 +197,12 @@ describe('fuzz: handlers', () => {
             const result = await handlers[name](event, toContext(name));
             expect(result.statusCode).toBeGreaterThanOrEqual(200);
             expect(result.statusCode).toBeLessThan(500);
-            if (result.statusCode !== 204) {
+            if (PAGES.has(name)) {
+              // A page, or a 303 (a well-formed request's error goes back to its registered redirect URI).
+              if (result.statusCode === 303)
+                expect(result.headers.Location).toMatch(/^http:\/\/(localhost:3000|127\.0\.0\.1)/);
+              else expect(result.headers['Content-Type']).toBe('text/html; charset=utf-8');
+            } else if (result.statusCode !== 204) {
               expect(result.headers['Content-Type']).toBe('application/json');
               const body = JSON.parse(result.body!);
               // Two wire formats of one set of rules: FastAPI's {"detail"}, and RFC 6749's {"error"} on /oauth2/*.

@@ -19,6 +19,7 @@ import { decodeJwt } from 'jose';
 import { attemptLogin, login, refreshCookieOf, request } from '../support/http';
 import { mfaFlows } from '../support/mfa-table-flows';
 import { passkeyFlows } from '../support/passkey-table-flows';
+import { authorizationFlows } from '../support/authorization-table-flows';
 import { FRONT_END } from '../support/passkeys';
 
 // IAM cannot run here, so the grants are checked the other way: every DynamoDB request each route
@@ -29,7 +30,13 @@ import { FRONT_END } from '../support/passkeys';
 let app: TestApp;
 beforeAll(async () => {
   // A cap of 2 so that the third login of a user evicts one of their sessions.
-  app = await startApp({ MAX_SESSIONS_PER_USER: '2', ALLOW_SIGNUP: 'true', ALLOWED_ORIGINS: FRONT_END });
+  app = await startApp({
+    MAX_SESSIONS_PER_USER: '2',
+    ALLOW_SIGNUP: 'true',
+    ALLOWED_ORIGINS: FRONT_END,
+    // Each function reads the client it needs (they share one process here, and one cache).
+    CLIENT_CACHE_SECONDS: '0',
+  });
 });
 afterAll(() => app.close());
 
@@ -223,6 +230,7 @@ test('each route touches only the item kinds and actions the route table grants 
   await runMailWorker();
   await mfaFlows(app, touch);
   await passkeyFlows(app, touch);
+  await authorizationFlows(app, touch);
 
   const checked: { name: string; table: TableAccess; user?: UserAccess }[] = [
     ...routes,

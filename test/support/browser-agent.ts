@@ -45,21 +45,22 @@ export class BrowserAgent {
     });
   }
 
-  /** Submits a form of a page this agent loaded (its hidden fields first, then `fields`). */
+  /**
+   * Submits a form of a page this agent loaded (its hidden fields first, then `fields`); `headers`
+   * replace the browser's (an empty value leaves that header out).
+   */
   submit(page: PageReply, action: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
     const body = new URLSearchParams({ ...hiddenFields(page.text, action), ...fields });
-    return this.send(`${this.origin}${action}`, {
-      method: 'POST',
-      headers: {
-        cookie: this.cookieHeader(),
-        'content-type': 'application/x-www-form-urlencoded',
-        origin: this.origin,
-        'sec-fetch-site': 'same-origin',
-        'sec-fetch-mode': 'navigate',
-        ...headers,
-      },
-      body: body.toString(),
-    });
+    const all: Record<string, string> = {
+      cookie: this.cookieHeader(),
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: this.origin,
+      'sec-fetch-site': 'same-origin',
+      'sec-fetch-mode': 'navigate',
+      ...headers,
+    };
+    for (const [name, value] of Object.entries(all)) if (value === '') delete all[name];
+    return this.send(`${this.origin}${action}`, { method: 'POST', headers: all, body: body.toString() });
   }
 }
 

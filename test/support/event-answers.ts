@@ -42,5 +42,14 @@ export const AS_COMMITTED: Record<string, [number, unknown]> = {
   'openid-configuration': [200, undefined],
   'oauth2-metadata': [200, undefined],
   jwks: [200, undefined],
+  // The hosted pages (HTML): the login page; the posts name no live pending authorization (a 400 page).
+  'oauth2-authorize': [200, undefined],
+  'oauth2-login-password': [400, undefined],
+  'oauth2-login-mfa': [400, undefined],
+  'oauth2-login-passkey': [400, undefined],
+  'oauth2-consent': [400, undefined],
+  'oauth2-logout': [200, undefined],
+  'oauth2-userinfo': [401, { error: 'invalid_token', error_description: 'The access token is not valid' }],
+  'oauth2-userinfo-post': [401, { error: 'invalid_token', error_description: 'The access token is not valid' }],
   [fallbackHandler]: [404, { detail: 'Not Found' }],
 };
