@@ -71,7 +71,11 @@ export function createLocalServer(
   let served: readonly (typeof routes)[number][] | undefined;
   return createServer(async (req, res) => {
     // The routes a deployment with this environment has (sign-up only when ALLOW_SIGNUP is on).
-    served ??= enabledRoutes({ ...accountSettings(), passkeys: Boolean(process.env.WEBAUTHN_RP_ID) });
+    served ??= enabledRoutes({
+      ...accountSettings(),
+      passkeys: Boolean(process.env.WEBAUTHN_RP_ID),
+      dcr: process.env.DYNAMIC_CLIENT_REGISTRATION === 'true',
+    });
     try {
       if (!hostAllowed(req.headers.host, process.env.HOST)) return plain(res, 421, { detail: 'Misdirected Request' });
       if (applyCors(req, res, allowedOrigins) === 'preflight') return;

@@ -48,7 +48,7 @@ export interface Route {
    * always has its outbox), `signup` needs ALLOW_SIGNUP too, `passkeys` a relying party (WEBAUTHN_RP_ID; the
    * dev server's is `localhost`). Without it the route is not deployed (404).
    */
-  needs?: 'email' | 'signup' | 'passkeys';
+  needs?: 'email' | 'signup' | 'passkeys' | 'dcr';
   /** The route hands messages to the mail worker: it may send to the mail queue. */
   sendsMail?: boolean;
 }

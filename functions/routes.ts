@@ -279,13 +279,19 @@ export interface ProtectedRoute {
  * The routes that exist with these settings: the email routes with a sender, the sign-up routes with
  * sign-up on, the passkey routes with a relying party (WEBAUTHN_RP_ID).
  */
-export function enabledRoutes(on: { emailFrom?: string; allowSignup: boolean; passkeys?: boolean }): readonly Route[] {
+export function enabledRoutes(on: {
+  emailFrom?: string;
+  allowSignup: boolean;
+  passkeys?: boolean;
+  dcr?: boolean;
+}): readonly Route[] {
   return routes.filter(
     (r) =>
       !r.needs ||
       (r.needs === 'email' && on.emailFrom) ||
       (r.needs === 'signup' && on.allowSignup) ||
-      (r.needs === 'passkeys' && on.passkeys),
+      (r.needs === 'passkeys' && on.passkeys) ||
+      (r.needs === 'dcr' && on.dcr),
   );
 }
 

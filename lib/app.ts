@@ -153,6 +153,8 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
     requireEmailVerification:
       bool('requireEmailVerification') === undefined ? undefined : bool('requireEmailVerification') === 'true',
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
+    dynamicClientRegistration: bool('dynamicClientRegistration') === 'true',
+    dcrIpMaxPerHour: num('dcrIpMaxPerHour'),
     appName: appNameFromContext(ctx('appName')),
     reauthMaxAgeSeconds: num('reauthMaxAgeSeconds'),
     webauthnRpId: ctx('webauthnRpId'),

@@ -73,6 +73,10 @@ export interface AuthApiProps {
    * rules. Default true in this release; the next makes it false (docs/upgrading.md).
    */
   allowUnregisteredClients?: boolean;
+  /** POST /oauth2/register (RFC 7591) for public, third-party clients; rate-limited per IP. Default false. */
+  dynamicClientRegistration?: boolean;
+  /** Registrations per source IP per hour (default 10). */
+  dcrIpMaxPerHour?: number;
   /**
    * Declare the local override variables (DYNAMODB_ENDPOINT, JWT_SECRET, SIGNING_KEYS) so that
    * `sam local invoke --env-vars` can set them. Only for `npx cdk synth -c samLocal=true`.

@@ -138,6 +138,7 @@ export class AuthApi extends Construct {
       emailFrom: props.emailFrom,
       allowSignup: props.allowSignup === true,
       passkeys: Boolean(props.webauthnRpId),
+      dcr: props.dynamicClientRegistration === true,
     });
     for (const route of deployed) this.addRouteRow(route, props, environment, secrets);
     this.stackClients = stackClients(this, {

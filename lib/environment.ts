@@ -35,6 +35,7 @@ const SETTING_OF: Record<string, string> = {
   MAX_PASSKEYS_PER_USER: 'maxPasskeysPerUser',
   SCOPES: 'scopes',
   ALLOW_UNREGISTERED_CLIENTS: 'allowUnregisteredClients',
+  DCR_IP_MAX_PER_HOUR: 'dcrIpMaxPerHour',
 };
 
 /** Every function's: the Powertools service name, and stack traces that point at the TypeScript source. */
@@ -83,6 +84,7 @@ function passkeyEnvironment(props: AuthApiProps): Record<string, string> {
 export function discoveryEnvironment(props: AuthApiProps): Record<string, string> {
   return {
     ...(props.scopes ? { SCOPES: JSON.stringify(props.scopes) } : {}),
+    ...(props.dynamicClientRegistration ? { DYNAMIC_CLIENT_REGISTRATION: 'true' } : {}),
     ...(props.webauthnRpId ? { WEBAUTHN_RP_ID: props.webauthnRpId } : {}),
   };
 }
@@ -133,6 +135,7 @@ export function routeEnvironment(
     ...(props.appName ? { APP_NAME: props.appName } : {}),
     ...discoveryEnvironment(props),
     ALLOW_UNREGISTERED_CLIENTS: String(props.allowUnregisteredClients ?? true),
+    ...(props.dcrIpMaxPerHour === undefined ? {} : { DCR_IP_MAX_PER_HOUR: String(props.dcrIpMaxPerHour) }),
     ...passkeyEnvironment(props),
     ...accountEnvironment(props),
     ...COMMON_ENVIRONMENT,

@@ -118,6 +118,55 @@ export const AUTHORIZATION_OPERATIONS: Record<string, Operation> = {
       ...PAGE_ERRORS,
     },
   },
+  'POST /oauth2/register': {
+    summary: 'Dynamic client registration (RFC 7591)',
+    description:
+      'Only with DYNAMIC_CLIENT_REGISTRATION=true (else 404). A public, third-party, unverified client; other ' +
+      'members are ignored and not echoed. DCR_IP_MAX_PER_HOUR registrations per source IP.',
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: {
+              redirect_uris: { type: 'array', items: str },
+              client_name: { ...str, maxLength: 100 },
+              token_endpoint_auth_method: { const: 'none' },
+              grant_types: { type: 'array', items: { enum: ['authorization_code', 'refresh_token'] } },
+              response_types: { type: 'array', items: { const: 'code' } },
+              scope: str,
+            },
+            required: ['redirect_uris'],
+          },
+        },
+      },
+    },
+    responses: {
+      '201': jsonBody(
+        object({
+          client_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
+          client_id_issued_at: { type: 'integer' },
+          client_name: str,
+          redirect_uris: { type: 'array', items: str },
+          grant_types: { type: 'array', items: str },
+          response_types: { type: 'array', items: { const: 'code' } },
+          token_endpoint_auth_method: { const: 'none' },
+          scope: str,
+        }),
+        'The client',
+      ),
+      '400': jsonBody(
+        ref('OAuthError'),
+        '`invalid_redirect_uri`, `invalid_client_metadata`, `invalid_software_statement`, `invalid_request`',
+      ),
+      '404': jsonBody(object({ detail: { const: 'Not Found' } }), 'Registration is off: the route does not exist'),
+      '429': jsonBody(ref('OAuthError'), '`slow_down`: too many registrations from this IP (with `Retry-After`)', {
+        'Retry-After': header('Seconds to wait'),
+      }),
+      '503': jsonBody(ref('OAuthError'), '`temporarily_unavailable`: nothing was written'),
+    },
+  },
   'GET /oauth2/userinfo': userinfo,
   'POST /oauth2/userinfo': userinfo,
 };

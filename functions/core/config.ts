@@ -31,6 +31,8 @@ export interface Config {
   allowUnregisteredClients: boolean;
   /** CLIENT_CACHE_SECONDS (60, at most 60): how long a function keeps a client it read. */
   clientCacheSeconds: number;
+  /** Dynamic client registration (RFC 7591; docs/authorization-server.md): off unless DYNAMIC_CLIENT_REGISTRATION=true. */
+  registration: { enabled: boolean; ipMaxPerHour: number; scopes: string[] };
   /**
    * Keys (functions/store/keys.ts). Local: the refresh secret and the private key set themselves.
    * Deployed: the ARNs of the secrets this function may read, and only those.
@@ -219,6 +221,11 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
     scopes: scopesFrom(env),
     allowUnregisteredClients: boolean(env, 'ALLOW_UNREGISTERED_CLIENTS', true),
     clientCacheSeconds: integer(env, 'CLIENT_CACHE_SECONDS', 60, 0, 60),
+    registration: {
+      enabled: boolean(env, 'DYNAMIC_CLIENT_REGISTRATION', false),
+      ipMaxPerHour: integer(env, 'DCR_IP_MAX_PER_HOUR', 10, 1, 10_000),
+      scopes: (env.DCR_SCOPES || 'openid profile email offline_access').split(' ').filter(Boolean),
+    },
     jwtSecret,
     jwtSecretArn,
     signingKeys,

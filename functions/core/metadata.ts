@@ -13,7 +13,7 @@ import { MFA_GRANT, PASSKEY_GRANT } from './clients';
  */
 export const authorizationServerMetadata = (
   iss: string,
-  { scopes, passkeys }: { scopes: readonly string[]; passkeys: boolean },
+  { scopes, passkeys, registration }: { scopes: readonly string[]; passkeys: boolean; registration: boolean },
 ) => ({
   issuer: iss,
   authorization_endpoint: `${iss}/oauth2/authorize`,
@@ -22,6 +22,7 @@ export const authorizationServerMetadata = (
   userinfo_endpoint: `${iss}/oauth2/userinfo`,
   end_session_endpoint: `${iss}/oauth2/logout`,
   jwks_uri: `${iss}/.well-known/jwks.json`,
+  ...(registration ? { registration_endpoint: `${iss}/oauth2/register` } : {}),
   scopes_supported: [...scopes],
   response_types_supported: ['code'],
   response_modes_supported: ['query'],
@@ -62,4 +63,8 @@ const CLIENT_AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'
 
 /** The document of this process's environment (ISSUER, SCOPES, WEBAUTHN_RP_ID), read once by the two routes. */
 export const metadataFromEnv = (iss: string, env: Record<string, string | undefined>, scopes: Record<string, string>) =>
-  authorizationServerMetadata(iss, { scopes: Object.keys(scopes), passkeys: Boolean(env.WEBAUTHN_RP_ID) });
+  authorizationServerMetadata(iss, {
+    scopes: Object.keys(scopes),
+    passkeys: Boolean(env.WEBAUTHN_RP_ID),
+    registration: env.DYNAMIC_CLIENT_REGISTRATION === 'true',
+  });

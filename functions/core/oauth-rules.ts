@@ -10,6 +10,9 @@ export type OAuthRuleCode =
   | 'unauthorized_client'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'invalid_software_statement'
   | 'slow_down';
 
 export class OAuthRuleError extends Error {

@@ -263,7 +263,7 @@ export interface OneTimeTokenRecord {
  * record beside the login's, so that these requests never lock anyone out of logging in.
  */
 export type CounterSubject =
-  | { kind: 'ip'; ip: string; scope: 'password_reset' | 'email_verify' | 'signup' }
+  | { kind: 'ip'; ip: string; scope: 'password_reset' | 'email_verify' | 'signup' | 'client_registration' }
   | { kind: 'user'; username: string; scope: 'password_reset' | 'email_verify' };
 
 /** The persistence of the account flows (core/recovery.ts, core/signup.ts, core/account-mail.ts). */

@@ -1,4 +1,5 @@
 import {
+  IP_COUNT,
   LOGIN_TABLE,
   LOGIN_USER,
   MFA_VERIFY_TABLE,
@@ -96,6 +97,17 @@ export const OAUTH2_ROUTES: readonly Route[] = [
     table: unionOf(SSO_READ, { GetItem: ['CLIENT#'], DeleteItem: ['SESSION#'] }),
     // The public keys check an id_token_hint.
     keys: ['public'],
+  },
+  {
+    method: 'POST',
+    path: '/oauth2/register',
+    name: 'oauth2-register',
+    handler: 'oauth2/register',
+    description: 'Dynamic client registration (RFC 7591): a public, third-party, unverified client',
+    // The source IP's hourly count of registrations; the new client.
+    table: { ...IP_COUNT, PutItem: ['THROTTLE_IP#', 'CLIENT#'] },
+    keys: [],
+    needs: 'dcr',
   },
   {
     method: 'GET',

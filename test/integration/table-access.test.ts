@@ -36,6 +36,7 @@ beforeAll(async () => {
     ALLOWED_ORIGINS: FRONT_END,
     // Each function reads the client it needs (they share one process here, and one cache).
     CLIENT_CACHE_SECONDS: '0',
+    DYNAMIC_CLIENT_REGISTRATION: 'true',
   });
 });
 afterAll(() => app.close());

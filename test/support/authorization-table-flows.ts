@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hashPassword } from '../../functions/core/passwords';
-import { throttleKey } from '../../functions/store/schema';
+import { counterKey, throttleKey } from '../../functions/store/schema';
 import type { TestApp } from './app';
 import { REDIRECT, authorizeUrl, codeOf, pkce, putClient } from './authorization';
 import { BrowserAgent, type PageReply } from './browser-agent';
@@ -194,6 +194,21 @@ export async function authorizationFlows(app: TestApp, touch: Touch): Promise<vo
     const codes = await passkey(browser, page, await assertion(withTotp.credential, false));
     if (!codes.text.includes('name="mfa_token"')) throw new Error('a passkey without UV should ask for the code');
   }
+
+  // Dynamic registration: an expired hourly count (read again and replaced), then the client.
+  await app.db.send(
+    new PutCommand({
+      TableName: app.tableName,
+      Item: { ...counterKey({ kind: 'ip', ip: '127.0.0.1', scope: 'client_registration' }), ...stale },
+    }),
+  );
+  const registered = await touch('POST', '/oauth2/register', () =>
+    request(`${app.url}/oauth2/register`, 'POST', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'] }),
+    }),
+  );
+  if (registered.status !== 201) throw new Error(`register: ${registered.status}`);
 
   // Logout: the SSO session read and ended; the client read for its post-logout URI.
   const last = await logIn(cara); // a live SSO session (ann's first is long evicted by the cap of 2)

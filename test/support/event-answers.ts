@@ -49,6 +49,7 @@ export const AS_COMMITTED: Record<string, [number, unknown]> = {
   'oauth2-login-passkey': [400, undefined],
   'oauth2-consent': [400, undefined],
   'oauth2-logout': [200, undefined],
+  'oauth2-register': [201, undefined],
   'oauth2-userinfo': [401, { error: 'invalid_token', error_description: 'The access token is not valid' }],
   'oauth2-userinfo-post': [401, { error: 'invalid_token', error_description: 'The access token is not valid' }],
   [fallbackHandler]: [404, { detail: 'Not Found' }],

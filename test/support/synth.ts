@@ -25,6 +25,7 @@ export const ACCOUNTS = {
   allowSignup: 'true',
   emailVerifyUrl: 'https://app.example.com/verify-email',
   webauthnRpId: 'example.com',
+  dynamicClientRegistration: 'true',
 };
 
 export interface SynthOptions {
