@@ -31,7 +31,7 @@ export interface Config {
   allowUnregisteredClients: boolean;
   /** CLIENT_CACHE_SECONDS (60, at most 60): how long a function keeps a client it read. */
   clientCacheSeconds: number;
-  /** Dynamic client registration (RFC 7591; docs/authorization-server.md): off unless DYNAMIC_CLIENT_REGISTRATION=true. */
+  /** Dynamic client registration (RFC 7591): off unless DYNAMIC_CLIENT_REGISTRATION=true. */
   registration: { enabled: boolean; ipMaxPerHour: number; scopes: string[] };
   /**
    * Keys (functions/store/keys.ts). Local: the refresh secret and the private key set themselves.

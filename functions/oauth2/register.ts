@@ -4,10 +4,7 @@ import { audit } from '../http/logger';
 import { bodyText, header, requestMeta } from '../http/request';
 import { json } from '../http/response';
 import type { HttpEvent, HttpResult } from '../http/types';
-import { accountStore, config, db } from '../accounts/recovery-runtime';
-import { DynamoClientStore } from '../store/client-store';
-
-const clients = new DynamoClientStore(db, config.tableName);
+import { accountStore, clients, config } from './register-runtime';
 
 /**
  * POST /oauth2/register (RFC 7591), only with DYNAMIC_CLIENT_REGISTRATION=true: a public, third-party,

@@ -92,7 +92,7 @@ describe('2. PKCE S256 on every code', () => {
     expect(writes()).toBe(before);
   });
 
-  test('no redemption without the verifier, nor with a wrong one; the code stays usable for the right one', async () => {
+  test('no redemption without the verifier or with a wrong one; the code stays usable for the right one', async () => {
     const { back, verifier } = await signIn(app);
     const code = codeOf(back);
     expect((await redeem(app, { code })).body.error).toBe('invalid_request');
