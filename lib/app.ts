@@ -142,6 +142,8 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
       loginFailedPer5Minutes: num('alarmLoginFailedPer5Minutes'),
       loginLockedPer5Minutes: num('alarmLoginLockedPer5Minutes'),
       mfaFailedPer5Minutes: num('alarmMfaFailedPer5Minutes'),
+      clientAuthFailedPer5Minutes: num('alarmClientAuthFailedPer5Minutes'),
+      clientRegisteredPerHour: num('alarmClientRegisteredPerHour'),
     },
     encryptLogs: bool('encryptLogs') === 'true',
     tracing: bool('tracing') === 'true',

@@ -2,6 +2,7 @@ import { CustomResource } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { type ClientDeclaration, clientProblems } from '../functions/core/clients';
+import { audienceFrom } from '../functions/core/config';
 import { declaredScopes } from '../functions/core/scopes';
 import { CLIENTS_SYNC_TABLE_ACCESS } from '../functions/route-access';
 import { COMMON_ENVIRONMENT } from './environment';
@@ -51,7 +52,8 @@ export function stackClients(
   const declared = declaredScopes(scopes ? JSON.stringify(scopes) : undefined);
   const ids = new Set<string>();
   for (const client of clients) {
-    const problems = clientProblems(client, declared);
+    // The stack's JWT authorizer takes the default audience (lib/authorizers.ts).
+    const problems = clientProblems(client, declared, audienceFrom({}));
     if (ids.has(client.id)) problems.push('declared twice');
     ids.add(client.id);
     if (problems.length > 0) throw new Error(`clients: ${client.id || '(no client_id)'}: ${problems.join('; ')}`);

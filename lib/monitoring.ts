@@ -35,6 +35,10 @@ export interface AlarmThresholds {
   loginLockedPer5Minutes?: number;
   /** Wrong second factors (codes, recovery codes, dead MFA tokens) in 5 minutes (default 50). */
   mfaFailedPer5Minutes?: number;
+  /** Failed client authentications at the OAuth endpoints in 5 minutes (default 50). */
+  clientAuthFailedPer5Minutes?: number;
+  /** Dynamically registered clients in an hour (default 100). */
+  clientRegisteredPerHour?: number;
 }
 
 export interface MonitoringProps extends AlarmThresholds {
@@ -182,6 +186,25 @@ export class Monitoring extends Construct {
       threshold: 1,
       description: "A passkey's signature counter went backwards: the authenticator may be cloned (docs/passkeys.md)",
       inclusive: true,
+    });
+    this.alarm('AuthorizationCodeReuse', {
+      metric: audit('authorization_code_reuse'),
+      threshold: 1,
+      description:
+        'An authorization code was redeemed twice: the session it started was ended (a stolen code?) ' +
+        '(docs/authorization-server.md)',
+      inclusive: true,
+    });
+    this.alarm('ClientAuthFailures', {
+      metric: audit('client_auth_failed'),
+      threshold: props.clientAuthFailedPer5Minutes ?? 50,
+      description:
+        'More failed client authentications than the threshold in 5 minutes (a leaked id, a guessed secret?)',
+    });
+    this.alarm('ClientRegistrations', {
+      metric: audit('client_registered').with({ period: Duration.hours(1) }),
+      threshold: props.clientRegisteredPerHour ?? 100,
+      description: 'More dynamically registered clients than the threshold in an hour (registration abuse?)',
     });
     this.alarm('MfaFailures', {
       metric: audit('mfa_failed'),

@@ -74,6 +74,8 @@ export const SCHEMAS: Record<string, Schema> = {
         last_used_at: { type: 'string', format: 'date-time' },
         expires_at: { type: 'string', format: 'date-time' },
         current: { type: 'boolean' },
+        kind: { enum: ['login', 'sso'] },
+        client_id: str,
       }),
     },
   }),

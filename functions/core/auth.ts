@@ -78,6 +78,11 @@ export class AuthService {
     this.graceMs = secondsMs(settings.refreshReuseGraceSeconds);
   }
 
+  /** The `client_id` of sessions whose login named none. */
+  get defaultClientId(): string {
+    return this.tokens.defaultClientId;
+  }
+
   /** The brute-force rule, shared with every route that checks a password. */
   readonly attempts: AttemptLimiter;
   private readonly cap: SessionCap;

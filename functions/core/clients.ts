@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { audienceFrom } from './config';
 import { OAuthRuleError } from './oauth-rules';
 
 /**
@@ -92,10 +93,19 @@ export function redirectUriMatches(registered: readonly string[], presented: str
   return portless !== presented && registered.includes(portless);
 }
 
-/** Every problem with a client about to be written (docs/authorization-server.md "Clients"). */
-export function clientProblems(client: ClientDeclaration, declared: Readonly<Record<string, string>>): string[] {
+/**
+ * Every problem with a client about to be written (docs/authorization-server.md "Clients"). Its id may
+ * not be the access tokens' audience: an ID token's `aud` is its client's id, and API Gateway's JWT
+ * authorizer would take such a token for an access token.
+ */
+export function clientProblems(
+  client: ClientDeclaration,
+  declared: Readonly<Record<string, string>>,
+  audience = audienceFrom(),
+): string[] {
   const problems: string[] = [];
   if (!CLIENT_ID_PATTERN.test(client.id)) problems.push('client_id must be 1 to 64 of A-Z a-z 0-9 . _ ~ -');
+  if (client.id === audience) problems.push('client_id must not be the token audience (TOKEN_AUDIENCE)');
   if (client.type !== 'public' && client.type !== 'confidential') problems.push('type must be public or confidential');
   if (typeof client.name !== 'string' || client.name.length < 1 || client.name.length > 100)
     problems.push('name must be 1 to 100 characters');

@@ -10,6 +10,8 @@ export interface SessionView {
   last_used_at: string;
   expires_at: string;
   current: boolean;
+  kind: 'login' | 'sso';
+  client_id: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -73,6 +75,9 @@ export class SessionService {
         last_used_at: iso(s.lastUsedAt),
         expires_at: iso(s.expiresAt),
         current: s.sid === claims.sid,
+        // A hosted-page login's browser session, or a login of a client (docs/authorization-server.md "SSO").
+        kind: s.kind ?? 'login',
+        client_id: s.clientId ?? this.auth.defaultClientId,
       }));
   }
 

@@ -1,3 +1,6 @@
+import { decodeJwt } from 'jose';
+import { TokenService } from '../../functions/core/tokens';
+import { testTokenKeys } from '../support/keys';
 import { inspect, synth } from '../support/synth';
 
 // The stack's OAuth clients and scopes (docs/authorization-server.md): context `clients` checked at synth
@@ -54,5 +57,55 @@ describe('AuthStack: OAuth clients and scopes', () => {
     const { fnLogicalId: id } = inspect(r);
     expect(r[id('oauth2-token')].Properties.Environment.Variables.ALLOW_UNREGISTERED_CLIENTS).toBe('false');
     expect(() => synth({ scopes: { 'bad scope': 'x' } }, { bundle: false })).toThrow(/not a scope name/);
+  });
+});
+
+describe("API Gateway's JWT authorizer and the new tokens", () => {
+  const { resources } = synth({}, { bundle: false });
+  const { ofType } = inspect(resources);
+  const [[, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer').filter(
+    ([, a]) => a.Properties.AuthorizerType === 'JWT',
+  );
+  const { Audience: audience } = authorizer.Properties.JwtConfiguration;
+
+  /**
+   * What the authorizer checks of a token it verified (API Gateway's documented JWT validation): `iss`,
+   * then `aud`, or `client_id` when there is no matching `aud`, among its audiences; `exp`.
+   */
+  const accepts = (token: string, issuer: string) => {
+    const claims = decodeJwt(token);
+    const audiences = [claims.aud].flat();
+    return (
+      claims.iss === issuer &&
+      (audiences.some((a) => audience.includes(a)) || audience.includes(claims.client_id)) &&
+      (claims.exp ?? 0) * 1000 > Date.now()
+    );
+  };
+
+  test('accepts access tokens of a code flow and of client_credentials; refuses ID tokens (aud is the client)', async () => {
+    const issuer = 'https://auth.example.com';
+    const tokens = new TokenService(await testTokenKeys(), {
+      issuer,
+      audience: audience[0],
+      accessTokenTtl: 900,
+      refreshTokenTtl: 3600,
+      defaultClientId: 'web',
+    });
+    const now = Date.now();
+    const access = await tokens.sign({
+      type: 'access',
+      sub: 'olga',
+      sid: 'A'.repeat(22),
+      jti: 'B'.repeat(22),
+      issuedAt: now,
+      clientId: 'shop',
+      scope: ['openid'],
+    });
+    const machine = await tokens.signClientToken({ clientId: 'batch', scope: ['orders:read'], issuedAt: now });
+    const id = await tokens.signIdToken({ sub: 'olga', clientId: 'shop', authTime: now, issuedAt: now });
+    expect(audience).toEqual(['serverless-auth-api']);
+    expect([accepts(access, issuer), accepts(machine, issuer), accepts(id, issuer)]).toEqual([true, true, false]);
+    // And our own check refuses an ID token as an access token by its typ (JWT, not at+jwt).
+    await expect(tokens.verify(id, 'access')).rejects.toThrow();
   });
 });

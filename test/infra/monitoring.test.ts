@@ -126,16 +126,20 @@ describe('alarms', () => {
       LoginLockouts: ['login_locked', 20, 'GreaterThanThreshold'],
       MfaFailures: ['mfa_failed', 40, 'GreaterThanThreshold'],
       PasskeyCloneSuspected: ['passkey_clone_suspected', 1, 'GreaterThanOrEqualToThreshold'],
+      AuthorizationCodeReuse: ['authorization_code_reuse', 1, 'GreaterThanOrEqualToThreshold'],
+      ClientAuthFailures: ['client_auth_failed', 50, 'GreaterThanThreshold'],
+      ClientRegistrations: ['client_registered', 100, 'GreaterThanThreshold'],
     };
     for (const [id, [metric, threshold, op]] of Object.entries(expected)) {
       const a = alarms[id];
+      const period = id === 'ClientRegistrations' ? 3600 : 300;
       expect(METRIC_EVENTS).toContain(metric);
       expect(a).toMatchObject({
         Namespace: METRICS_NAMESPACE,
         MetricName: metric,
         Dimensions: [{ Name: 'service', Value: service }],
         Statistic: 'Sum',
-        Period: 300,
+        Period: period,
         Threshold: threshold,
         ComparisonOperator: op,
       });

@@ -105,6 +105,15 @@ describe('with openid-client', () => {
     });
     const ssoSid = browser.jar.get('sso')!.split('.')[0];
     expect(await app.session(ssoSid)).toMatchObject({ kind: 'sso' });
+    // Listed with the user's sessions, and ended like any of them.
+    const { access_token } = (
+      await request(`${app.url}/oauth2/token`, 'POST', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=password&username=olga&password=pw-olga',
+      })
+    ).body;
+    const listed = (await request(`${app.url}/auth/sessions`, 'GET', { bearer: access_token })).body.sessions;
+    expect(listed).toContainEqual(expect.objectContaining({ id: ssoSid, kind: 'sso', client_id: 'demo-app' }));
     const out = await browser.navigate(end.href);
     expect(await app.session(ssoSid)).toBeUndefined(); // ended on the server, not only forgotten by the browser
     expect([out.status, out.location]).toEqual([303, 'http://localhost:3000/?state=bye']);

@@ -104,7 +104,16 @@ describe('GET /auth/sessions', () => {
     const sessions = reply.body.sessions as Record<string, unknown>[];
     expect(sessions.map((s) => s.id).sort()).toEqual([a.sid, b.sid].sort());
     for (const s of sessions) {
-      expect(Object.keys(s).sort()).toEqual(['created_at', 'current', 'expires_at', 'id', 'last_used_at']);
+      expect(Object.keys(s).sort()).toEqual([
+        'client_id',
+        'created_at',
+        'current',
+        'expires_at',
+        'id',
+        'kind',
+        'last_used_at',
+      ]);
+      expect(s).toMatchObject({ kind: 'login', client_id: 'web' });
       for (const k of ['created_at', 'last_used_at', 'expires_at'])
         expect(s[k]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(s.current).toBe(s.id === b.sid);
