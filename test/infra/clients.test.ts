@@ -82,7 +82,7 @@ describe("API Gateway's JWT authorizer and the new tokens", () => {
     );
   };
 
-  test('accepts access tokens of a code flow and of client_credentials; refuses ID tokens (aud is the client)', async () => {
+  test('accepts the access tokens of a code flow and of client_credentials; refuses ID tokens', async () => {
     const issuer = 'https://auth.example.com';
     const tokens = new TokenService(await testTokenKeys(), {
       issuer,
