@@ -49,14 +49,12 @@ export function redeem(
   fields: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<Reply> {
+  // A field given as '' is left out.
+  const all = { grant_type: 'authorization_code', client_id: 'demo-app', redirect_uri: REDIRECT, ...fields };
+  const body = new URLSearchParams(Object.entries(all).filter(([, v]) => v !== ''));
   return request(`${app.url}/oauth2/token`, 'POST', {
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: 'demo-app',
-      redirect_uri: REDIRECT,
-      ...fields,
-    }).toString(),
+    body: body.toString(),
   });
 }
 
