@@ -47,12 +47,16 @@ export function assertNavigation(event: HttpEvent): void {
 
 /**
  * A hosted form post: `Origin` must be the API's own (listed front-end origins are not accepted here)
- * and `Sec-Fetch-Site` not `cross-site` (login CSRF: a foreign page cannot complete a sign-in).
+ * and `Sec-Fetch-Site` not `cross-site` (login CSRF: a foreign page cannot complete a sign-in). The
+ * pages' `Referrer-Policy: no-referrer` makes browsers send `Origin: null` on their own form posts
+ * (Fetch: a POST under no-referrer serializes its origin as null), so `null` is taken only beside
+ * `Sec-Fetch-Site: same-origin`, which the browser sets and a page cannot forge.
  */
 export function assertSameOriginPost(event: HttpEvent): void {
   const origin = header(event, 'origin')?.toLowerCase();
   const site = header(event, 'sec-fetch-site')?.toLowerCase();
-  if (origin !== ownOrigin(event) || site === 'cross-site')
+  const sameOrigin = origin === ownOrigin(event) || (origin === 'null' && site === 'same-origin');
+  if (!sameOrigin || site === 'cross-site')
     throw new PageError(403, 'This form must be sent from the sign-in page itself.');
 }
 

@@ -2,8 +2,9 @@
  * The hosted login page's one script (allowed by its hash in the page's CSP): the passkey button and
  * the conditional request on the username field (the browser's autofill offers passkeys there). It
  * fetches options from POST /auth/passkeys/login/options (again every 4 minutes, before the challenge
- * expires), runs the ceremony, and posts the credential as JSON text in the page's own form, so the
- * server's passkey login checks it. Base64url only: parsing and verifying stay on the server.
+ * expires; the button names the username typed, if any, so its passkeys are listed), runs the
+ * ceremony, and posts the credential as JSON text in the page's own form, so the server's passkey
+ * login checks it. Base64url only: parsing and verifying stay on the server.
  */
 export const PAGE_SCRIPT = `(function () {
   var form = document.getElementById('passkey-form');
@@ -20,9 +21,10 @@ export const PAGE_SCRIPT = `(function () {
     for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
     return bytes.buffer;
   }
-  function options() {
+  function options(username) {
     return fetch(form.getAttribute('data-options'), {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}', credentials: 'same-origin'
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin',
+      body: JSON.stringify(username ? { username: username } : {})
     }).then(function (r) { return r.json(); }).then(function (j) {
       var o = j.options;
       return {
@@ -46,17 +48,19 @@ export const PAGE_SCRIPT = `(function () {
     form.submit();
   }
   var pending;
-  function ceremony(mediation) {
+  function ceremony(mediation, username) {
     if (pending) pending.abort();
     pending = new AbortController();
     var signal = pending.signal;
-    return options().then(function (publicKey) {
+    return options(username).then(function (publicKey) {
       return navigator.credentials.get({ publicKey: publicKey, mediation: mediation, signal: signal });
     }).then(function (c) { if (c) submit(c); });
   }
   button.hidden = false;
   button.addEventListener('click', function () {
-    ceremony('optional').catch(function () {
+    // A username typed already names its passkeys (security keys that hold none for discovery work too).
+    var typed = document.getElementById('username');
+    ceremony('optional', typed && typed.value.trim()).catch(function () {
       var error = document.getElementById('error');
       if (error) { error.textContent = 'The passkey sign-in did not complete.'; error.hidden = false; }
     });

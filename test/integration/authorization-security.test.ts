@@ -265,6 +265,8 @@ describe('9. CSRF and login CSRF on the pages', () => {
     ['a foreign Origin', { origin: 'https://evil.example' }],
     ['a listed front-end origin is not enough', { origin: 'http://localhost:3000' }],
     ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['Origin null from another site', { origin: 'null', 'sec-fetch-site': 'cross-site' }],
+    ['Origin null with no Sec-Fetch-Site', { origin: 'null', 'sec-fetch-site': '' }],
   ])('%s: a 403 page, no session', async (_label, headers) => {
     const browser = new BrowserAgent(app.url);
     const page = await browser.navigate(authorizeUrl(app, pkce().challenge));
