@@ -337,7 +337,7 @@ describe('passkeys on the hosted page (DevTools virtual authenticator)', () => {
     assert.equal(status, 201);
   }
 
-  test('the button signs in with a passkey (verified: no TOTP step); a conditional request waits after load', async () => {
+  test('the button signs in with a passkey (verified: no TOTP step); a conditional request waits', async () => {
     const a = await withAuthenticator();
     const username = await freshUser();
     await register(a.page, username);
