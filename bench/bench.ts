@@ -45,9 +45,12 @@ import {
   log,
   median,
   round,
+  BENCH_APP,
+  BENCH_SERVICE,
 } from './settings';
 import { addUsers, startFakeSqs, startLatencyProxy, startStore } from './support';
 import { seedPasskeys } from './passkeys';
+import { seedClients } from './clients';
 import { sessionWriter } from './sessions';
 
 const execFileAsync = promisify(execFile);
@@ -92,6 +95,7 @@ async function main() {
   /** Writes n live sessions straight into the table and returns their tokens (bench/sessions.ts). */
   const sessions = sessionWriter(tokens, doc, username);
   const passkeys = await seedPasskeys(store.store, username);
+  await seedClients(doc, TABLE_NAME);
 
   const sqs = await startFakeSqs();
   const seeded = await seedAccounts(doc, password, QUICK ? 40 : 120, QUICK ? 200 : 1200);
@@ -144,6 +148,8 @@ async function main() {
         queueUrl: sqs.queueUrl,
         passkeyId: passkeys.passkeyId,
         essentialPasskey: passkeys.essential,
+        benchApp: BENCH_APP,
+        benchService: BENCH_SERVICE,
         ...plan,
       }),
     );

@@ -248,6 +248,29 @@ export async function essentialWork(plan, libs = {}) {
   if (PASSKEY_ROUTES.includes(ROUTE)) {
     return passkeyWork(plan, { db, T, S, N, batchGet, userKey, sessionKey, verifyAccess, signBoth }, libs);
   }
+  // The authorization server (the client read once: functions may keep it a minute). The login page:
+  // the pending authorization written; userinfo: /users/me's check; client_credentials: the secret's
+  // hash compared and one signature.
+  if (ROUTE === 'authorize')
+    return async () => {
+      const id = `e-${process.pid}-${n++}`;
+      await db.send(
+        new PutItemCommand({ TableName: T, Item: { pk: S(`AUTHZ#${id}`), sk: S('AUTHZ'), expiresAt: N(2e9) } }),
+      );
+    };
+  if (ROUTE === 'userinfo')
+    return async () => {
+      await verifyAccess(plan.accessToken);
+      await batchGet([sessionKey(plan.essentialSid), userKey]);
+    };
+  if (ROUTE === 'client-credentials') {
+    const { createHash, timingSafeEqual } = await import('node:crypto');
+    const stored = createHash('sha256').update(plan.benchService.secret).digest();
+    return async () => {
+      timingSafeEqual(createHash('sha256').update(plan.benchService.secret).digest(), stored);
+      await sign({ sub: plan.benchService.id, jti: 'c', client_id: plan.benchService.id }, '15m');
+    };
+  }
   // The discovery routes serve a fixed document: no essential work beyond the invocation itself.
   return async () => {};
 }

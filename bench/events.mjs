@@ -13,7 +13,7 @@ export function event(method, path, extra = {}) {
     version: '2.0',
     routeKey: `${method} ${extra.route ?? path}`,
     rawPath: path,
-    rawQueryString: '',
+    rawQueryString: extra.query ?? '',
     headers,
     ...(extra.cookies ? { cookies: extra.cookies } : {}),
     ...(extra.pathParameters ? { pathParameters: extra.pathParameters } : {}),
@@ -127,6 +127,33 @@ export function routeEvents(route, plan) {
     'mfa-status': () => withBearer('GET', '/auth/mfa'),
     'totp-setup': () => withBearer('POST', '/auth/mfa/totp/setup'),
   };
+  // The authorization server: the login page of a fresh request (no SSO), userinfo with the caller's
+  // token, a service's client_credentials by HTTP Basic, the metadata document.
+  const authorization = {
+    authorize: () =>
+      event('GET', '/oauth2/authorize', {
+        headers: { 'sec-fetch-mode': 'navigate' },
+        query: new URLSearchParams({
+          response_type: 'code',
+          client_id: plan.benchApp.id,
+          redirect_uri: plan.benchApp.redirectUri,
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+          scope: 'openid',
+          state: 'bench',
+        }).toString(),
+      }),
+    userinfo: () => withBearer('GET', '/oauth2/userinfo'),
+    'client-credentials': () =>
+      event('POST', '/oauth2/token', {
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${btoa(`${plan.benchService.id}:${plan.benchService.secret}`)}`,
+        },
+        body: 'grant_type=client_credentials',
+      }),
+    metadata: () => event('GET', '/.well-known/oauth-authorization-server'),
+  };
   const next = {
     token: () => loginEvent(plan.username, plan.password),
     refresh: () => event('POST', '/auth/refresh', { cookies: [`refresh_token=${refreshCookie}`] }),
@@ -139,6 +166,7 @@ export function routeEvents(route, plan) {
     jwks: () => event('GET', '/.well-known/jwks.json'),
     ...account,
     ...passkey,
+    ...authorization,
   }[route];
   return {
     first: next,

@@ -20,7 +20,9 @@ export function sessionWriter(tokens: TokenService, doc: DynamoDBDocumentClient,
       const sid = newId();
       const jti = newId();
       const refresh = await tokens.sign({ type: 'refresh', sub: owner, sid, jti, issuedAt: now });
-      const access = await tokens.sign({ type: 'access', sub: owner, sid, jti: newId(), issuedAt: now });
+      // With the scopes an OpenID Connect client asks for: userinfo answers them; the other routes ignore them.
+      const scope = ['openid', 'profile', 'email'];
+      const access = await tokens.sign({ type: 'access', sub: owner, sid, jti: newId(), issuedAt: now, scope });
       out.push({ sid, refresh, access, jti });
     }
     for (let i = 0; i < out.length; i += 25) {

@@ -34,6 +34,8 @@ const PASSKEY_AND_MFA_ROUTES = [
   'mfa-status',
   'totp-setup',
 ] as const;
+/** The authorization server's routes measured here (the code flow as a whole: npm run bench:code-flow). */
+const AUTHORIZATION_ROUTES = ['authorize', 'userinfo', 'client-credentials', 'metadata'] as const;
 export const ROUTES = [
   'token',
   'refresh',
@@ -50,6 +52,7 @@ export const ROUTES = [
   'signup',
   'verify',
   ...PASSKEY_AND_MFA_ROUTES,
+  ...AUTHORIZATION_ROUTES,
 ] as const;
 export type RouteName = (typeof ROUTES)[number];
 /**
@@ -88,6 +91,11 @@ export const HANDLER: Record<RouteName, string> = {
   'passkey-rename': 'passkeys-rename',
   'mfa-status': 'mfa-status',
   'totp-setup': 'mfa-totp-setup',
+  authorize: 'oauth2-authorize',
+  userinfo: 'oauth2-userinfo',
+  // POST /oauth2/token with client_credentials: the client's read and secret, one signature.
+  'client-credentials': 'oauth2-token',
+  metadata: 'oauth2-metadata',
 };
 /** Routes measured again with tracing on: the login, and the two calls every client makes most. */
 export const TRACED_ROUTES: readonly RouteName[] = ['token', 'refresh', 'me'];
@@ -145,9 +153,15 @@ export const TARGETS = {
     'passkey-rename': 500,
     'mfa-status': 500,
     'totp-setup': 510,
+    authorize: 480,
+    userinfo: 500,
+    'client-credentials': 950,
+    metadata: 40,
   } as Partial<Record<RouteName, number>>,
   /** The new functions' cold-start budget over an essential bundle holding the same library. */
-  coldRatioOf: Object.fromEntries(PASSKEY_AND_MFA_ROUTES.map((r) => [r, 1.15])) as Partial<Record<RouteName, number>>,
+  coldRatioOf: Object.fromEntries(
+    [...PASSKEY_AND_MFA_ROUTES, ...AUTHORIZATION_ROUTES].map((r) => [r, 1.15]),
+  ) as Partial<Record<RouteName, number>>,
   // A login: one read, a place taken and given back in the username's and the IP's failure counts
   // (four writes: the brute-force rule under concurrency), the session, the session cap's query.
   ddb: {
@@ -191,6 +205,13 @@ export const TARGETS = {
     'mfa-status': 2,
     // The caller with the TOTP state; the pending secret.
     'totp-setup': 2,
+    // The client (its cache holds it afterwards: warm, the pending authorization alone).
+    authorize: 1,
+    // The caller's session and user (as /users/me).
+    userinfo: 1,
+    // The client is cached after the first request: nothing warm.
+    'client-credentials': 0,
+    metadata: 0,
   } as Record<RouteName, number>,
   /**
    * Sequential round trips (waves of requests) where the floor is known (docs/performance.md "Round
@@ -225,7 +246,10 @@ export const ESSENTIAL_ENTRY: Partial<Record<RouteName, string>> = {
   'passkey-register': 'bench/essential-webauthn.mjs',
   'totp-setup': 'bench/essential-otpauth.mjs',
 };
-export const isDiscovery = (route: string) => route === 'discovery' || route === 'jwks';
+export const isDiscovery = (route: string) => route === 'discovery' || route === 'jwks' || route === 'metadata';
+/** The clients the bench seeds (bench/bench.ts): a public app for authorize, a service for client_credentials. */
+export const BENCH_APP = { id: 'bench-app', redirectUri: 'https://app.bench.example/callback' };
+export const BENCH_SERVICE = { id: 'bench-service', secret: 'bench-service-secret-0123456789' };
 for (const override of args.target ?? []) {
   const [name, value] = override.split('=');
   const scalar = ['ratio', 'slackMs', 'coldMs', 'coldRatio', 'discoveryWarmMs', 'bundleKb'];

@@ -186,7 +186,7 @@ describe('AuthStack', () => {
       dynamoStatementsOf(name).filter(
         (s) => s.prefixes.includes('USER#*') && s.actions.some((a) => /PutItem|UpdateItem|DeleteItem/.test(a)),
       );
-    const checkers = ['token', 'oauth2-token', 'password-change'];
+    const checkers = ['token', 'oauth2-token', 'password-change', 'oauth2-login-password'];
     for (const name of handlers) {
       const hashRead = userReads(name).some((s) => s.attributes.includes('passwordHash'));
       expect([name, hashRead]).toEqual([name, checkers.includes(name)]);
@@ -392,8 +392,8 @@ describe('AuthStack', () => {
     const ids = (names: string[]) => names.map(functionId).sort();
     const mfaFunctions = routes.filter((r) => r.handler.startsWith('mfa/')).map((r) => r.name);
     // Error messages of otpauth's base32 decoder and of @simplewebauthn/server.
-    expect(carrying('Invalid character found')).toEqual(ids([...mfaFunctions, 'oauth2-token']));
-    const verifiers = ['passkeys-register-verify', 'passkeys-login-verify', 'oauth2-token'];
+    expect(carrying('Invalid character found')).toEqual(ids([...mfaFunctions, 'oauth2-token', 'oauth2-login-mfa']));
+    const verifiers = ['passkeys-register-verify', 'passkeys-login-verify', 'oauth2-token', 'oauth2-login-passkey'];
     expect(carrying('Credential ID was not base64url-encoded')).toEqual(ids(verifiers));
     const readers = routes.filter((r) => r.keys.includes('mfa')).map((r) => r.name);
     expect(readers.sort()).toEqual([
@@ -401,6 +401,7 @@ describe('AuthStack', () => {
       'mfa-totp-disable',
       'mfa-totp-setup',
       'mfa-verify',
+      'oauth2-login-mfa',
       'oauth2-token',
     ]);
     const mfaKey = ofType('AWS::SecretsManager::Secret').find(([id]) => id.startsWith('MfaKey'))![0];

@@ -100,9 +100,11 @@ describe('tracing=true: the stack', () => {
   });
 
   test('bundles the tracer into every function, each still within its bundle cap', () => {
-    // The passkey verify functions and the OAuth token endpoint (its passkey grant) carry @simplewebauthn/server
+    // The passkey verify functions, the hosted passkey login and the OAuth token endpoint carry @simplewebauthn/server
     // (~330 KB): 950 KB untraced (docs/performance.md), and the tracer's ~100 KB on top; every other function 700 KB.
-    const webauthn = ['passkeys-register-verify', 'passkeys-login-verify', 'oauth2-token'].map(functionId);
+    const webauthn = ['passkeys-register-verify', 'passkeys-login-verify', 'oauth2-token', 'oauth2-login-passkey'].map(
+      functionId,
+    );
     for (const [id, fn] of tracedFunctions) {
       const cap = webauthn.includes(handlerOf(id)) ? 1050 * 1024 : 700 * 1024;
       const bundle = join(traced.outdir, fn.Metadata['aws:asset:path'], 'index.js');

@@ -20,6 +20,7 @@ const EXPECTED: Record<string, number> = {
   'docs/clients.md': 2,
   'docs/mfa.md': 2,
   'docs/protecting-your-api.md': 1,
+  'docs/sign-in-from-your-app.md': 2,
 };
 
 const runBlocks = docFiles()
