@@ -106,7 +106,10 @@ export class AuthService {
     const [user, reservation] = await this.attempts.reserveBeside(this.store.getLoginUser(username), { username, ip });
     // People type passwords into the username field: a name that is no user is logged as a keyed
     // hash (the same text always gives the same hash, so repeated attempts still correlate).
-    const who = user ? { username } : { username_hash: await this.tokens.keyedHash(`username:${username}`) };
+    const who = {
+      ...(user ? { username } : { username_hash: await this.tokens.keyedHash(`username:${username}`) }),
+      ...(clientId ? { client_id: clientId } : {}),
+    };
     if ('retryAfter' in reservation) {
       this.audit('login_locked', { ...who, ...meta });
       throw new DomainError('login_locked', 'Too many failed login attempts', reservation.retryAfter);
@@ -125,7 +128,7 @@ export class AuthService {
     // Only after the right password, so the 403 tells nothing to someone who does not know it. The
     // places stay taken, as for a disabled user: the login did not succeed.
     if (user.emailVerified === false && this.settings.accounts?.requireEmailVerification) {
-      this.audit('login_failed', { username, reason: 'email_not_verified', ...meta });
+      this.audit('login_failed', { ...who, reason: 'email_not_verified', ...meta });
       throw new DomainError('email_not_verified');
     }
     // MFA on: no session yet; the second factor is asked for, and the places stay taken until it is given.

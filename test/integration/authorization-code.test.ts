@@ -3,6 +3,7 @@ import * as client from 'openid-client';
 import { startApp, type TestApp } from '../support/app';
 import { BrowserAgent, paramsOf } from '../support/browser-agent';
 import { request } from '../support/http';
+import { codeAt, enrolledUser, forgetLastStep } from '../support/mfa';
 
 // The authorization code flow end to end as openid-client runs it (discovery, PKCE, state, nonce,
 // the code grant with its ID token, refresh, userinfo, revocation), with the hosted pages driven by a
@@ -119,5 +120,22 @@ describe('with openid-client', () => {
     expect([out.status, out.location]).toEqual([303, 'http://localhost:3000/?state=bye']);
     const next = await browser.navigate((await start()).url.href);
     expect(next.status).toBe(200); // the login page: no SSO any more
+  });
+
+  test("the password grant's mfa_required, read from the ResponseBodyError's cause, then the MFA grant", async () => {
+    const { username, password, secret } = await enrolledUser(app);
+    await forgetLastStep(app, username);
+    const web = await client.discovery(new URL(app.url), 'web', undefined, client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
+    const refused = await client.genericGrantRequest(web, 'password', { username, password }).catch((e) => e);
+    expect(refused).toBeInstanceOf(client.ResponseBodyError);
+    expect(refused).toMatchObject({ error: 'mfa_required', status: 403 });
+    const mfaToken = (refused.cause as { mfa_token: string }).mfa_token;
+    const tokens = await client.genericGrantRequest(web, 'urn:serverless-auth-api:params:oauth:grant-type:mfa', {
+      mfa_token: mfaToken,
+      otp: codeAt(secret),
+    });
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ sub: username, client_id: 'web' });
   });
 });

@@ -185,4 +185,19 @@ describe('bad input on every parameter: a 400 page or the RFC error, nothing wri
     expect([reply.status, reply.body.error]).toEqual([400, error]);
     expect((await redeem(app, { code: codeOf(back), code_verifier: verifier })).status).toBe(200);
   });
+
+  test('a hosted login that fails is audited with its client, and shows the page again (401)', async () => {
+    const browser = new BrowserAgent(app.url);
+    const { page } = await loginPage(browser);
+    const lines = (globalThis as { __logLines?: string[] }).__logLines!;
+    const before = lines.length;
+    const wrong = await browser.submit(page, '/oauth2/login/password', { username: 'olga', password: 'wrong' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('Incorrect username or password');
+    const audited = lines
+      .slice(before)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.event === 'login_failed');
+    expect(audited).toMatchObject({ username: 'olga', client_id: 'demo-app', reason: 'bad_password' });
+  });
 });
