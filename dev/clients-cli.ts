@@ -9,11 +9,11 @@ import {
   type SecretHash,
 } from '../functions/core/clients';
 import { scopesFrom } from '../functions/core/config';
-import { ConfigError } from '../functions/core/errors';
 import { canonicalUsername } from '../functions/core/usernames';
 import { createDocumentClient } from '../functions/store/client';
 import { DynamoClientStore } from '../functions/store/client-store';
 import { DynamoStore } from '../functions/store/dynamo-store';
+import { describeCliFailure } from './cli-failure';
 
 const USAGE = `usage: npm run clients -- <command> [options]
 
@@ -179,15 +179,5 @@ export async function runClientsCli(argv: string[], env: Env = process.env): Pro
 }
 
 /** The message and exit code of a failure: 2 for the operator's mistakes, 1 for the store's. */
-export function describeClientsFailure(err: Error): { message: string; code: number } {
-  const known =
-    err instanceof ClientsUsageError ||
-    err instanceof ConfigError ||
-    (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  if (known) return { message: `clients: ${err.message.replace(/^Configuration error: /, '')}`, code: 2 };
-  const hint =
-    err.name === 'ServiceUnavailableError'
-      ? ' (is the store reachable? check DYNAMODB_ENDPOINT / AWS credentials)'
-      : `: ${err.message}`;
-  return { message: `clients: failed: ${err.name}${hint}`, code: 1 };
-}
+export const describeClientsFailure = (err: Error) =>
+  describeCliFailure('clients', err, (e) => e instanceof ClientsUsageError);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bcryptCostFrom } from '../functions/core/config';
-import { ConfigError, DomainError } from '../functions/core/errors';
+import { DomainError } from '../functions/core/errors';
+import { describeCliFailure } from './cli-failure';
 import { passwordPolicyProblem } from '../functions/core/password-policy';
 import { hashPassword } from '../functions/core/passwords';
 import { UserAdmin } from '../functions/core/users';
@@ -215,16 +216,5 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
 }
 
 /** The line the CLI prints for a failure, and its exit code: 2 for the operator's mistakes, 1 otherwise. */
-export function describeFailure(err: Error): { message: string; code: number } {
-  const known =
-    err instanceof UsageError ||
-    err instanceof DomainError ||
-    err instanceof ConfigError ||
-    (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  if (known) return { message: `users: ${err.message.replace(/^Configuration error: /, '')}`, code: 2 };
-  const hint =
-    err.name === 'ServiceUnavailableError'
-      ? ' (is the store reachable? check DYNAMODB_ENDPOINT / AWS credentials)'
-      : `: ${err.message}`;
-  return { message: `users: failed: ${err.name}${hint}`, code: 1 };
-}
+export const describeFailure = (err: Error) =>
+  describeCliFailure('users', err, (e) => e instanceof UsageError || e instanceof DomainError);

@@ -13,7 +13,7 @@ import { hashPassword } from '../../functions/core/passwords';
 import { createDocumentClient } from '../../functions/store/client';
 import { DynamoClientStore } from '../../functions/store/client-store';
 import { DynamoStore } from '../../functions/store/dynamo-store';
-import { freePort, launchChromium, startDevApi } from './chromium';
+import { addVirtualAuthenticator, freePort, launchChromium, startDevApi } from './chromium';
 
 // The authorization server's hosted pages in Chromium (docs/authorization-server.md), driven through
 // the sign-in example app (examples/sign-in/index.html, docs/sign-in-from-your-app.md) on its own
@@ -281,19 +281,8 @@ describe('passkeys on the hosted page (DevTools virtual authenticator)', () => {
     uv = true,
   ): Promise<{ context: BrowserContext; page: Page; cdp: CDPSession; id: string }> {
     const { context, page } = await tab();
-    const cdp = await page.createCDPSession();
-    await cdp.send('WebAuthn.enable', { enableUI: false });
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: uv,
-        isUserVerified: uv,
-        automaticPresenceSimulation: true,
-      },
-    });
-    return { context, page, cdp, id: authenticatorId };
+    const { cdp, id } = await addVirtualAuthenticator(page, uv);
+    return { context, page, cdp, id };
   }
 
   /** Registers a passkey for `username` from a page on the API's own origin (under the RP ID). */

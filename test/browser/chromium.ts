@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type CDPSession, type Page } from 'puppeteer-core';
 import type { LocalApi } from '../../dev/local';
 
 /** Debian's chromium (apt-get install -y chromium), or CHROMIUM_PATH. */
@@ -43,4 +43,27 @@ export async function startDevApi(frontUrl: string): Promise<{ api: LocalApi; ap
 export function launchChromium(): Promise<Browser> {
   assert.ok(existsSync(CHROMIUM), `no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   return puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+}
+
+/**
+ * A platform authenticator of Chromium's DevTools Protocol for this tab (CTAP2, internal, resident
+ * keys, presence answered at once), which can verify its user or not (a security key without a PIN).
+ */
+export async function addVirtualAuthenticator(
+  page: Page,
+  userVerification = true,
+): Promise<{ cdp: CDPSession; id: string }> {
+  const cdp = await page.createCDPSession();
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: userVerification,
+      isUserVerified: userVerification,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, id: authenticatorId };
 }

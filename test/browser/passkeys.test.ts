@@ -11,7 +11,7 @@ import type { LocalApi } from '../../dev/local';
 import { hashPassword } from '../../functions/core/passwords';
 import { createDocumentClient } from '../../functions/store/client';
 import { DynamoStore } from '../../functions/store/dynamo-store';
-import { freePort, launchChromium, startDevApi } from './chromium';
+import { addVirtualAuthenticator, freePort, launchChromium, startDevApi } from './chromium';
 
 // Passkeys in a real browser with a real (virtual) authenticator (docs/passkeys.md): Chromium's
 // DevTools Protocol authenticator (WebAuthn.addVirtualAuthenticator) answers navigator.credentials,
@@ -114,19 +114,8 @@ interface Authenticator {
 async function tabWithAuthenticator(userVerification = true): Promise<Authenticator> {
   const page = await browser.newPage();
   await page.goto(frontUrl);
-  const cdp = await page.createCDPSession();
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: userVerification,
-      isUserVerified: userVerification,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { page, cdp, id: authenticatorId };
+  const { cdp, id } = await addVirtualAuthenticator(page, userVerification);
+  return { page, cdp, id };
 }
 
 const inPage = <K extends keyof PageApi>(page: Page, name: K, ...args: Parameters<PageApi[K]>) =>

@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import type { Client } from '../../functions/core/clients';
 import { newClientSecret } from '../../functions/core/clients';
+import { putClient } from '../support/authorization';
 import { DEMO_SERVICE_SECRET } from '../../dev/demo-clients';
 import { startApp, type TestApp } from '../support/app';
 import { request } from '../support/http';
@@ -20,28 +21,9 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-/** Writes a registered client straight to the table; a confidential one gets a fresh secret, returned. */
-async function addClient(fields: Partial<Client> & { id: string }): Promise<string | undefined> {
-  const made = fields.type === 'confidential' ? newClientSecret() : undefined;
-  await app.clients.putClient(
-    {
-      type: 'public',
-      name: fields.id,
-      redirectUris: [],
-      postLogoutRedirectUris: [],
-      grantTypes: [],
-      scopes: [],
-      defaultScopes: [],
-      firstParty: true,
-      source: 'cli',
-      createdAt: Date.now(),
-      ...(made ? { secretHashes: [{ hash: made.hash, createdAt: Date.now() }] } : {}),
-      ...fields,
-    },
-    { overwrite: true },
-  );
-  return made?.secret;
-}
+/** A registered client with nothing but what the test names (putClient's defaults are a code-flow app's). */
+const addClient = (fields: Partial<Client> & { id: string }) =>
+  putClient(app, { redirectUris: [], grantTypes: [], scopes: [], defaultScopes: [], ...fields });
 
 const basicOf = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
