@@ -79,7 +79,7 @@ export function pageFromError(err: unknown): HttpResult {
   const shared = errorResponse(err);
   if (err instanceof ServiceUnavailableError)
     return errorPage(503, 'The service is unavailable for a moment; send the form again.');
-  return errorPage(shared.statusCode >= 500 ? 500 : shared.statusCode, 'Something went wrong.');
+  return errorPage(Math.min(shared.statusCode, 500), 'Something went wrong.');
 }
 
 /** Wraps a hosted page's core in middy with errors as pages. */

@@ -42,10 +42,11 @@ except InvalidGrantError as e:
 refreshed = plain.refresh_token(token_url, refresh_token=token["refresh_token"], client_id="py-cli")
 seen["refreshed"] = refreshed["refresh_token"] != token["refresh_token"] and "access_token" in refreshed
 
-# openid: accepted but granted as nothing; the answer's "scope": "" tells the library so.
+# openid: a built-in scope the default client may ask for, granted as asked; had the answer's
+# "scope" differed, oauthlib would raise its "Scope has changed" warning.
 try:
-    session(["openid"]).fetch_token(token_url, username=username, password=password)
-    seen["openid"] = "recorded as granted"
+    granted = session(["openid"]).fetch_token(token_url, username=username, password=password)
+    seen["openid"] = granted.get("scope")
 except Warning as w:  # oauthlib's "Scope has changed" warning, raised unless relaxed
     seen["openid"] = {"old": w.old_scope, "new": w.new_scope}
 
