@@ -48,8 +48,10 @@ seen["parsed"] = {
     "interval": totp.interval,
     "secret_matches": totp.secret == setup["secret"],
 }
-confirmed_at = step()
-confirm = post("/auth/mfa/totp/confirm", bearer=access, json={"code": totp.at(time.time())})
+# The step and the code from one instant: a step ending between the two would make them disagree.
+now = time.time()
+confirmed_at = int(now // totp.interval)
+confirm = post("/auth/mfa/totp/confirm", bearer=access, json={"code": totp.at(now)})
 seen["confirm"] = confirm.status_code
 codes = confirm.json()["recovery_codes"]
 
@@ -58,7 +60,8 @@ codes = confirm.json()["recovery_codes"]
 first = cookie_login()
 seen["cookie_first_factor"] = [first.status_code, sorted(first.json().keys())]
 token = first.json()["mfa_token"]
-next_code = totp.at(time.time(), counter_offset=1)
+next_at = confirmed_at + 1
+next_code = totp.at(next_at * totp.interval)
 seen["cookie_plus_one"] = verify(token, code=next_code)
 token = cookie_login().json()["mfa_token"]
 seen["cookie_same_code_again"] = verify(token, code=next_code)
@@ -69,14 +72,14 @@ seen["recovery_code"] = verify(token, recovery_code=codes[0])
 token = cookie_login().json()["mfa_token"]
 seen["recovery_code_again"] = verify(token, recovery_code=codes[0])
 
-# The OAuth route, with a code: the steps up to confirmed_at + 1 are used, so wait (at most 30 s)
-# until confirmed_at + 2 is inside the window, as a person would wait for the next code.
-while step() < confirmed_at + 1:
+# The OAuth route, with a code: the steps up to next_at are used, so wait (at most 30 s) until
+# next_at + 1 is inside the window, as a person would wait for the next code.
+while step() < next_at:
     time.sleep(0.5)
 first = oauth_login()
 seen["oauth_first_factor"] = [first.status_code, first.json().get("error")]
 grant = {"grant_type": MFA_GRANT, "mfa_token": first.json()["mfa_token"]}
-grant["otp"] = totp.at(time.time(), counter_offset=1 if step() == confirmed_at + 1 else 0)
+grant["otp"] = totp.at((next_at + 1) * totp.interval)
 tokens = post("/oauth2/token", data=grant)
 seen["oauth_mfa_grant"] = [tokens.status_code, sorted(tokens.json().keys())]
 
