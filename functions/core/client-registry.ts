@@ -33,8 +33,6 @@ export interface RegistrySettings {
 
 /** The grants an unregistered id may still use (and revocation): today's, under the default client's rules. */
 const UNREGISTERED_GRANTS = new Set(['refresh_token', 'revoke', ...FIRST_PARTY_GRANTS]);
-type Found = ResolvedClient;
-
 /**
  * Finds clients (cached per process) and authenticates them (RFC 6749 §2.3): public clients send
  * their id and no secret; confidential ones a secret by Basic or in the body, never both. A wrong
@@ -42,7 +40,7 @@ type Found = ResolvedClient;
  * client out) and is audited; the answer is `invalid_client` whatever went wrong.
  */
 export class ClientRegistry {
-  private readonly cache = new Map<string, { found: Found | undefined; until: number }>();
+  private readonly cache = new Map<string, { found: ResolvedClient | undefined; until: number }>();
 
   constructor(
     private readonly store: ClientStore,
@@ -61,13 +59,13 @@ export class ClientRegistry {
    * The item, or the default client's built-in rules. `registered` is false for the default id: its
    * sessions are today's, refreshed with or without naming it, declared or not.
    */
-  private async lookUp(id: string): Promise<Found | undefined> {
+  private async lookUp(id: string): Promise<ResolvedClient | undefined> {
     const nowMs = this.now();
     const cached = this.cache.get(id);
     if (cached && cached.until > nowMs) return cached.found;
     const stored = await this.store.getClient(id);
     const isDefault = id === this.settings.defaultClientId;
-    const found: Found | undefined = stored
+    const found: ResolvedClient | undefined = stored
       ? { client: stored, registered: !isDefault }
       : isDefault
         ? { client: defaultClient(id, this.settings.scopes), registered: false }
