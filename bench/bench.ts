@@ -51,6 +51,7 @@ import {
 import { addUsers, startFakeSqs, startLatencyProxy, startStore } from './support';
 import { seedPasskeys } from './passkeys';
 import { seedClients } from './clients';
+import { seedAuthorization } from './authorization';
 import { sessionWriter } from './sessions';
 
 const execFileAsync = promisify(execFile);
@@ -96,6 +97,8 @@ async function main() {
   const sessions = sessionWriter(tokens, doc, username);
   const passkeys = await seedPasskeys(store.store, username);
   await seedClients(doc, TABLE_NAME);
+  const mfaKey = SECRET.padEnd(64, '0');
+  const authorization = await seedAuthorization(store.store, doc, { username, password, mfaKey });
 
   const sqs = await startFakeSqs();
   const seeded = await seedAccounts(doc, password, QUICK ? 40 : 120, QUICK ? 200 : 1200);
@@ -128,7 +131,9 @@ async function main() {
     MAX_SESSIONS_PER_USER: '1000',
     WEBAUTHN_RP_ID: ACCOUNT_CONTEXT.webauthnRpId,
     MAX_PASSKEYS_PER_USER: '100',
-    MFA_KEY: SECRET.padEnd(64, '0'),
+    MFA_KEY: mfaKey,
+    DYNAMIC_CLIENT_REGISTRATION: 'true',
+    DCR_IP_MAX_PER_HOUR: '10000',
     AWS_REGION: 'us-east-1',
   };
   const scratch = mkdtempSync(join(tmpdir(), 'auth-bench-plan-'));
@@ -150,6 +155,7 @@ async function main() {
         essentialPasskey: passkeys.essential,
         benchApp: BENCH_APP,
         benchService: BENCH_SERVICE,
+        browser: authorization.browser,
         ...plan,
       }),
     );
@@ -227,13 +233,14 @@ async function main() {
       process.execPath,
       [...profile, '--expose-gc', 'bench/runner.mjs', 'warm', bundle, route, plan],
       {
-        env: traced ? tracedEnv(route) : env,
+        env: { ...(traced ? tracedEnv(route) : env), ...(args.requests ? { BENCH_REQUESTS: '1' } : {}) },
         encoding: 'utf8',
         maxBuffer: 1 << 24,
       },
     ).catch((err: { stderr?: string }) => {
       throw new Error(`${route} warm run failed: ${String(err.stderr).slice(-2000)}`);
     });
+    if (args.requests) process.stderr.write(r.stderr);
     return JSON.parse(r.stdout.trim().split('\n').pop()!);
   }
 
@@ -274,6 +281,7 @@ async function main() {
         ...(route === 'password-change' ? changePlan() : {}),
         ...accountPlan(route, 1),
         ...(await passkeys.plan(route, 1, sessions)),
+        ...(await authorization.plan(route, 1)),
       };
       return planFile(`${route}-${kind}-cold-${i}`, plan);
     };
@@ -314,6 +322,7 @@ async function main() {
         ...(route === 'password-change' ? changePlan() : {}),
         ...accountPlan(route, iterations + warmup + 1),
         ...(await passkeys.plan(route, iterations + warmup + 1, sessions)),
+        ...(await authorization.plan(route, iterations + warmup + 1)),
       });
     };
     const w = await warm(route, await warmPlan(`${route}-warm`, true));
@@ -347,6 +356,9 @@ async function main() {
       warm_p50_ms: round(w.warm_p50_ms, 3),
       warm_p99_ms: round(w.warm_p99_ms, 3),
       essential_p50_ms: round(w.essential_p50_ms, 3),
+      // Of the warm p50s, the time spent waiting on the store (at least one request in flight).
+      store_wait_p50_ms: round(w.store_wait_p50_ms, 3),
+      essential_store_wait_p50_ms: round(w.essential_store_wait_p50_ms, 3),
       ddb_requests: w.ddb_requests,
       ddb_sequential: w.ddb_sequential,
       memory_mb: memoryMb,
@@ -358,6 +370,10 @@ async function main() {
       process_max_rss_mb: round(w.max_rss_mb, 1),
       heap_used_mb_quarter_then_end: (w.heap_mb as unknown as number[]).map((x) => round(x, 1)) as unknown as number,
     };
+    if (args.requests) {
+      const [ours, floor] = [w.store_wait_p50_ms, w.essential_store_wait_p50_ms].map((x) => round(x, 3));
+      log(`${route}: waiting on the store, p50 ${ours} ms (essential ${floor} ms)`);
+    }
     const times = w as unknown as { route_times: number[]; essential_times: number[] };
     ratios[route] = {
       cold: summarizeRatios(cold.ratios),

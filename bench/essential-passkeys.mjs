@@ -58,7 +58,7 @@ export async function passkeyWork(plan, { db, T, S, N, batchGet, userKey, sessio
   // The contract's passkey login: the challenge used up; the passkey read beside a place in the IP's
   // count; the user with the lever's item; the assertion verified with the library; the counter; the
   // session beside the place's return, the cap's query and the signing.
-  if (ROUTE === 'passkey-login') {
+  if (ROUTE === 'passkey-login' || ROUTE === 'hosted-passkey') {
     const { verifyAuthenticationResponse } = libs.webauthn;
     const ipCount = { pk: S('THROTTLE_IP#essential-passkey'), sk: S('THROTTLE') };
     const addToIp = (k) =>

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import bcrypt from 'bcryptjs';
 import { SignJWT, importJWK, jwtVerify } from 'jose';
+import { authorizationWork } from './essential-authorization.mjs';
 import { passkeyWork } from './essential-passkeys.mjs';
 
 const ROUTE = process.env.BENCH_ROUTE;
@@ -33,6 +34,19 @@ const PASSKEY_ROUTES = [
   'passkey-rename',
   'mfa-status',
   'totp-setup',
+];
+
+const AUTHORIZATION_ROUTES = [
+  'authorize',
+  'hosted-password',
+  'hosted-mfa',
+  'hosted-passkey',
+  'consent',
+  'code-grant',
+  'sso-logout',
+  'register',
+  'userinfo',
+  'client-credentials',
 ];
 
 const S = (v) => ({ S: v });
@@ -158,24 +172,25 @@ export async function essentialWork(plan, libs = {}) {
   }
 
   // The contract's login at its floor of two round trips: the user's read beside both places; the
-  // password checked; the session beside the places' return, the cap's query and the signing.
-  if (ROUTE === 'token')
-    return async () => {
-      const [out] = await Promise.all([
-        batchGet([userKey, { pk: S('GLOBAL#sessions'), sk: S('EPOCH') }]),
-        ...addToPlaces(1),
-      ]);
-      const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
-      await bcrypt.compare(plan.password, user.passwordHash.S);
-      const sid = `essential-${process.pid}-${n++}`;
-      const item = { ...sessionKey(sid), username: S(plan.username), jti: S('x'), expiresAt: N(2e9) };
-      await Promise.all([
-        db.send(new PutItemCommand({ TableName: T, Item: { ...item, gsi1pk: S(ESSENTIAL_OWNER), gsi1sk: S(sid) } })),
-        ...addToPlaces(-1),
-        querySessions(ESSENTIAL_OWNER),
-        signBoth(sid),
-      ]);
-    };
+  // password checked; the session beside the places' return, the cap's query and the signing (none
+  // for a hosted login's SSO session).
+  const passwordLogin = async (signed = true) => {
+    const [out] = await Promise.all([
+      batchGet([userKey, { pk: S('GLOBAL#sessions'), sk: S('EPOCH') }]),
+      ...addToPlaces(1),
+    ]);
+    const user = out.Responses[T].find((i) => i.sk.S === 'PROFILE');
+    await bcrypt.compare(plan.password, user.passwordHash.S);
+    const sid = `essential-${process.pid}-${n++}`;
+    const item = { ...sessionKey(sid), username: S(plan.username), jti: S('x'), expiresAt: N(2e9) };
+    await Promise.all([
+      db.send(new PutItemCommand({ TableName: T, Item: { ...item, gsi1pk: S(ESSENTIAL_OWNER), gsi1sk: S(sid) } })),
+      ...addToPlaces(-1),
+      querySessions(ESSENTIAL_OWNER),
+      signed ? signBoth(sid) : undefined,
+    ]);
+  };
+  if (ROUTE === 'token') return () => passwordLogin();
   // The contract's refresh: the token verified, the session and the user read together, the
   // rotation's conditional write, the two new tokens.
   if (ROUTE === 'refresh')
@@ -248,28 +263,22 @@ export async function essentialWork(plan, libs = {}) {
   if (PASSKEY_ROUTES.includes(ROUTE)) {
     return passkeyWork(plan, { db, T, S, N, batchGet, userKey, sessionKey, verifyAccess, signBoth }, libs);
   }
-  // The authorization server (the client read once: functions may keep it a minute). The login page:
-  // the pending authorization written; userinfo: /users/me's check; client_credentials: the secret's
-  // hash compared and one signature.
-  if (ROUTE === 'authorize')
-    return async () => {
-      const id = `e-${process.pid}-${n++}`;
-      await db.send(
-        new PutItemCommand({ TableName: T, Item: { pk: S(`AUTHZ#${id}`), sk: S('AUTHZ'), expiresAt: N(2e9) } }),
-      );
-    };
-  if (ROUTE === 'userinfo')
-    return async () => {
-      await verifyAccess(plan.accessToken);
-      await batchGet([sessionKey(plan.essentialSid), userKey]);
-    };
-  if (ROUTE === 'client-credentials') {
-    const { createHash, timingSafeEqual } = await import('node:crypto');
-    const stored = createHash('sha256').update(plan.benchService.secret).digest();
-    return async () => {
-      timingSafeEqual(createHash('sha256').update(plan.benchService.secret).digest(), stored);
-      await sign({ sub: plan.benchService.id, jti: 'c', client_id: plan.benchService.id }, '15m');
-    };
+  // The authorization server (bench/essential-authorization.mjs): the hosted logins reuse the
+  // password's and the passkey's essential logins above, without tokens (an SSO session has none).
+  if (AUTHORIZATION_ROUTES.includes(ROUTE)) {
+    const shared = { db, T, S, N, batchGet, userKey, sessionKey, verifyAccess, signBoth };
+    const noTokens = async () => {};
+    return authorizationWork(
+      plan,
+      {
+        ...shared,
+        sign,
+        querySessions,
+        passwordLogin: () => passwordLogin(false),
+        passkeyLogin: () => passkeyWork(plan, { ...shared, signBoth: noTokens }, libs),
+      },
+      libs,
+    );
   }
   // The discovery routes serve a fixed document: no essential work beyond the invocation itself.
   return async () => {};

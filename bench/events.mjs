@@ -35,6 +35,14 @@ export function event(method, path, extra = {}) {
   };
 }
 
+/**
+ * Whether an invocation did what the bench measures: a 2xx, or a hosted page's 303 to the client with
+ * a code (a redirect carrying an error is a failure).
+ */
+export const succeeded = (result) =>
+  result.statusCode < 300 ||
+  (result.statusCode === 303 && /[?&]code=/.test(result.headers?.location ?? result.headers?.Location ?? ''));
+
 export const loginEvent = (username, password, ip) =>
   event('POST', '/auth/token', {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -127,8 +135,25 @@ export function routeEvents(route, plan) {
     'mfa-status': () => withBearer('GET', '/auth/mfa'),
     'totp-setup': () => withBearer('POST', '/auth/mfa/totp/setup'),
   };
-  // The authorization server: the login page of a fresh request (no SSO), userinfo with the caller's
-  // token, a service's client_credentials by HTTP Basic, the metadata document.
+  // The authorization server: the login page of a fresh request (no SSO); the hosted pages' posts,
+  // each on a pending authorization of its own from this browser (its authz cookie), as the page
+  // sends them (same origin); a code per redemption; an SSO session per logout; userinfo with the
+  // caller's token, a service's client_credentials by HTTP Basic, the metadata document.
+  let pendingN = 0;
+  let mfaN = 0;
+  let codeN = 0;
+  let ssoN = 0;
+  const hostedPost = (path, fields) =>
+    event('POST', path, {
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://bench.local',
+        'sec-fetch-site': 'same-origin',
+        'sec-fetch-mode': 'navigate',
+      },
+      cookies: [`__Host-authz=${plan.browser}`],
+      body: new URLSearchParams({ authz: plan.pending[pendingN++], ...fields }).toString(),
+    });
   const authorization = {
     authorize: () =>
       event('GET', '/oauth2/authorize', {
@@ -142,6 +167,27 @@ export function routeEvents(route, plan) {
           scope: 'openid',
           state: 'bench',
         }).toString(),
+      }),
+    'hosted-password': () => hostedPost('/oauth2/login/password', { username: plan.username, password: plan.password }),
+    'hosted-mfa': () =>
+      hostedPost('/oauth2/login/mfa', { mfa_token: plan.mfaSteps[mfaN].mfaToken, code: plan.mfaSteps[mfaN++].code }),
+    'hosted-passkey': () =>
+      hostedPost('/oauth2/login/passkey', { credential: JSON.stringify(plan.assertions[assertionN++]) }),
+    consent: () => hostedPost('/oauth2/consent', { decision: 'allow' }),
+    'code-grant': () =>
+      oauthEvent({
+        grant_type: 'authorization_code',
+        client_id: plan.benchApp.id,
+        redirect_uri: plan.benchApp.redirectUri,
+        code: plan.codes[codeN].code,
+        code_verifier: plan.codes[codeN++].verifier,
+      }),
+    'sso-logout': () => event('GET', '/oauth2/logout', { cookies: [`__Host-sso=${plan.ssoCookies[ssoN++]}`] }),
+    register: () =>
+      jsonEvent('/oauth2/register', {
+        client_name: 'Bench agent',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        token_endpoint_auth_method: 'none',
       }),
     userinfo: () => withBearer('GET', '/oauth2/userinfo'),
     'client-credentials': () =>

@@ -72,7 +72,8 @@ export async function seedPasskeys(store: DynamoStore, username: string) {
     },
     /** The single-use inputs of `n` invocations of `route` (none for the routes that need none). */
     async plan(route: string, n: number, sessions: (n: number, owner?: string) => Promise<BenchSession[]>) {
-      if (route !== 'passkey-login' && route !== 'oauth-passkey' && route !== 'passkey-register') return {};
+      const logins = ['passkey-login', 'oauth-passkey', 'hosted-passkey'];
+      if (!logins.includes(route) && route !== 'passkey-register') return {};
       // A user of its own: its sessions (each login's) and passkeys (each registration's) start from none.
       const owner = `bench-passkey-${randomBytes(6).toString('hex')}`;
       const user = { username: owner, passwordHash: 'none', disabled: false, createdAt: Date.now() };

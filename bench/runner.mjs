@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { loginEvent, routeEvents } from './events.mjs';
+import { loginEvent, routeEvents, succeeded } from './events.mjs';
 
 const [mode, bundlePath, route, planPath] = process.argv.slice(2);
 const plan = JSON.parse(readFileSync(planPath, 'utf8'));
@@ -48,7 +48,8 @@ if (mode === 'cold') {
   const first = events.first();
   newTrace();
   const result = await handler(first, context);
-  process.stdout.write(`done ${result.statusCode}\n`);
+  // A failure is reported with its status (bench.ts refuses it); a success as 200 (a code's 303 is one).
+  process.stdout.write(`done ${succeeded(result) ? 200 : Math.max(result.statusCode, 300)}\n`);
   process.exit(0);
 }
 
@@ -59,12 +60,32 @@ let httpRequests = 0;
 // wave is a round trip of a few milliseconds (bench --ddb-latency puts a number on it).
 let inFlight = 0;
 let waves = 0;
-subscribe('http.client.request.start', () => {
+// Time with at least one store request in flight (waiting on the store, not computing): per
+// invocation, so the report can say whether a route is slower by its own work or by the store's.
+let waitingSince = 0;
+let waitedMs = 0;
+// BENCH_REQUESTS=1: each request of the counted invocations (the route's and the essential work's)
+// on stderr, with its DynamoDB operation and milliseconds, to see where a route's time goes.
+const showRequests = process.env.BENCH_REQUESTS === '1';
+let listing = false;
+const started = new WeakMap();
+subscribe('http.client.request.start', ({ request }) => {
   httpRequests++;
-  if (inFlight++ === 0) waves++;
+  if (inFlight++ === 0) {
+    waves++;
+    waitingSince = performance.now();
+  }
+  if (listing) started.set(request, performance.now());
 });
-const landed = () => {
+const landed = ({ request }) => {
   inFlight = Math.max(0, inFlight - 1);
+  if (inFlight === 0) waitedMs += performance.now() - waitingSince;
+  const t = started.get(request);
+  if (t === undefined) return;
+  const target = String(request.getHeader('x-amz-target') ?? request.path)
+    .split('.')
+    .pop();
+  process.stderr.write(`  ${target} ${(performance.now() - t).toFixed(2)} ms\n`);
 };
 subscribe('http.client.response.finish', landed);
 subscribe('http.client.request.error', landed);
@@ -78,16 +99,16 @@ process.env.BENCH_ROUTE =
 const { essentialWork } = await import('./essential-work.mjs');
 // The library the route's function bundles, for the essential work that needs it (as its essential bundle has it).
 const libs = {
-  ...(['passkey-login', 'oauth-passkey', 'passkey-register'].includes(route)
+  ...(['passkey-login', 'oauth-passkey', 'passkey-register', 'hosted-passkey'].includes(route)
     ? { webauthn: await import('@simplewebauthn/server') }
     : {}),
-  ...(route === 'totp-setup' ? { otpauth: await import('otpauth') } : {}),
+  ...(['totp-setup', 'hosted-mfa'].includes(route) ? { otpauth: await import('otpauth') } : {}),
 };
 const essential = await essentialWork(plan, libs);
 
 async function invoke() {
   const result = await handler(events.next(), context);
-  if (result.statusCode >= 300) throw new Error(`${route} answered ${result.statusCode}: ${result.body}`);
+  if (!succeeded(result)) throw new Error(`${route} answered ${result.statusCode}: ${result.body}`);
   events.carry(result);
 }
 
@@ -105,12 +126,19 @@ for (let i = 0; i < plan.warmup; i++) {
 httpRequests = 0;
 waves = 0;
 newTrace();
+listing = showRequests;
+if (listing) process.stderr.write(`${route}: its requests\n`);
 await invoke();
 const ddbRequests = httpRequests;
 const ddbSequential = waves;
+if (listing) process.stderr.write(`${route}: the essential work's requests\n`);
+if (listing) await essential();
+listing = false;
 
 const routeTimes = [];
 const essentialTimes = [];
+const routeWaits = [];
+const essentialWaits = [];
 let peakRss = 0;
 let heapAtQuarter = 0;
 // Live heap after a full collection (the warm run is started with --expose-gc), so growth means retention, not garbage.
@@ -122,14 +150,18 @@ for (let i = 0; i < plan.iterations; i++) {
   // A pair: the route and its essential work, in random order, so neither always runs second.
   const timeRoute = async () => {
     newTrace();
+    waitedMs = 0;
     const t = performance.now();
     await invoke();
     routeTimes.push(performance.now() - t);
+    routeWaits.push(waitedMs);
   };
   const timeEssential = async () => {
+    waitedMs = 0;
     const t = performance.now();
     await essential();
     essentialTimes.push(performance.now() - t);
+    essentialWaits.push(waitedMs);
   };
   if (Math.random() < 0.5) {
     await timeRoute();
@@ -180,6 +212,8 @@ if (route === 'token' && plan.oracle) {
 process.stdout.write(
   JSON.stringify({
     warm_p50_ms: percentile(routeTimes, 50),
+    store_wait_p50_ms: percentile(routeWaits, 50),
+    essential_store_wait_p50_ms: percentile(essentialWaits, 50),
     warm_p99_ms: percentile(routeTimes, 99),
     essential_p50_ms: percentile(essentialTimes, 50),
     route_times: routeTimes,

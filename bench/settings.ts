@@ -19,6 +19,8 @@ export const { values: args } = parseArgs({
     // e.g. --ddb-latency 4: every store request held that many ms on a loopback proxy (a round trip
     // inside an AWS region), so warm p50s show what each route's sequential round trips cost.
     'ddb-latency': { type: 'string' },
+    // Each request of one warm invocation (the route's, then its essential work's): operation and ms.
+    requests: { type: 'boolean' },
   },
 });
 export const QUICK = args.quick === true;
@@ -35,7 +37,19 @@ const PASSKEY_AND_MFA_ROUTES = [
   'totp-setup',
 ] as const;
 /** The authorization server's routes measured here (the code flow as a whole: npm run bench:code-flow). */
-const AUTHORIZATION_ROUTES = ['authorize', 'userinfo', 'client-credentials', 'metadata'] as const;
+const AUTHORIZATION_ROUTES = [
+  'authorize',
+  'hosted-password',
+  'hosted-mfa',
+  'hosted-passkey',
+  'consent',
+  'code-grant',
+  'sso-logout',
+  'register',
+  'userinfo',
+  'client-credentials',
+  'metadata',
+] as const;
 export const ROUTES = [
   'token',
   'refresh',
@@ -92,6 +106,15 @@ export const HANDLER: Record<RouteName, string> = {
   'mfa-status': 'mfa-status',
   'totp-setup': 'mfa-totp-setup',
   authorize: 'oauth2-authorize',
+  // The hosted pages' form posts, each on a pending authorization of its own (bench/authorization.ts).
+  'hosted-password': 'oauth2-login-password',
+  'hosted-mfa': 'oauth2-login-mfa',
+  'hosted-passkey': 'oauth2-login-passkey',
+  consent: 'oauth2-consent',
+  // POST /oauth2/token with authorization_code: a code of its own per invocation, PKCE, an ID token.
+  'code-grant': 'oauth2-token',
+  'sso-logout': 'oauth2-logout',
+  register: 'oauth2-register',
   userinfo: 'oauth2-userinfo',
   // POST /oauth2/token with client_credentials: the client's read and secret, one signature.
   'client-credentials': 'oauth2-token',
@@ -100,15 +123,30 @@ export const HANDLER: Record<RouteName, string> = {
 /** Routes measured again with tracing on: the login, and the two calls every client makes most. */
 export const TRACED_ROUTES: readonly RouteName[] = ['token', 'refresh', 'me'];
 /** Routes that spend a bcrypt run per invocation: fewer iterations. */
-export const BCRYPT_ROUTES: readonly RouteName[] = ['token', 'oauth-password', 'password-change', 'reset', 'signup'];
-/** Routes whose every invocation adds an item that stays (a passkey: at most 100 per user): fewer iterations. */
-export const FEW_ITERATIONS: readonly RouteName[] = [...BCRYPT_ROUTES, 'passkey-register'];
+export const BCRYPT_ROUTES: readonly RouteName[] = [
+  'token',
+  'oauth-password',
+  'hosted-password',
+  'password-change',
+  'reset',
+  'signup',
+];
+/**
+ * Fewer iterations: routes whose every invocation adds an item that stays (a passkey: at most 100 per
+ * user), and the hosted MFA step (each needs a user of its own with TOTP on: a code's step is used up).
+ */
+export const FEW_ITERATIONS: readonly RouteName[] = [...BCRYPT_ROUTES, 'passkey-register', 'hosted-mfa'];
 /**
  * Routes whose every invocation starts a session of the plan's own user: at most 900 warm
  * iterations, so that the user stays below MAX_SESSIONS_PER_USER's highest value (1000): at the cap a
  * login reads every session to evict the oldest, which is not the path measured.
  */
-export const SESSION_STARTERS: readonly RouteName[] = ['passkey-login', 'oauth-passkey'];
+export const SESSION_STARTERS: readonly RouteName[] = [
+  'passkey-login',
+  'oauth-passkey',
+  'hosted-passkey',
+  'code-grant',
+];
 /** The stack as synthesized for the bench: every account route deployed (the email ones need a sender). */
 export const ACCOUNT_CONTEXT = {
   emailFrom: 'no-reply@bench.example',
@@ -117,6 +155,8 @@ export const ACCOUNT_CONTEXT = {
   emailVerifyUrl: 'https://app.bench.example/verify',
   // The passkey routes are deployed under the issuer's host (its origin is then expected).
   webauthnRpId: 'bench.example',
+  // POST /oauth2/register is deployed only with dynamic registration on.
+  dynamicClientRegistration: 'true',
 };
 export const ISSUER = 'https://bench.example';
 export const AUDIENCE = 'serverless-auth-api';
@@ -154,8 +194,20 @@ export const TARGETS = {
     'mfa-status': 500,
     'totp-setup': 510,
     authorize: 480,
+    // DESIGN's caps: the hosted password login as /auth/token, the MFA step with otpauth, the passkey
+    // login and the token endpoint with the WebAuthn library.
+    'hosted-password': 500,
+    'hosted-mfa': 510,
+    'hosted-passkey': 950,
+    consent: 500,
+    'code-grant': 950,
+    'sso-logout': 500,
+    register: 500,
     userinfo: 500,
     'client-credentials': 950,
+    // The token endpoint's function, whatever the grant (DESIGN: 950 KB with the WebAuthn library).
+    'oauth-password': 950,
+    'oauth-refresh': 950,
     metadata: 40,
   } as Partial<Record<RouteName, number>>,
   /** The new functions' cold-start budget over an essential bundle holding the same library. */
@@ -207,6 +259,24 @@ export const TARGETS = {
     'totp-setup': 2,
     // The client (its cache holds it afterwards: warm, the pending authorization alone).
     authorize: 1,
+    // The pending authorization read; a login's (the user beside the two places; the SSO session
+    // beside their return and the cap's query); the code; the pending one used up.
+    'hosted-password': 10,
+    // The pending authorization and the MFA step read; the user beside the two places; the step
+    // recorded; the MFA step used up; the session beside both attempts' places back (four writes:
+    // each place is given back against the record its attempt wrote; the floor is two) and the cap's
+    // query; the code; the pending one used up.
+    'hosted-mfa': 16,
+    // The pending authorization read; a passkey login's eight; the code; the pending one used up.
+    'hosted-passkey': 11,
+    // The pending authorization read (its user set at login); the code; the pending one used up.
+    consent: 3,
+    // The code read; the user with the lever's item; the code marked used; the session beside the cap's query.
+    'code-grant': 5,
+    // The SSO session; its user; its delete.
+    'sso-logout': 3,
+    // The IP's hourly count; the client.
+    register: 2,
     // The caller's session and user (as /users/me).
     userinfo: 1,
     // The client is cached after the first request: nothing warm.
@@ -231,6 +301,17 @@ export const TARGETS = {
     // The challenge; the passkey beside the IP's place; the user; the counter; the session beside the rest.
     'passkey-login': 5,
     'oauth-passkey': 5,
+    // The pending authorization; the login's two; the code; the pending one used up.
+    'hosted-password': 5,
+    // As above, with the MFA step's read after the pending authorization's (the floor, 7, reads them together).
+    'hosted-mfa': 8,
+    // The passkey login's five between the pending authorization's read and the code's two writes.
+    'hosted-passkey': 8,
+    consent: 3,
+    // The code; the user; the mark; the session beside the cap's query.
+    'code-grant': 4,
+    'sso-logout': 3,
+    register: 2,
   } as Partial<Record<RouteName, number>>,
 };
 /** Routes measured against another route's essential work (the same rules, another wire format). */
@@ -244,12 +325,16 @@ export const ESSENTIAL_ENTRY: Partial<Record<RouteName, string>> = {
   'passkey-login': 'bench/essential-webauthn.mjs',
   'oauth-passkey': 'bench/essential-webauthn.mjs',
   'passkey-register': 'bench/essential-webauthn.mjs',
+  'hosted-passkey': 'bench/essential-webauthn.mjs',
   'totp-setup': 'bench/essential-otpauth.mjs',
+  'hosted-mfa': 'bench/essential-otpauth.mjs',
 };
 export const isDiscovery = (route: string) => route === 'discovery' || route === 'jwks' || route === 'metadata';
 /** The clients the bench seeds (bench/bench.ts): a public app for authorize, a service for client_credentials. */
 export const BENCH_APP = { id: 'bench-app', redirectUri: 'https://app.bench.example/callback' };
 export const BENCH_SERVICE = { id: 'bench-service', secret: 'bench-service-secret-0123456789' };
+/** A third-party public app: its logins end on the consent page, which the consent route answers. */
+export const BENCH_THIRD = { id: 'bench-third', redirectUri: 'https://third.bench.example/callback' };
 for (const override of args.target ?? []) {
   const [name, value] = override.split('=');
   const scalar = ['ratio', 'slackMs', 'coldMs', 'coldRatio', 'discoveryWarmMs', 'bundleKb'];
