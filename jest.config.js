@@ -27,7 +27,12 @@ const common = {
 
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      // The browser client's own unit tests live beside it (browser-client/test).
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/browser-client/test/**/*.test.ts'],
+    },
     {
       ...common,
       displayName: 'integration',
