@@ -1,7 +1,8 @@
 // `npm run build` (in browser-client/, or `npm run client:build` from the root): the package's three
 // entries as minified ES modules in dist/ (@simplewebauthn/browser left to the app's bundler, as a
 // peer), their type declarations, and each entry's size minified and gzipped. `--json` prints the
-// sizes as JSON (test/unit/browser-client-size.test.ts reads them), `--no-types` skips the declarations.
+// sizes as JSON (test/unit/browser-client-size.test.ts reads them), `--no-types` skips the declarations,
+// `--outdir DIR` writes elsewhere than dist/.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,8 @@ import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const entries = ['index', 'passkeys', 'oauth'];
-const outdir = join(here, 'dist');
+const at = process.argv.indexOf('--outdir');
+const outdir = at > 0 ? process.argv[at + 1] : join(here, 'dist');
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: entries.map((e) => join(here, 'src', `${e}.ts`)),
@@ -28,7 +30,7 @@ await build({
 });
 if (!process.argv.includes('--no-types')) {
   const tsc = join(here, '..', 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json'), '--outDir', outdir], { stdio: 'inherit' });
 }
 
 /** An entry's bytes with what it imports of the package (its chunks), minified and gzipped. */
