@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { build } from 'esbuild';
 import { Secret, TOTP } from 'otpauth';
-import type { Browser, CDPSession, Page } from 'puppeteer-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'puppeteer-core';
 import type { LocalApi } from '../../dev/local';
 import { hashPassword } from '../../functions/core/passwords';
 import { createDocumentClient } from '../../functions/store/client';
@@ -94,9 +94,13 @@ async function freshUser(): Promise<string> {
   return username;
 }
 
-/** A tab of the front end whose client refreshes `margin` s before expiry, started (it knows who is in). */
-async function tab(margin = 55, query = ''): Promise<Page> {
-  const page = await browser.newPage();
+/**
+ * A tab of the front end whose client refreshes `margin` s before expiry, started (it knows who is
+ * in), in `context`: each test has a browser context of its own (its own cookie jar), as one user's
+ * browser would be.
+ */
+async function tab(context: BrowserContext, margin = 55, query = ''): Promise<Page> {
+  const page = await context.newPage();
   await page.goto(`${frontUrl}/?margin=${margin}${query}`);
   await page.waitForFunction('window.page !== undefined');
   await page.evaluate('window.page.client.ready');
@@ -144,9 +148,10 @@ async function assertTokenOnlyInMemory(page: Page): Promise<void> {
 describe('the browser client in Chromium', () => {
   test('five tabs whose access tokens expire together send exactly one /auth/refresh, and all five go on', async () => {
     const username = await freshUser();
-    const first = await tab();
+    const context = await browser.createBrowserContext();
+    const first = await tab(context);
     assert.equal((await call(first, 'login', username, PASSWORD)).ok, true);
-    const others = await Promise.all([1, 2, 3, 4].map(() => tab()));
+    const others = await Promise.all([1, 2, 3, 4].map(() => tab(context)));
     const tabs = [first, ...others];
     const old = await tokenOf(first);
     // The others took the login's token from the first tab, with no request of their own.
@@ -160,6 +165,181 @@ describe('the browser client in Chromium', () => {
     const now = await Promise.all(tabs.map(tokenOf));
     assert.equal(new Set(now).size, 1);
     assert.deepEqual(await Promise.all(tabs.map((p) => call(p, 'status', '/users/me'))), Array(5).fill(200));
-    await Promise.all(tabs.map((p) => p.close()));
+    await context.close();
+  });
+
+  test('a refresh answer delayed on the wire while another tab needs a token: one refresh, no logout', async () => {
+    const username = await freshUser();
+    const context = await browser.createBrowserContext();
+    const [a, b] = [await tab(context), await tab(context)];
+    assert.equal((await call(a, 'login', username, PASSWORD)).ok, true);
+    await b.waitForFunction('window.page.token() !== null', { polling: 100 });
+    const refreshes = countRefreshes([a, b]);
+    const cdp = await holdNextRefresh(a, 3000);
+    // Tab a's refresh reaches the API (which rotates the session) and its answer waits 3 s in the
+    // browser; tab b needs a token meanwhile, and waits for a's answer rather than send its own.
+    const [fromA, fromB] = await Promise.all([call(a, 'refresh'), call(b, 'refresh')]);
+    assert.deepEqual([fromA.ok, fromB.ok], [true, true]);
+    assert.equal(refreshes.count(), 1);
+    assert.equal(await tokenOf(b), await tokenOf(a));
+    assert.deepEqual([await call(a, 'status', '/users/me'), await call(b, 'status', '/users/me')], [200, 200]);
+    await cdp.detach();
+    await context.close();
+  });
+
+  test('a refresh answer lost on the wire: sent again inside the grace window, and the session goes on', async () => {
+    const username = await freshUser();
+    const context = await browser.createBrowserContext();
+    const page = await tab(context);
+    assert.equal((await call(page, 'login', username, PASSWORD)).ok, true);
+    const cdp = await page.createCDPSession();
+    let failed = 0;
+    cdp.on('Fetch.requestPaused', async ({ requestId }) => {
+      // The first answer is lost after the API has rotated the session; the retry goes through.
+      if (failed++ === 0) await cdp.send('Fetch.failRequest', { requestId, errorReason: 'ConnectionReset' });
+      else await cdp.send('Fetch.continueResponse', { requestId });
+    });
+    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*/auth/refresh', requestStage: 'Response' }] });
+    assert.equal((await call(page, 'refresh')).ok, true);
+    assert.equal(failed, 2);
+    assert.equal(await call(page, 'status', '/users/me'), 200);
+    await cdp.detach();
+    await context.close();
+  });
+
+  test('a logout in one tab ends the session in every tab within a second, and so does logout everywhere', async () => {
+    const username = await freshUser();
+    const context = await browser.createBrowserContext();
+    const tabs = [await tab(context), await tab(context), await tab(context)];
+    for (const end of ['logout', 'logoutEverywhere']) {
+      assert.equal((await call(tabs[0], 'login', username, PASSWORD)).ok, true);
+      for (const page of tabs) await page.waitForFunction('window.page.token() !== null', { polling: 50 });
+      const token = await tokenOf(tabs[1]);
+      assert.equal((await call(tabs[1], end)).ok, true);
+      const since = Date.now();
+      for (const page of tabs)
+        await page.waitForFunction('window.page.token() === null', { polling: 50, timeout: 1000 });
+      assert.ok(Date.now() - since < 1000);
+      const me = await fetch(`${apiUrl}/users/me`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(me.status, 401, `${end} ended the session at the API`);
+    }
+    await context.close();
+  });
+
+  test('a reload during a refresh keeps the session; no token is in storage, cookies or the address', async () => {
+    const username = await freshUser();
+    const context = await browser.createBrowserContext();
+    const page = await tab(context);
+    assert.equal((await call(page, 'login', username, PASSWORD)).ok, true);
+    await assertTokenOnlyInMemory(page);
+    const cdp = await holdNextRefresh(page, 60_000);
+    void call(page, 'refresh').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300)); // the refresh is at the API; its answer never arrives
+    await page.reload();
+    await page.waitForFunction('window.page !== undefined');
+    // The new page has no token in memory: it refreshes with the cookie the lost answer did not
+    // replace, inside the grace window, and gets the same successor.
+    await page.evaluate('window.page.client.ready');
+    assert.ok(await tokenOf(page), 'signed in after the reload');
+    assert.equal(await call(page, 'status', '/users/me'), 200);
+    await assertTokenOnlyInMemory(page);
+    await cdp.detach();
+    await context.close();
+  });
+
+  test('a tab asleep for longer than the access token lives wakes up and goes on', async () => {
+    const username = await freshUser();
+    const context = await browser.createBrowserContext();
+    const [awake, asleep] = [await tab(context, 5), await tab(context, 5)];
+    assert.equal((await call(awake, 'login', username, PASSWORD)).ok, true);
+    await asleep.waitForFunction('window.page.token() !== null', { polling: 100 });
+    const old = await tokenOf(asleep);
+    const cdp = await asleep.createCDPSession();
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    // Past the token's 60 s: the awake tab refreshed meanwhile (the cookie rotated under the frozen one).
+    await new Promise((r) => setTimeout(r, 65_000));
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    assert.equal(await call(asleep, 'status', '/users/me'), 200);
+    assert.notEqual(await tokenOf(asleep), old);
+    assert.equal(await call(awake, 'status', '/users/me'), 200);
+    await cdp.detach();
+    await context.close();
+  });
+
+  test('the MFA step through the client: the challenge, a wrong code, then the right one', async () => {
+    const username = await freshUser();
+    const context = await browser.createBrowserContext();
+    const secret = await enrolTotp(username);
+    const page = await tab(context);
+    assert.deepEqual(await call(page, 'login', username, PASSWORD), { mfa: true, methods: ['totp', 'recovery_code'] });
+    assert.equal(await tokenOf(page), null);
+    assert.deepEqual(await call(page, 'verify', '000000'), { ok: false, status: 401, detail: 'Invalid code' });
+    // The code of the step after the one the enrolment used (the replay guard wants a later one).
+    const code = TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() + 30_000 });
+    assert.deepEqual(await call(page, 'verify', code), { ok: true, username });
+    assert.equal(await call(page, 'status', '/users/me'), 200);
+    await context.close();
+  });
+
+  test('a passkey registered and then used to log in through the client (a virtual authenticator)', async () => {
+    const username = await freshUser();
+    const context = await browser.createBrowserContext();
+    const page = await tab(context);
+    await addVirtualAuthenticator(page);
+    assert.equal((await call(page, 'login', username, PASSWORD)).ok, true);
+    assert.equal((await call(page, 'registerPasskey')).ok, true);
+    assert.equal((await call(page, 'logout')).ok, true);
+    assert.equal(await tokenOf(page), null);
+    assert.deepEqual(await call(page, 'loginWithPasskey'), { ok: true, username });
+    assert.equal(await call(page, 'status', '/users/me'), 200);
+    await context.close();
+  });
+
+  test('a PKCE sign-in from a page on another origin; a second tab shares it; a refresh and a logout', async () => {
+    const username = await freshUser();
+    const context = await browser.createBrowserContext();
+    const page = await tab(context, 55, '&mode=oauth');
+    await Promise.all([page.waitForNavigation(), call(page, 'signIn')]);
+    assert.ok(page.url().startsWith(`${apiUrl}/oauth2/authorize?`));
+    await page.type('#username', username);
+    await page.type('#password', PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/oauth2/login/password"] button')]);
+    assert.ok(page.url().startsWith(`${frontUrl}/callback`));
+    await page.waitForFunction('window.page !== undefined');
+    assert.deepEqual(await page.evaluate('window.page.callback'), { ok: true, username });
+    // The code is out of the address bar, and no token is anywhere but memory.
+    assert.equal(page.url(), `${frontUrl}/callback`);
+    await assertTokenOnlyInMemory(page);
+    assert.equal(await call(page, 'status', '/oauth2/userinfo'), 200);
+    const second = await tab(context, 55, '&mode=oauth');
+    assert.equal(await tokenOf(second), await tokenOf(page));
+    // The second tab refreshes through /oauth2/token with the refresh token the first handed it.
+    const before = await tokenOf(page);
+    assert.equal((await call(second, 'refresh')).ok, true);
+    await page.waitForFunction(`window.page.token() !== ${JSON.stringify(before)}`, { polling: 50, timeout: 2000 });
+    assert.equal(await call(page, 'status', '/oauth2/userinfo'), 200);
+    const token = await tokenOf(page);
+    assert.equal((await call(page, 'logout')).ok, true);
+    await second.waitForFunction('window.page.token() === null', { polling: 50, timeout: 1000 });
+    const after = await fetch(`${apiUrl}/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(after.status, 401);
+    await context.close();
   });
 });
+
+/** TOTP turned on for `username` over HTTP, as an authenticator app would (otpauth): its secret. */
+async function enrolTotp(username: string): Promise<string> {
+  const post = (path: string, body: object, bearer?: string) =>
+    fetch(apiUrl + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> }));
+  const login = await post('/auth/token', { username, password: PASSWORD });
+  const access = login.body.access_token;
+  const setup = await post('/auth/mfa/totp/setup', {}, access);
+  const code = TOTP.generate({ secret: Secret.fromBase32(setup.body.secret) });
+  const confirm = await post('/auth/mfa/totp/confirm', { code }, access);
+  assert.equal(confirm.status, 200, JSON.stringify(confirm.body));
+  return setup.body.secret;
+}
