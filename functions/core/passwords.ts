@@ -14,6 +14,15 @@ export function passwordProblem(password: string): string | undefined {
 /** Hashes a password with bcrypt at the given cost. */
 export const hashPassword = (password: string, cost: number): Promise<string> => bcrypt.hash(password, cost);
 
+/**
+ * Hashes imported from another system (core/password-schemes.ts): given only to the login functions'
+ * checker, so that only they carry the extra verifiers (hash-wasm's argon2).
+ */
+export interface ImportedHashes {
+  recognises(hash: string): boolean;
+  verify(password: string, hash: string): Promise<boolean>;
+}
+
 /** What the login needs of passwords (an interface, so unit tests can count and schedule checks). */
 export interface PasswordVerifier {
   /** True only when `hash` exists and matches; the same work whether or not it does. */
@@ -35,19 +44,27 @@ export class PasswordChecker implements PasswordVerifier {
    */
   private readonly dummyHash: string;
 
-  constructor(private readonly cost: number) {
+  constructor(
+    private readonly cost: number,
+    private readonly imported?: ImportedHashes,
+  ) {
     this.dummyHash = `$2b$${String(cost).padStart(2, '0')}$${'DummyHashForTimingOnly.'.padEnd(53, 'x')}`;
   }
 
-  /** True only when `hash` exists and matches; always spends one bcrypt compare. */
+  /**
+   * True only when `hash` exists and matches: one bcrypt compare, or for a hash imported from another
+   * system (argon2, scrypt, PBKDF2: core/password-schemes.ts) that scheme's check.
+   */
   async check(password: string, hash: string | undefined): Promise<boolean> {
     const usable = hash !== undefined && passwordProblem(password) === undefined;
+    if (usable && this.imported?.recognises(hash)) return this.imported.verify(password, hash);
     const ok = await bcrypt.compare(usable ? password : 'unusable', usable ? hash : this.dummyHash);
     return usable && ok;
   }
 
-  /** Whether a stored hash was made at another cost than the configured one (rehash on login). */
+  /** Whether a stored hash is an imported scheme or bcrypt at another cost (rehash on login). */
   needsRehash(hash: string): boolean {
+    if (this.imported?.recognises(hash)) return true;
     try {
       return bcrypt.getRounds(hash) !== this.cost;
     } catch {

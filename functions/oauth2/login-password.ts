@@ -1,11 +1,15 @@
 import { DomainError } from '../core/errors';
+import { importedHashes } from '../core/password-schemes';
 import { canonicalUsername, USERNAME_PROBLEMS } from '../core/usernames';
 import { requestMeta } from '../http/request';
 import type { HttpEvent, HttpResult } from '../http/types';
 import { answerOutcome, hostedPost } from './hosted-answer';
 import { hostedHandler } from './hosted';
-import { auth, config, server } from './hosted-runtime';
+import { acceptImportedHashes, auth, config, server } from './hosted-runtime';
 import { loginPage } from './pages';
+
+// Users imported with another system's password hashes log in here too (docs/importing-users.md).
+acceptImportedHashes(importedHashes);
 
 const passkeys = config.webauthn !== undefined;
 const TEXT: Partial<Record<DomainError['code'], [number, string]>> = {

@@ -1,4 +1,5 @@
 import { MFA_GRANT, PASSKEY_GRANT } from '../core/clients';
+import { importedHashes } from '../core/password-schemes';
 import type { ResolvedClient } from '../core/client-registry';
 import { audit } from '../http/logger';
 import { grantScope, parseScope, scopeText } from '../core/scopes';
@@ -10,12 +11,15 @@ import { MFA_TOKEN_PATTERN, secondFactorOf } from '../http/mfa-request';
 import { requestMeta } from '../http/request';
 import type { RequestMeta } from '../core/auth';
 import type { SessionGrant } from '../core/ports';
-import { auth, clients, config, server, tokens } from './hosted-runtime';
+import { acceptImportedHashes, auth, clients, config, server, tokens } from './hosted-runtime';
 import { mfa } from './mfa-runtime';
 import { passkeys } from './passkey-runtime';
 import { assertionFromText } from '../http/passkey-request';
 import type { IssuedTokens } from '../core/auth';
 import type { HttpEvent, HttpResult } from '../http/types';
+
+// Users imported with another system's password hashes log in here too (docs/importing-users.md).
+acceptImportedHashes(importedHashes);
 
 export { MFA_GRANT, PASSKEY_GRANT };
 const passkeysOn = config.webauthn !== undefined;

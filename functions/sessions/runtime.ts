@@ -1,6 +1,6 @@
 import { AuthService } from '../core/auth';
 import { loadConfig } from '../core/config';
-import type { PasswordChecker, PasswordVerifier } from '../core/passwords';
+import type { ImportedHashes, PasswordChecker, PasswordVerifier } from '../core/passwords';
 import { SessionService } from '../core/sessions';
 import { TokenService } from '../core/tokens';
 import { createDocumentClient } from '../store/client';
@@ -26,8 +26,19 @@ export { housekeepingFailed };
  * after it finds it there.
  */
 let checker: Promise<PasswordChecker> | undefined;
+let importedHashes: ImportedHashes | undefined;
 const loadChecker = () =>
-  (checker ??= import('../core/passwords').then(({ PasswordChecker }) => new PasswordChecker(config.bcryptCost)));
+  (checker ??= import('../core/passwords').then(
+    ({ PasswordChecker }) => new PasswordChecker(config.bcryptCost, importedHashes),
+  ));
+/**
+ * The login functions (/auth/token, /oauth2/token, the hosted password page) call this at load, so
+ * that users imported with another system's hashes can log in (docs/importing-users.md); the other
+ * functions never bundle those verifiers.
+ */
+export const acceptImportedHashes = (verifiers: ImportedHashes) => {
+  importedHashes = verifiers;
+};
 export const passwords: PasswordVerifier = {
   check: async (password, hash) => (await loadChecker()).check(password, hash),
   needsRehash: async (hash) => (await loadChecker()).needsRehash(hash),

@@ -3,8 +3,12 @@ import { assertOriginAllowed } from '../http/csrf';
 import { httpHandler } from '../http/handler';
 import { parseLoginForm, requestMeta } from '../http/request';
 import { json } from '../http/response';
-import { auth, config } from './runtime';
+import { importedHashes } from '../core/password-schemes';
+import { acceptImportedHashes, auth, config } from './runtime';
 import type { HttpEvent, HttpResult } from '../http/types';
+
+// Users imported with another system's password hashes log in here too (docs/importing-users.md).
+acceptImportedHashes(importedHashes);
 
 /** POST /auth/token: password login; the access token in the body, the refresh token in an HttpOnly cookie. */
 export async function token(event: HttpEvent): Promise<HttpResult> {

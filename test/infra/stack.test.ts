@@ -374,7 +374,7 @@ describe('AuthStack', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('xray:');
   });
 
-  test('only sign-up and reset carry the look-alike table; session routes evaluate bcryptjs at a first check', () => {
+  test('the look-alike table in sign-up and reset only; bcryptjs at a first check; argon2 in the logins', () => {
     // functions/core/usernames.ts holds the rules every route shares; the table (username-skeleton.ts)
     // is the administration's and sign-up's alone (docs/performance.md "Where a cold start's time goes").
     // Its first entry, as esbuild writes non-ASCII text (escaped).
@@ -386,6 +386,9 @@ describe('AuthStack', () => {
     const root = readFileSync('functions/sessions/runtime.ts', 'utf8');
     expect(root).not.toMatch(/^import \{[^}]*\} from '\.\.\/core\/passwords'/m);
     expect(root).toContain("import('../core/passwords')");
+    // hash-wasm's argon2 (imported users' hashes, docs/importing-users.md): the login functions alone.
+    const logins = ['token', 'oauth2-token', 'oauth2-login-password'].map(functionId).sort();
+    expect(carrying('Memory size should be at least 8 * parallelism.')).toEqual(logins);
   });
 
   test('otpauth and the WebAuthn library only where needed (docs/performance.md); the MFA key likewise', () => {
