@@ -12,6 +12,7 @@ import { DynamoStore } from '../functions/store/dynamo-store';
 import { DynamoClientStore } from '../functions/store/client-store';
 import { canonicalUsername } from '../functions/core/usernames';
 import { readPassword } from './read-password';
+import { ImportUsageError, runImport } from './import-users-cli';
 
 const USAGE = `usage: npm run users -- <command> [options]
 
@@ -36,6 +37,11 @@ const USAGE = `usage: npm run users -- <command> [options]
                      (docs/operations.md); everyone logs in again
   end-all-sessions --undo --yes
                      take the lever's last pull back: the sessions it ended live again
+  import <file.jsonl> [--update] [--dry-run] [--no-email] [--link-hours H]
+                     users from another system, one JSON object a line, with their password hashes
+                     (bcrypt, argon2, scrypt, PBKDF2; docs/importing-users.md); existing users are
+                     skipped (--update replaces them); users without a hash get a reset link, emailed
+                     through MAIL_QUEUE_URL or with --no-email written to <file>.reset-links.tsv
   migrate-usernames   rewrite usernames stored before canonical forms (trimmed, NFKC, lower case)
                       and claim each name's look-alike skeleton; collisions, refused names and
                       look-alike pairs are reported, never merged
@@ -106,6 +112,10 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
       yes: { type: 'boolean' },
       undo: { type: 'boolean' },
       passkeys: { type: 'boolean' },
+      update: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      'no-email': { type: 'boolean' },
+      'link-hours': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -196,6 +206,11 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
       );
       return 0;
     }
+    case 'import': {
+      const tableName = env.TABLE_NAME || (env.DYNAMODB_ENDPOINT ? 'auth-local' : undefined);
+      if (!tableName) throw new UsageError('set TABLE_NAME (deployed table) or DYNAMODB_ENDPOINT (local store)');
+      return runImport(name, values, env, tableName);
+    }
     case 'migrate-usernames': {
       const report = await userAdmin(env).migrateUsernames();
       for (const m of report.migrated) console.log(`renamed ${JSON.stringify(m.from)} -> ${m.to}`);
@@ -217,4 +232,8 @@ export async function runUsersCli(argv: string[], env: Env = process.env): Promi
 
 /** The line the CLI prints for a failure, and its exit code: 2 for the operator's mistakes, 1 otherwise. */
 export const describeFailure = (err: Error) =>
-  describeCliFailure('users', err, (e) => e instanceof UsageError || e instanceof DomainError);
+  describeCliFailure(
+    'users',
+    err,
+    (e) => e instanceof UsageError || e instanceof DomainError || e instanceof ImportUsageError,
+  );

@@ -1,5 +1,5 @@
 import { pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
-import type { ImportedHashes } from './passwords';
+import { type ImportedHashes, isBcryptHash } from './passwords';
 
 /**
  * Password hashes imported from other systems (docs/importing-users.md): recognised, bounded, and
@@ -9,8 +9,6 @@ import type { ImportedHashes } from './passwords';
  * per user.
  */
 export type ImportedScheme = 'argon2id' | 'argon2i' | 'scrypt' | 'pbkdf2-sha256' | 'django-pbkdf2-sha256';
-
-export const isBcryptHash = (hash: string) => /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash);
 
 /** Work factors beyond which an imported hash is refused (a login function has 1769 MB and seconds). */
 const LIMITS = { pbkdf2Iterations: 10_000_000, scryptLogN: 20, argon2MemoryKiB: 262_144, argon2Time: 20 };

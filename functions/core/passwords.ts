@@ -1,5 +1,8 @@
 import bcrypt from 'bcryptjs';
 
+/** A bcrypt hash as bcryptjs reads it: `$2a$`, `$2b$` or `$2y$`, the cost, 53 characters of salt and hash. */
+export const isBcryptHash = (hash: string) => /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash);
+
 /** bcrypt reads at most 72 bytes; a longer password would be silently truncated, so we refuse it. */
 export const MAX_PASSWORD_BYTES = 72;
 
@@ -58,8 +61,11 @@ export class PasswordChecker implements PasswordVerifier {
   async check(password: string, hash: string | undefined): Promise<boolean> {
     const usable = hash !== undefined && passwordProblem(password) === undefined;
     if (usable && this.imported?.recognises(hash)) return this.imported.verify(password, hash);
-    const ok = await bcrypt.compare(usable ? password : 'unusable', usable ? hash : this.dummyHash);
-    return usable && ok;
+    // A hash bcrypt cannot read (an imported user with no password: '') is compared as the dummy, so it
+    // takes a bcrypt's time like any other refusal (bcryptjs answers an unreadable one at once).
+    const readable = usable && isBcryptHash(hash);
+    const ok = await bcrypt.compare(readable ? password : 'unusable', readable ? hash : this.dummyHash);
+    return readable && ok;
   }
 
   /** Whether a stored hash is an imported scheme or bcrypt at another cost (rehash on login). */

@@ -37,3 +37,19 @@ describe('passwords', () => {
     expect(passwordProblem('é'.repeat(37))).toMatch(/72 bytes/);
   });
 });
+
+test('a stored hash bcrypt cannot read (an imported user without a password) costs the dummy compare', async () => {
+  const compare = jest.spyOn(bcrypt, 'compare');
+  try {
+    const checker = new PasswordChecker(4);
+    for (const stored of ['', 'none', '$2b$04$short']) {
+      compare.mockClear();
+      await expect(checker.check('any password', stored)).resolves.toBe(false);
+      // One real compare against the dummy hash (bcryptjs answers an unreadable hash at once).
+      expect(compare).toHaveBeenCalledTimes(1);
+      expect(compare.mock.calls[0][1]).toMatch(/^\$2b\$04\$DummyHashForTimingOnly/);
+    }
+  } finally {
+    compare.mockRestore();
+  }
+});

@@ -1,0 +1,204 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { importedHashProblem } from '../functions/core/password-schemes';
+import { newId } from '../functions/core/tokens';
+import { newUsernameProblem, usernameSkeleton } from '../functions/core/username-skeleton';
+import { canonicalUsername, USERNAME_PROBLEMS } from '../functions/core/usernames';
+import { nameKey, userKey } from '../functions/store/schema';
+
+/**
+ * `npm run users -- import FILE` (docs/importing-users.md): users from a JSON-lines file, with the
+ * password hashes of the system they come from. Each line is checked whole before anything is
+ * written; a refused line is reported with its number and reason and writes nothing. Users go in 12
+ * at a time (a user and its look-alike claim: 24 items of a BatchWriteItem), unprocessed items sent
+ * again until written. Existing users are skipped (or with `update`, replaced), so a run stopped
+ * half-way is resumed by running it again.
+ */
+
+const FIELDS = new Set(['username', 'email', 'full_name', 'email_verified', 'disabled', 'password_hash']);
+const PER_BATCH = 12;
+
+export interface ImportOptions {
+  update: boolean;
+  dryRun: boolean;
+  /** Called after each batch with the lines read so far. */
+  progress?: (linesRead: number) => void;
+  now?: () => number;
+}
+
+export interface ImportReport {
+  imported: number;
+  updated: number;
+  skipped: number;
+  refused: { line: number; reason: string }[];
+  /** Imported users with no password hash: they set one through a reset link. */
+  withoutPassword: { username: string; email?: string }[];
+  lines: number;
+}
+
+type Item = Record<string, unknown>;
+interface Candidate {
+  line: number;
+  username: string;
+  item: Item;
+}
+
+/** One line as a user item, or why not. */
+export function parseLine(text: string, now: number): { username: string; item: Item } | { reason: string } {
+  let row: Record<string, unknown>;
+  try {
+    row = JSON.parse(text);
+  } catch {
+    return { reason: 'not a JSON object' };
+  }
+  if (!row || typeof row !== 'object' || Array.isArray(row)) return { reason: 'not a JSON object' };
+  const unknown = Object.keys(row).filter((k) => !FIELDS.has(k));
+  if (unknown.length) return { reason: `unknown field ${unknown.map((k) => `"${k}"`).join(', ')}` };
+  if (typeof row.username !== 'string') return { reason: 'username is missing' };
+  const canonical = canonicalUsername(row.username);
+  if ('problem' in canonical) return { reason: `username: ${USERNAME_PROBLEMS[canonical.problem]}` };
+  const refused = newUsernameProblem(canonical.username);
+  if (refused) return { reason: `username: ${refused}` };
+  const text_ = (name: string, max: number) => {
+    const v = row[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || v.length === 0 || v.length > max || /[\p{Cc}]/u.test(v)) return null;
+    return v;
+  };
+  const email = text_('email', 254);
+  if (email === null || (email !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)))
+    return { reason: 'email is not an address' };
+  const fullName = text_('full_name', 200);
+  if (fullName === null) return { reason: 'full_name must be 1 to 200 characters without control characters' };
+  for (const flag of ['email_verified', 'disabled'])
+    if (row[flag] !== undefined && typeof row[flag] !== 'boolean') return { reason: `${flag} must be true or false` };
+  const hash = row.password_hash;
+  if (hash !== undefined && hash !== null && (typeof hash !== 'string' || hash.length > 1024))
+    return { reason: 'password_hash must be a string' };
+  const problem = typeof hash === 'string' ? importedHashProblem(hash) : undefined;
+  if (problem) return { reason: `password_hash: ${problem}` };
+  return {
+    username: canonical.username,
+    item: {
+      ...userKey(canonical.username),
+      username: canonical.username,
+      // No hash: no password logs in (no scheme reads an empty hash) until a reset sets one.
+      passwordHash: typeof hash === 'string' ? hash : '',
+      ...(email ? { email } : {}),
+      ...(fullName ? { fullName } : {}),
+      // Only an explicit false marks an address unverified (absent reads as verified).
+      ...(row.email_verified === false ? { emailVerified: false } : {}),
+      disabled: row.disabled === true,
+      createdAt: now,
+      credentialVersion: newId(),
+    },
+  };
+}
+
+/** Reads FILE and writes its users to `tableName`; the report says what happened to every line. */
+export async function importUsers(
+  file: string,
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  options: ImportOptions,
+): Promise<ImportReport> {
+  const report: ImportReport = { imported: 0, updated: 0, skipped: 0, refused: [], withoutPassword: [], lines: 0 };
+  const now = options.now ?? Date.now;
+  /** Names (and their look-alike skeletons) seen earlier in the file: a second one is refused. */
+  const seen = new Map<string, number>();
+  let batch: Candidate[] = [];
+  const flush = async () => {
+    if (batch.length) await writeBatch(batch, db, tableName, options, report);
+    batch = [];
+    options.progress?.(report.lines);
+  };
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const text of lines) {
+    const line = ++report.lines;
+    if (text.trim() === '') continue;
+    const parsed = parseLine(text, now());
+    if ('reason' in parsed) {
+      report.refused.push({ line, reason: parsed.reason });
+      continue;
+    }
+    const skeleton = usernameSkeleton(parsed.username);
+    const earlier = seen.get(parsed.username) ?? seen.get(`skeleton:${skeleton}`);
+    if (earlier !== undefined) {
+      report.refused.push({
+        line,
+        reason: `"${parsed.username}" is the same name as, or looks like, line ${earlier}'s`,
+      });
+      continue;
+    }
+    seen.set(parsed.username, line).set(`skeleton:${skeleton}`, line);
+    batch.push({ line, username: parsed.username, item: parsed.item });
+    if (batch.length === PER_BATCH) await flush();
+  }
+  await flush();
+  return report;
+}
+
+/**
+ * One batch: the users and look-alike claims already there read (strongly consistent), then each
+ * user written with its claim, or skipped, or refused (a look-alike of another user's name).
+ */
+async function writeBatch(
+  batch: Candidate[],
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  options: ImportOptions,
+  report: ImportReport,
+): Promise<void> {
+  const names = batch.map((c) => nameKey(usernameSkeleton(c.username)));
+  const existing = await getAll(db, tableName, [...batch.map((c) => userKey(c.username)), ...names]);
+  const writes: Item[] = [];
+  for (const c of batch) {
+    const there = existing.find((i) => i.pk === `USER#${c.username}`);
+    const holder = existing.find((i) => i.pk === nameKey(usernameSkeleton(c.username)).pk)?.username;
+    if (holder !== undefined && holder !== c.username) {
+      report.refused.push({ line: c.line, reason: `"${c.username}" looks like the existing user "${holder}"` });
+      continue;
+    }
+    if (there && !options.update) {
+      report.skipped++;
+      continue;
+    }
+    // An update keeps when the user was created; its new credential version ends the user's sessions.
+    const item = there ? { ...c.item, createdAt: there.createdAt } : c.item;
+    writes.push(item, { ...nameKey(usernameSkeleton(c.username)), username: c.username });
+    if (there) report.updated++;
+    else report.imported++;
+    if (item.passwordHash === '')
+      report.withoutPassword.push({ username: c.username, ...(item.email ? { email: String(item.email) } : {}) });
+  }
+  if (!options.dryRun && writes.length) await putAll(db, tableName, writes);
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function getAll(db: DynamoDBDocumentClient, tableName: string, keys: Item[]): Promise<Item[]> {
+  const found: Item[] = [];
+  let pending = keys;
+  for (let attempt = 0; pending.length; attempt++) {
+    if (attempt > 8) throw new Error('the store left keys unprocessed 8 times: try again later');
+    if (attempt) await pause(50 * 2 ** attempt);
+    const out = await db.send(
+      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+    );
+    found.push(...(out.Responses?.[tableName] ?? []));
+    pending = (out.UnprocessedKeys?.[tableName]?.Keys as Item[] | undefined) ?? [];
+  }
+  return found;
+}
+
+/** BatchWriteItem, its unprocessed items sent again (with backoff) until every one is written. */
+async function putAll(db: DynamoDBDocumentClient, tableName: string, items: Item[]): Promise<void> {
+  let pending = items.map((Item) => ({ PutRequest: { Item } }));
+  for (let attempt = 0; pending.length; attempt++) {
+    if (attempt > 8) throw new Error('the store left items unwritten 8 times: run the import again to resume');
+    if (attempt) await pause(50 * 2 ** attempt);
+    const out = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+    pending = (out.UnprocessedItems?.[tableName] as typeof pending | undefined) ?? [];
+  }
+}

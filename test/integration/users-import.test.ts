@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { userKey } from '../../functions/store/schema';
+import { startApp, type TestApp } from '../support/app';
+import { form, request } from '../support/http';
+
+// `npm run users -- import FILE` (docs/importing-users.md) against the test table: users of every
+// scheme log in with their old passwords, refused lines are reported and write nothing, a second run
+// skips what is there, and a user without a hash sets a password through the link written for them.
+jest.setTimeout(60_000);
+
+const fixtures: { scheme: string; password: string; hash: string }[] = JSON.parse(
+  readFileSync(join(__dirname, '..', 'fixtures', 'imported-hashes.json'), 'utf8'),
+);
+
+let app: TestApp;
+let dir: string;
+beforeAll(async () => {
+  app = await startApp();
+  dir = mkdtempSync(join(tmpdir(), 'users-import-'));
+});
+afterAll(() => app.close());
+
+function users(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'bin/users.ts', ...args],
+      {
+        env: {
+          ...process.env,
+          TABLE_NAME: app.tableName,
+          DYNAMODB_ENDPOINT: process.env.TEST_STORE_ENDPOINT,
+          BCRYPT_COST: '4',
+          PASSWORD_RESET_URL: 'http://localhost:3000/reset-password',
+          ...env,
+        },
+      },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const stored = async (username: string) =>
+  (await app.db.send(new GetCommand({ TableName: app.tableName, Key: userKey(username) }))).Item;
+const login = (username: string, password: string) =>
+  request(`${app.url}/auth/token`, 'POST', form({ username, password }));
+const file = (name: string, rows: (object | string)[]) => {
+  const path = join(dir, name);
+  writeFileSync(path, `${rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n')}\n`);
+  return path;
+};
+
+describe('npm run users -- import', () => {
+  const good = fixtures.map((f, i) => ({
+    username: `Moved-${i}`,
+    email: `moved-${i}@example.com`,
+    full_name: `Moved ${f.scheme}`,
+    password_hash: f.hash,
+  }));
+  const bad: [string | object, RegExp][] = [
+    ['{not json', /not a JSON object/],
+    [{ username: 'extra-field', pasword_hash: 'x' }, /unknown field "pasword_hash"/],
+    [{ username: 'bad\u0007name' }, /username/],
+    [{ username: 'bad-email', email: 'nobody' }, /email is not an address/],
+    [{ username: 'md5-user', password_hash: '5f4dcc3b5aa765d61d8327deb882cf99' }, /not a bcrypt, argon2id/],
+    [
+      {
+        username: 'greedy',
+        password_hash: '$argon2id$v=19$m=4194304,t=2,p=1$rrVWKsX4n9PauzcGIATg3A$cz8+Df78uDWLKgQHjyDwfA',
+      },
+      /beyond/,
+    ],
+    [{ username: 'flag', disabled: 'yes' }, /disabled must be true or false/],
+    [{ username: 'moved-0', password_hash: fixtures[0].hash }, /same name as, or looks like, line 1/],
+  ];
+
+  test('imports every scheme, reports each bad line with its number and reason, and writes none of them', async () => {
+    const path = file('users.jsonl', [...good, ...bad.map(([row]) => row)]);
+    const out = await users(['import', path, '--no-email']);
+    expect(out.code).toBe(1);
+    bad.forEach(([, reason], i) => {
+      const line = out.stdout.split('\n').find((l) => l.startsWith(`line ${good.length + i + 1}: `));
+      expect(line).toMatch(reason);
+    });
+    expect(out.stdout).toContain(
+      `imported ${good.length}, updated 0, skipped 0 (already there), refused ${bad.length}`,
+    );
+    for (const name of ['extra-field', 'bad-email', 'md5-user', 'greedy', 'flag'])
+      expect(await stored(name)).toBeUndefined();
+    // Usernames are canonical (lower case), and each logs in with the password of the old system.
+    for (const [i, f] of fixtures.entries()) {
+      expect((await login(`moved-${i}`, f.password)).status).toBe(200);
+      expect(String((await stored(`moved-${i}`))!.passwordHash)).toMatch(/^\$2[aby]\$04\$/);
+    }
+    expect((await stored('moved-0'))!.fullName).toBe(`Moved ${fixtures[0].scheme}`);
+  });
+
+  test('a second run skips every user already there; --update replaces them; --dry-run writes nothing', async () => {
+    const path = file('again.jsonl', good.slice(0, 3));
+    expect((await users(['import', path])).stdout).toContain('imported 0, updated 0, skipped 3');
+    const dry = await users([
+      'import',
+      file('dry.jsonl', [{ username: 'dry-run-user', password_hash: fixtures[0].hash }]),
+      '--dry-run',
+    ]);
+    expect(dry.stdout).toContain('would import 1');
+    expect(await stored('dry-run-user')).toBeUndefined();
+    const changed = good.slice(0, 1).map((u) => ({ ...u, full_name: 'Renamed', password_hash: fixtures[1].hash }));
+    expect((await users(['import', file('update.jsonl', changed), '--update'])).stdout).toContain('updated 1');
+    expect((await stored('moved-0'))!.fullName).toBe('Renamed');
+    expect((await login('moved-0', fixtures[1].password)).status).toBe(200);
+  });
+
+  test('a user without a hash has no password until the reset link written for them is used', async () => {
+    const path = file('no-hash.jsonl', [{ username: 'no-hash', email: 'no-hash@example.com' }]);
+    const out = await users(['import', path, '--no-email']);
+    expect(out.stdout).toContain('1 reset links (valid 24 h) written to');
+    expect((await login('no-hash', '')).status).toBe(422);
+    expect((await login('no-hash', 'anything at all')).status).toBe(401);
+    const [username, email, link] = readFileSync(`${path}.reset-links.tsv`, 'utf8').trim().split('\t');
+    expect([username, email]).toEqual(['no-hash', 'no-hash@example.com']);
+    const token = new URL(link).searchParams.get('token')!;
+    const reset = await request(`${app.url}/auth/password/reset`, 'POST', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, new_password: 'a brand new passphrase' }),
+    });
+    expect(reset.status).toBe(200);
+    expect((await login('no-hash', 'a brand new passphrase')).status).toBe(200);
+  });
+
+  test('without --no-email or a mail queue, a file with users without hashes is refused before any write', async () => {
+    const path = file('needs-mail.jsonl', [{ username: 'needs-mail', email: 'm@example.com' }]);
+    const out = await users(['import', path]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('MAIL_QUEUE_URL');
+    expect(await stored('needs-mail')).toBeUndefined();
+  });
+});
