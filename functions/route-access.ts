@@ -51,7 +51,27 @@ export interface Route {
   needs?: 'email' | 'signup' | 'passkeys' | 'dcr';
   /** The route hands messages to the mail worker: it may send to the mail queue. */
   sendsMail?: boolean;
+  /**
+   * A password login: with lazy migration configured (context `legacyMigrationFunction`), it may
+   * invoke that function and create the users it vouches for (MIGRATION_TABLE, MIGRATION_USER).
+   */
+  logsIn?: boolean;
 }
+
+/** What lazy migration adds to a login (docs/importing-users.md): the new user and its look-alike claim. */
+export const MIGRATION_TABLE: TableAccess = { PutItem: ['USER#', 'NAME#'] };
+export const MIGRATION_USER: UserAccess = {
+  writes: [
+    'username',
+    'passwordHash',
+    'email',
+    'fullName',
+    'disabled',
+    'createdAt',
+    'credentialVersion',
+    'emailVerified',
+  ],
+};
 
 export type KeyAccess = 'refresh' | 'signing' | 'public' | 'mfa';
 

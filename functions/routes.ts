@@ -27,6 +27,7 @@ export const routes: readonly Route[] = [
     table: LOGIN_TABLE,
     user: LOGIN_USER,
     keys: ['refresh', 'signing'],
+    logsIn: true,
   },
   {
     method: 'POST',
@@ -50,6 +51,7 @@ export const routes: readonly Route[] = [
       writes: [...(LOGIN_USER.writes ?? []), ...(MFA_VERIFY_USER.writes ?? [])],
     },
     keys: ['refresh', 'signing', 'mfa'],
+    logsIn: true,
   },
   {
     method: 'POST',

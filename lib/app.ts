@@ -156,6 +156,7 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
       bool('requireEmailVerification') === undefined ? undefined : bool('requireEmailVerification') === 'true',
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
     dynamicClientRegistration: bool('dynamicClientRegistration') === 'true',
+    legacyMigrationFunction: ctx('legacyMigrationFunction'),
     dcrIpMaxPerHour: num('dcrIpMaxPerHour'),
     appName: appNameFromContext(ctx('appName')),
     reauthMaxAgeSeconds: num('reauthMaxAgeSeconds'),

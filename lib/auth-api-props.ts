@@ -73,6 +73,11 @@ export interface AuthApiProps {
    * rules. Default true in this release; the next makes it false (docs/upgrading.md).
    */
   allowUnregisteredClients?: boolean;
+  /**
+   * Lazy migration (docs/importing-users.md): the ARN of a Lambda function that the login functions
+   * ask, in the shape of Cognito's user-migration trigger, about a username the table does not have.
+   */
+  legacyMigrationFunction?: string;
   /** POST /oauth2/register (RFC 7591) for public, third-party clients; rate-limited per IP. Default false. */
   dynamicClientRegistration?: boolean;
   /** Registrations per source IP per hour (default 10). */

@@ -7,7 +7,15 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ConfigError } from '../functions/core/errors';
-import { type ProtectedRoute, type Route, enabledRoutes, fallbackHandler } from '../functions/routes';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  MIGRATION_TABLE,
+  MIGRATION_USER,
+  type ProtectedRoute,
+  type Route,
+  enabledRoutes,
+  fallbackHandler,
+} from '../functions/routes';
 import type { AuthApiProps } from './auth-api-props';
 import { jwtAuthorizer, protectedRoute, sessionAuthorizer } from './authorizers';
 import { InvokePermissionsNameTheAccount, logsKey } from './compliance';
@@ -94,6 +102,13 @@ export class AuthApi extends Construct {
     });
     this.functions = this.factory.functions;
     const accessLogs = accessLogGroup(this, this.factory.defaults);
+
+    const legacy = props.legacyMigrationFunction;
+    if (
+      legacy &&
+      !/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/.test(legacy)
+    )
+      throw new ConfigError(`legacyMigrationFunction must be a Lambda function's ARN, got "${legacy}"`);
 
     // The catch-all tells a route this deployment lacks (sign-up off) from one it has: the account settings.
     const fallback = this.factory.make(fallbackHandler, '404 / 405 for every unmatched request', {
@@ -248,6 +263,13 @@ export class AuthApi extends Construct {
     });
     if (route.sendsMail) this.mail?.queue.grantSendMessages(fn);
     fn.grantTable(this.table, route.table, route.user);
+    const legacy = route.logsIn ? props.legacyMigrationFunction : undefined;
+    if (legacy) {
+      // Lazy migration: that one function may be invoked, and the users it vouches for created.
+      fn.addEnvironment('LEGACY_MIGRATION_FUNCTION', legacy);
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [legacy] }));
+      fn.grantTable(this.table, MIGRATION_TABLE, MIGRATION_USER);
+    }
     for (const access of ['refresh', 'signing', 'public', 'mfa'] as const)
       if (route.keys.includes(access)) fn.grantSecretValue(secrets[access]);
     this.routes[route.name] = addRoute(this.api, route, fn);

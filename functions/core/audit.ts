@@ -39,7 +39,9 @@ export type AuditEvent =
   | 'authorization_code_reuse'
   | 'consent_granted'
   | 'consent_denied'
-  | 'sso_logout';
+  | 'sso_logout'
+  | 'user_migrated'
+  | 'user_migration_refused';
 
 /** One structured audit line; implementations never receive a token or password (they are not passed). */
 export type Audit = (

@@ -87,6 +87,8 @@ export class AuthService {
   readonly attempts: AttemptLimiter;
   private readonly cap: SessionCap;
   private readonly graceMs: number;
+  /** Lazy migration (core/legacy-migration.ts), set by the login functions' roots when configured. */
+  legacy?: (username: string, password: string) => Promise<UserRecord | undefined>;
 
   /**
    * Checks the password and starts a new session. Every failure is the same 401 after the same
@@ -103,7 +105,8 @@ export class AuthService {
   ): Promise<IssuedTokens> {
     const nowMs = this.now();
     const ip = meta.sourceIp ?? 'unknown';
-    const [user, reservation] = await this.attempts.reserveBeside(this.store.getLoginUser(username), { username, ip });
+    const [found, reservation] = await this.attempts.reserveBeside(this.store.getLoginUser(username), { username, ip });
+    const user = found ?? (this.legacy && 'place' in reservation ? await this.legacy(username, password) : undefined);
     // People type passwords into the username field: a name that is no user is logged as a keyed
     // hash (the same text always gives the same hash, so repeated attempts still correlate).
     const who = {

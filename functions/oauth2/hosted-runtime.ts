@@ -8,9 +8,9 @@ import { AuthorizationServer } from '../core/authorization-server';
 import { audit } from '../http/logger';
 import { DynamoAuthorizationStore } from '../store/authorization-store';
 import { db, store } from '../sessions/runtime';
-import { acceptImportedHashes, auth, clients, config, tokens } from './runtime';
+import { acceptImportedHashes, acceptLegacyUsers, auth, clients, config, tokens } from './runtime';
 
-export { acceptImportedHashes, auth, clients, config, tokens };
+export { acceptImportedHashes, acceptLegacyUsers, auth, clients, config, tokens };
 export const authorizations = new DynamoAuthorizationStore(db, config.tableName, store);
 export const server = new AuthorizationServer(
   authorizations,

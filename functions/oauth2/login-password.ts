@@ -1,15 +1,18 @@
 import { DomainError } from '../core/errors';
 import { importedHashes } from '../core/password-schemes';
+import { legacyLookupFrom } from '../store/legacy-lookup';
 import { canonicalUsername, USERNAME_PROBLEMS } from '../core/usernames';
 import { requestMeta } from '../http/request';
 import type { HttpEvent, HttpResult } from '../http/types';
 import { answerOutcome, hostedPost } from './hosted-answer';
 import { hostedHandler } from './hosted';
-import { acceptImportedHashes, auth, config, server } from './hosted-runtime';
+import { acceptImportedHashes, acceptLegacyUsers, auth, config, server } from './hosted-runtime';
 import { loginPage } from './pages';
 
-// Users imported with another system's password hashes log in here too (docs/importing-users.md).
+// Users moved from another system log in here too, with their old hashes or through lazy migration
+// (docs/importing-users.md).
 acceptImportedHashes(importedHashes);
+acceptLegacyUsers(legacyLookupFrom(process.env));
 
 const passkeys = config.webauthn !== undefined;
 const TEXT: Partial<Record<DomainError['code'], [number, string]>> = {

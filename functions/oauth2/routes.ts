@@ -58,6 +58,7 @@ export const OAUTH2_ROUTES: readonly Route[] = [
     user: LOGIN_USER,
     // The refresh secret keys the pseudonym of a username that is no user (as /auth/token logs it).
     keys: ['refresh'],
+    logsIn: true,
   },
   {
     method: 'POST',

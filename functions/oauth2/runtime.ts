@@ -6,7 +6,7 @@
 import { ClientRegistry } from '../core/client-registry';
 import { DynamoClientStore } from '../store/client-store';
 import { audit } from '../http/logger';
-import { acceptImportedHashes, auth, config, db, tokens } from '../sessions/runtime';
+import { acceptImportedHashes, acceptLegacyUsers, auth, config, db, tokens } from '../sessions/runtime';
 
-export { acceptImportedHashes, auth, config, tokens };
+export { acceptImportedHashes, acceptLegacyUsers, auth, config, tokens };
 export const clients = new ClientRegistry(new DynamoClientStore(db, config.tableName), config, auth.attempts, audit);

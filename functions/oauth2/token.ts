@@ -1,5 +1,6 @@
 import { MFA_GRANT, PASSKEY_GRANT } from '../core/clients';
 import { importedHashes } from '../core/password-schemes';
+import { legacyLookupFrom } from '../store/legacy-lookup';
 import type { ResolvedClient } from '../core/client-registry';
 import { audit } from '../http/logger';
 import { grantScope, parseScope, scopeText } from '../core/scopes';
@@ -11,15 +12,17 @@ import { MFA_TOKEN_PATTERN, secondFactorOf } from '../http/mfa-request';
 import { requestMeta } from '../http/request';
 import type { RequestMeta } from '../core/auth';
 import type { SessionGrant } from '../core/ports';
-import { acceptImportedHashes, auth, clients, config, server, tokens } from './hosted-runtime';
+import { acceptImportedHashes, acceptLegacyUsers, auth, clients, config, server, tokens } from './hosted-runtime';
 import { mfa } from './mfa-runtime';
 import { passkeys } from './passkey-runtime';
 import { assertionFromText } from '../http/passkey-request';
 import type { IssuedTokens } from '../core/auth';
 import type { HttpEvent, HttpResult } from '../http/types';
 
-// Users imported with another system's password hashes log in here too (docs/importing-users.md).
+// Users moved from another system log in here too, with their old hashes or through lazy migration
+// (docs/importing-users.md).
 acceptImportedHashes(importedHashes);
+acceptLegacyUsers(legacyLookupFrom(process.env));
 
 export { MFA_GRANT, PASSKEY_GRANT };
 const passkeysOn = config.webauthn !== undefined;

@@ -4,11 +4,14 @@ import { httpHandler } from '../http/handler';
 import { parseLoginForm, requestMeta } from '../http/request';
 import { json } from '../http/response';
 import { importedHashes } from '../core/password-schemes';
-import { acceptImportedHashes, auth, config } from './runtime';
+import { legacyLookupFrom } from '../store/legacy-lookup';
+import { acceptImportedHashes, acceptLegacyUsers, auth, config } from './runtime';
 import type { HttpEvent, HttpResult } from '../http/types';
 
-// Users imported with another system's password hashes log in here too (docs/importing-users.md).
+// Users moved from another system log in here too, with their old hashes or through lazy migration
+// (docs/importing-users.md).
 acceptImportedHashes(importedHashes);
+acceptLegacyUsers(legacyLookupFrom(process.env));
 
 /** POST /auth/token: password login; the access token in the body, the refresh token in an HttpOnly cookie. */
 export async function token(event: HttpEvent): Promise<HttpResult> {

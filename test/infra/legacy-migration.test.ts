@@ -1,0 +1,41 @@
+import { testApp, build, inspect, synth } from '../support/synth';
+
+// Lazy migration (docs/importing-users.md): context `legacyMigrationFunction` reaches the three
+// login functions alone, as their environment, a grant to invoke that one function, and the writes
+// that create a user; without it, no function has any of this.
+
+const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:legacy-user-migration';
+const LOGINS = ['token', 'oauth2-token', 'oauth2-login-password'];
+
+describe('AuthStack: lazy migration', () => {
+  const { resources } = synth({ legacyMigrationFunction: ARN, webauthnRpId: 'example.com' }, { bundle: false });
+  const { ofType, fnLogicalId, statementsOf } = inspect(resources);
+  const invokers = (res: typeof resources, ids: string[]) =>
+    ids.filter((id) => JSON.stringify(res[id].Properties).includes('LEGACY_MIGRATION_FUNCTION'));
+
+  test('the login functions, and they alone, name the function and may invoke exactly it', () => {
+    const functions = ofType('AWS::Lambda::Function').map(([id]) => id);
+    expect(invokers(resources, functions).sort()).toEqual(LOGINS.map(fnLogicalId).sort());
+    for (const name of LOGINS) {
+      const env = resources[fnLogicalId(name)].Properties.Environment.Variables;
+      expect(env.LEGACY_MIGRATION_FUNCTION).toBe(ARN);
+      const invoke = statementsOf(name).filter((st: { Action: unknown }) =>
+        JSON.stringify(st.Action).includes('lambda:'),
+      );
+      expect(invoke).toEqual([
+        expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: ARN, Effect: 'Allow' }),
+      ]);
+    }
+    const allStatements = JSON.stringify(ofType('AWS::IAM::Policy'));
+    expect(allStatements.split('lambda:InvokeFunction').length - 1).toBe(LOGINS.length);
+  });
+
+  test('without the context no function has it; a value that is not a function ARN fails the synth', () => {
+    const { resources: plain } = synth({}, { bundle: false });
+    expect(JSON.stringify(plain)).not.toContain('LEGACY_MIGRATION_FUNCTION');
+    expect(JSON.stringify(inspect(plain).ofType('AWS::IAM::Policy'))).not.toContain('lambda:InvokeFunction');
+    expect(() => build(testApp({ legacyMigrationFunction: 'legacy-user-migration' }))).toThrow(
+      /legacyMigrationFunction must be a Lambda function's ARN/,
+    );
+  });
+});
