@@ -99,6 +99,7 @@ export class AuthApi extends Construct {
       logLevel: props.logLevel ?? 'INFO',
       logsKey: this.logsKey,
       tracing: props.tracing === true,
+      legacyMigration: props.legacyMigrationFunction !== undefined,
     });
     this.functions = this.factory.functions;
     const accessLogs = accessLogGroup(this, this.factory.defaults);

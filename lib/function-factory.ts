@@ -38,6 +38,8 @@ export interface FunctionDefaults {
   logLevel: NonNullable<AuthApiProps['logLevel']>;
   logsKey?: IKey;
   tracing: boolean;
+  /** Lazy migration configured (context legacyMigrationFunction): the login functions bundle its client. */
+  legacyMigration: boolean;
 }
 
 /**

@@ -40,6 +40,8 @@ export interface RouteFunctionProps {
   logsKey?: IKey;
   /** X-Ray active tracing, and Powertools Tracer bundled (the tracing context); neither when false. */
   tracing?: boolean;
+  /** Lazy migration's Lambda client and look-alike table bundled (the legacyMigrationFunction context). */
+  legacyMigration?: boolean;
 }
 
 /**
@@ -98,7 +100,11 @@ export class RouteFunction extends NodejsFunction {
         forceDockerBundling: false,
         // A constant, so that without tracing esbuild drops the tracer and the X-Ray SDK from the
         // bundle (functions/http/tracing.ts).
-        define: { 'process.env.AUTH_API_TRACING': JSON.stringify(String(props.tracing === true)) },
+        // Likewise, without lazy migration it drops the Lambda client (functions/store/legacy-lookup.ts).
+        define: {
+          'process.env.AUTH_API_TRACING': JSON.stringify(String(props.tracing === true)),
+          'process.env.AUTH_API_LEGACY': JSON.stringify(String(props.legacyMigration === true)),
+        },
       },
     });
     if (props.tracing) {

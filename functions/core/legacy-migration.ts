@@ -1,8 +1,6 @@
 import type { Audit } from './audit';
 import type { NameClaims, UserRecord } from './ports';
-import { passwordProblem } from './passwords';
 import { newId } from './tokens';
-import { usernameSkeleton } from './username-skeleton';
 
 /**
  * Lazy migration (docs/importing-users.md "Lazy migration"): a login for a username the table does
@@ -27,6 +25,27 @@ export interface MigrationStore extends NameClaims {
   putUser(user: UserRecord, options: { overwrite: boolean }): Promise<boolean>;
 }
 
+/** What a migration needs of the login functions' root. */
+export interface MigrationDeps {
+  store: MigrationStore;
+  hash: (password: string) => Promise<string>;
+  audit: Audit;
+}
+
+/** The migration of the login functions, from the configured legacy system (none: undefined). */
+export const legacyMigration =
+  (lookup: LegacyLookup | undefined) =>
+  ({
+    store,
+    hash,
+    audit,
+  }: MigrationDeps): ((username: string, password: string) => Promise<UserRecord | undefined>) | undefined => {
+    // AUTH_API_LEGACY: the bundles' constant (as in store/legacy-lookup.ts), so the class is dropped too.
+    if (process.env.AUTH_API_LEGACY === 'false' || !lookup) return undefined;
+    const migration = new LegacyMigration(lookup, store, hash, audit);
+    return (username, password) => migration.migrate(username, password);
+  };
+
 export class LegacyMigration {
   constructor(
     private readonly lookup: LegacyLookup,
@@ -41,12 +60,16 @@ export class LegacyMigration {
    * cannot keep, a name that looks like another user's, or a concurrent login that migrated it first).
    */
   async migrate(username: string, password: string): Promise<UserRecord | undefined> {
-    // A password bcrypt would cut short is refused here as at every login.
-    if (passwordProblem(password)) return undefined;
+    // A password bcrypt would cut short (over 72 bytes: core/passwords.ts) is refused as at every
+    // login; passwords.ts is not imported here, so that bcryptjs stays out of the functions' start.
+    if (password.length === 0 || Buffer.byteLength(password, 'utf8') > 72) return undefined;
     const found = await this.lookup(username, password).catch(() => undefined);
     if (!found) return undefined;
     // The look-alike rule of every new name (docs/http-contract.md "Usernames").
-    if (!(await this.store.claimName(usernameSkeleton(username), username))) {
+    // The look-alike table (33 KB) is loaded at a first migration, not at every login function's start;
+    // a deployed bundle without lazy migration (AUTH_API_LEGACY, a constant there) does not hold it.
+    const names = process.env.AUTH_API_LEGACY === 'false' ? undefined : await import('./username-skeleton');
+    if (!names || !(await this.store.claimName(names.usernameSkeleton(username), username))) {
       this.audit('user_migration_refused', { username, reason: 'lookalike' });
       return undefined;
     }

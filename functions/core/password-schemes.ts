@@ -92,7 +92,7 @@ export async function verifyImported(password: string, hash: string): Promise<bo
   const secret = Buffer.from(password, 'utf8');
   let derived: Buffer;
   if (scheme === 'argon2id' || scheme === 'argon2i') {
-    const { argon2Verify } = await import('hash-wasm');
+    const { argon2Verify } = await import('./argon2');
     return argon2Verify({ password: secret, hash });
   }
   if (scheme === 'scrypt') {

@@ -1,4 +1,5 @@
 import { DomainError } from '../core/errors';
+import { legacyMigration } from '../core/legacy-migration';
 import { importedHashes } from '../core/password-schemes';
 import { legacyLookupFrom } from '../store/legacy-lookup';
 import { canonicalUsername, USERNAME_PROBLEMS } from '../core/usernames';
@@ -12,7 +13,7 @@ import { loginPage } from './pages';
 // Users moved from another system log in here too, with their old hashes or through lazy migration
 // (docs/importing-users.md).
 acceptImportedHashes(importedHashes);
-acceptLegacyUsers(legacyLookupFrom(process.env));
+acceptLegacyUsers(legacyMigration(legacyLookupFrom(process.env)));
 
 const passkeys = config.webauthn !== undefined;
 const TEXT: Partial<Record<DomainError['code'], [number, string]>> = {

@@ -1,4 +1,5 @@
 import { MFA_GRANT, PASSKEY_GRANT } from '../core/clients';
+import { legacyMigration } from '../core/legacy-migration';
 import { importedHashes } from '../core/password-schemes';
 import { legacyLookupFrom } from '../store/legacy-lookup';
 import type { ResolvedClient } from '../core/client-registry';
@@ -22,7 +23,7 @@ import type { HttpEvent, HttpResult } from '../http/types';
 // Users moved from another system log in here too, with their old hashes or through lazy migration
 // (docs/importing-users.md).
 acceptImportedHashes(importedHashes);
-acceptLegacyUsers(legacyLookupFrom(process.env));
+acceptLegacyUsers(legacyMigration(legacyLookupFrom(process.env)));
 
 export { MFA_GRANT, PASSKEY_GRANT };
 const passkeysOn = config.webauthn !== undefined;

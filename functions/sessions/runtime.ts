@@ -1,5 +1,5 @@
 import { AuthService } from '../core/auth';
-import { type LegacyLookup, LegacyMigration } from '../core/legacy-migration';
+import type { MigrationDeps } from '../core/legacy-migration';
 import { loadConfig } from '../core/config';
 import type { ImportedHashes, PasswordChecker, PasswordVerifier } from '../core/passwords';
 import { SessionService } from '../core/sessions';
@@ -45,10 +45,8 @@ export const acceptImportedHashes = (verifiers: ImportedHashes) => {
  * (LEGACY_MIGRATION_FUNCTION, or LEGACY_MIGRATION_URL locally): a login for a name the table does not
  * have asks it (core/legacy-migration.ts).
  */
-export const acceptLegacyUsers = (lookup: LegacyLookup | undefined) => {
-  if (!lookup) return;
-  const migration = new LegacyMigration(lookup, store, (password) => passwords.hash(password), audit);
-  auth.legacy = (username, password) => migration.migrate(username, password);
+export const acceptLegacyUsers = (migration: (deps: MigrationDeps) => AuthService['legacy']) => {
+  auth.legacy = migration({ store, hash: (password) => passwords.hash(password), audit });
 };
 export const passwords: PasswordVerifier = {
   check: async (password, hash) => (await loadChecker()).check(password, hash),

@@ -3,6 +3,7 @@ import { assertOriginAllowed } from '../http/csrf';
 import { httpHandler } from '../http/handler';
 import { parseLoginForm, requestMeta } from '../http/request';
 import { json } from '../http/response';
+import { legacyMigration } from '../core/legacy-migration';
 import { importedHashes } from '../core/password-schemes';
 import { legacyLookupFrom } from '../store/legacy-lookup';
 import { acceptImportedHashes, acceptLegacyUsers, auth, config } from './runtime';
@@ -11,7 +12,7 @@ import type { HttpEvent, HttpResult } from '../http/types';
 // Users moved from another system log in here too, with their old hashes or through lazy migration
 // (docs/importing-users.md).
 acceptImportedHashes(importedHashes);
-acceptLegacyUsers(legacyLookupFrom(process.env));
+acceptLegacyUsers(legacyMigration(legacyLookupFrom(process.env)));
 
 /** POST /auth/token: password login; the access token in the body, the refresh token in an HttpOnly cookie. */
 export async function token(event: HttpEvent): Promise<HttpResult> {

@@ -37,6 +37,9 @@ function userOf(answer: unknown): LegacyUser | undefined {
 }
 
 export function legacyLookupFrom(env: Env): LegacyLookup | undefined {
+  // A constant in the deployed bundles (lib/route-function.ts): without lazy migration esbuild drops
+  // all that follows, the Lambda client with it. Unset (the dev server, the tests): the environment decides.
+  if (process.env.AUTH_API_LEGACY === 'false') return undefined;
   const timeout = Number(env.LEGACY_MIGRATION_TIMEOUT_MS ?? 3000);
   if (!Number.isInteger(timeout) || timeout < 100 || timeout > 10_000)
     throw new Error('LEGACY_MIGRATION_TIMEOUT_MS must be 100 to 10000');
@@ -44,7 +47,7 @@ export function legacyLookupFrom(env: Env): LegacyLookup | undefined {
   if (fn) {
     let client: Promise<{ invoke: (payload: string) => Promise<{ FunctionError?: string; Payload?: Uint8Array }> }>;
     const lambda = () =>
-      (client ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => {
+      (client ??= import('./lambda-invoke').then(({ LambdaClient, InvokeCommand }) => {
         const c = new LambdaClient({ maxAttempts: 1 });
         return {
           invoke: (payload) =>
