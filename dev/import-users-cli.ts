@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { newOneTimeToken } from '../functions/core/one-time-tokens';
 import { createDocumentClient } from '../functions/store/client';
@@ -29,11 +30,12 @@ function resetPage(env: Env): string | undefined {
   }
 }
 
-/** Whether any line of the file has no password hash (its user then needs a reset link). */
-const hasUsersWithoutHash = (file: string) =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .some((line) => line.trim() !== '' && !/"password_hash"\s*:\s*"/.test(line));
+/** Whether any line of the file has no password hash (its user then needs a reset link): read a line at a time. */
+async function hasUsersWithoutHash(file: string): Promise<boolean> {
+  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity }))
+    if (line.trim() !== '' && !/"password_hash"\s*:\s*"/.test(line)) return true;
+  return false;
+}
 
 /**
  * `npm run users -- import FILE [--update] [--dry-run] [--no-email] [--link-hours H]`: see
@@ -45,7 +47,7 @@ export async function runImport(file: string | undefined, flags: ImportFlags, en
   const noEmail = flags['no-email'] === true;
   const hours = Number(flags['link-hours'] ?? 24);
   if (!Number.isInteger(hours) || hours < 1 || hours > 168) throw new ImportUsageError('--link-hours is 1 to 168');
-  const needsLinks = !flags['dry-run'] && hasUsersWithoutHash(file);
+  const needsLinks = !flags['dry-run'] && (await hasUsersWithoutHash(file));
   const page = resetPage(env);
   if (needsLinks && noEmail && !page)
     throw new ImportUsageError('users without password_hash get reset links: set PASSWORD_RESET_URL');
@@ -100,14 +102,14 @@ async function resetLinks(
   const store = new DynamoAccountStore(o.db, o.tableName);
   const rows: string[] = [];
   for (const u of report.withoutPassword) {
-    const user = await store.getUser(u.username);
     const { token, hash } = newOneTimeToken();
     await store.putOneTimeToken({
       hash,
       kind: 'password_reset',
       username: u.username,
       expiresAt: Date.now() + o.hours * 3_600_000,
-      ...(user?.credentialVersion ? { credentialVersion: user.credentialVersion } : {}),
+      // The version the import wrote: a link dies if the user's credentials change before it is used.
+      credentialVersion: u.credentialVersion,
     });
     rows.push(`${u.username}\t${u.email ?? ''}\t${o.page}?token=${token}`);
   }

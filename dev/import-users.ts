@@ -33,7 +33,7 @@ export interface ImportReport {
   skipped: number;
   refused: { line: number; reason: string }[];
   /** Imported users with no password hash: they set one through a reset link. */
-  withoutPassword: { username: string; email?: string }[];
+  withoutPassword: { username: string; email?: string; credentialVersion: string }[];
   lines: number;
 }
 
@@ -170,7 +170,11 @@ async function writeBatch(
     if (there) report.updated++;
     else report.imported++;
     if (item.passwordHash === '')
-      report.withoutPassword.push({ username: c.username, ...(item.email ? { email: String(item.email) } : {}) });
+      report.withoutPassword.push({
+        username: c.username,
+        credentialVersion: String(item.credentialVersion),
+        ...(item.email ? { email: String(item.email) } : {}),
+      });
   }
   if (!options.dryRun && writes.length) await putAll(db, tableName, writes);
 }

@@ -53,14 +53,13 @@ export interface Route {
   sendsMail?: boolean;
   /**
    * A password login: with lazy migration configured (context `legacyMigrationFunction`), it may
-   * invoke that function and create the users it vouches for (MIGRATION_TABLE, MIGRATION_USER).
+   * invoke that function and create the users it vouches for (MIGRATION_TABLE, NEW_USER).
    */
   logsIn?: boolean;
 }
 
-/** What lazy migration adds to a login (docs/importing-users.md): the new user and its look-alike claim. */
-export const MIGRATION_TABLE: TableAccess = { PutItem: ['USER#', 'NAME#'] };
-export const MIGRATION_USER: UserAccess = {
+/** A new user's item, whole (a conditional put: never over an existing user): sign-up's, and lazy migration's. */
+export const NEW_USER: UserAccess = {
   writes: [
     'username',
     'passwordHash',
@@ -72,6 +71,9 @@ export const MIGRATION_USER: UserAccess = {
     'emailVerified',
   ],
 };
+
+/** What lazy migration adds to a login (docs/importing-users.md): the new user and its look-alike claim. */
+export const MIGRATION_TABLE: TableAccess = { PutItem: ['USER#', 'NAME#'] };
 
 export type KeyAccess = 'refresh' | 'signing' | 'public' | 'mfa';
 

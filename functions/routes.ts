@@ -4,6 +4,7 @@ import {
   LOGIN_TABLE,
   MFA_VERIFY_TABLE,
   MFA_VERIFY_USER,
+  NEW_USER,
   PASSKEY_LOGIN_TABLE,
   LOGIN_USER,
   REFRESH_TABLE,
@@ -158,19 +159,7 @@ export const routes: readonly Route[] = [
     description: 'Create an account (only when sign-up is allowed); a verification link is sent',
     // GetItem CLIENT#: a name that is a machine client's id is taken (their tokens would share `sub`).
     table: { ...IP_COUNT, GetItem: ['THROTTLE_IP#', 'CLIENT#'], PutItem: ['THROTTLE_IP#', 'NAME#', 'USER#'] },
-    // The new user item, whole (a conditional put: never over an existing user).
-    user: {
-      writes: [
-        'username',
-        'passwordHash',
-        'email',
-        'fullName',
-        'disabled',
-        'createdAt',
-        'credentialVersion',
-        'emailVerified',
-      ],
-    },
+    user: NEW_USER,
     keys: [],
     needs: 'signup',
     sendsMail: true,

@@ -10,7 +10,7 @@ import { ConfigError } from '../functions/core/errors';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   MIGRATION_TABLE,
-  MIGRATION_USER,
+  NEW_USER,
   type ProtectedRoute,
   type Route,
   enabledRoutes,
@@ -269,7 +269,7 @@ export class AuthApi extends Construct {
       // Lazy migration: that one function may be invoked, and the users it vouches for created.
       fn.addEnvironment('LEGACY_MIGRATION_FUNCTION', legacy);
       fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [legacy] }));
-      fn.grantTable(this.table, MIGRATION_TABLE, MIGRATION_USER);
+      fn.grantTable(this.table, MIGRATION_TABLE, NEW_USER);
     }
     for (const access of ['refresh', 'signing', 'public', 'mfa'] as const)
       if (route.keys.includes(access)) fn.grantSecretValue(secrets[access]);

@@ -10,6 +10,7 @@ import { startApp, type TestApp } from '../support/app';
 import { login, request } from '../support/http';
 import { enrolledUser, firstFactor, verify, codeAt } from '../support/mfa';
 import { FRONT_END, passkeyLogin, userWithPasskey } from '../support/passkeys';
+import { runUsers } from '../support/users-cli';
 
 // Each test spawns the users CLI (a Node process with a TypeScript loader, about a second each) several
 // times: on a busy 2-core machine that passes jest's 5 s default.
@@ -21,25 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-/** Runs `npm run users -- ...` (the same script, without npm) against the test table. */
-function users(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', 'bin/users.ts', ...args],
-      {
-        env: {
-          ...process.env,
-          TABLE_NAME: app.tableName,
-          DYNAMODB_ENDPOINT: process.env.TEST_STORE_ENDPOINT,
-          BCRYPT_COST: '4',
-        },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(stdin);
-  });
-}
+/** Runs `npm run users -- ...` against the test table (test/support/users-cli.ts). */
+const users = (args: string[], stdin = '') => runUsers(app.tableName, args, { stdin });
 
 describe('npm run users', () => {
   test('adds a user whose password comes from stdin, who can then log in', async () => {

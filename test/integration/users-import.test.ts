@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { userKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { form, request } from '../support/http';
+import { runUsers } from '../support/users-cli';
 
 // `npm run users -- import FILE` (docs/importing-users.md) against the test table: users of every
 // scheme log in with their old passwords, refused lines are reported and write nothing, a second run
@@ -24,28 +24,9 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-function users(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'bin/users.ts', ...args],
-      {
-        env: {
-          ...process.env,
-          TABLE_NAME: app.tableName,
-          DYNAMODB_ENDPOINT: process.env.TEST_STORE_ENDPOINT,
-          BCRYPT_COST: '4',
-          PASSWORD_RESET_URL: 'http://localhost:3000/reset-password',
-          ...env,
-        },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The users CLI on the test table, with the reset page the links open. */
+const users = (args: string[], env: Record<string, string> = {}) =>
+  runUsers(app.tableName, args, { env: { PASSWORD_RESET_URL: 'http://localhost:3000/reset-password', ...env } });
 
 const stored = async (username: string) =>
   (await app.db.send(new GetCommand({ TableName: app.tableName, Key: userKey(username) }))).Item;
