@@ -82,7 +82,12 @@ export async function startLocal(env: Env = process.env): Promise<LocalApi> {
   const { MailThread } = await import('./mail-thread');
   const { useLocalMailRunner } = await import('../functions/mail/jobs');
   const { outbox } = await import('./outbox');
-  const mailThread = new MailThread((message) => outbox.send(message), env);
+  const { eventLog } = await import('./event-log');
+  const mailThread = new MailThread(
+    (message) => outbox.send(message),
+    env,
+    (events) => void eventLog.put(events, { functionName: 'mail-worker' }),
+  );
   if (config.accounts.emailFrom && !config.accounts.mailQueueUrl) {
     useLocalMailRunner(mailThread.run);
     mailThread.warm();

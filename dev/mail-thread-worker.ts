@@ -6,6 +6,7 @@ import { parentPort, threadId } from 'node:worker_threads';
 import { AccountMailer } from '../functions/core/account-mail';
 import { loadConfig } from '../functions/core/config';
 import type { MailMessage } from '../functions/core/ports';
+import { useLocalEventSink, withEvents } from '../functions/http/events';
 import { audit } from '../functions/http/logger';
 import { runMailJob } from '../functions/mail/jobs';
 import { DynamoAccountStore } from '../functions/store/account-store';
@@ -27,6 +28,13 @@ const sender = {
       port.postMessage({ type: 'send', id, message, threadId } satisfies FromMailThread);
     }),
 };
+// The job's audit events cross back to the dev server's event log, ahead of its `done`.
+useLocalEventSink({
+  put: async (events) => {
+    port.postMessage({ type: 'events', events: [...events] } satisfies FromMailThread);
+    return { lost: 0 };
+  },
+});
 const mailer = new AccountMailer(
   new DynamoAccountStore(createDocumentClient(), config.tableName),
   sender,
@@ -42,6 +50,6 @@ port.on('message', async (message: ToMailThread) => {
     else send?.resolve();
     return;
   }
-  const ok = await runMailJob(mailer, message.job);
+  const ok = await withEvents({ functionName: 'mail-worker' }, () => runMailJob(mailer, message.job));
   port.postMessage({ type: 'done', id: message.id, ok } satisfies FromMailThread);
 });

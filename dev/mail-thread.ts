@@ -2,12 +2,14 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { MailJob, MailMessage } from '../functions/core/ports';
 import type { MailRunner } from '../functions/mail/jobs';
+import type { BusEvent } from '../functions/core/event-schema';
 
 /** Main thread → mail thread, and back (dev/mail-thread-worker.ts). */
 export type ToMailThread = { type: 'job'; id: number; job: MailJob } | { type: 'sent'; id: number; failed?: string };
 export type FromMailThread =
   | { type: 'done'; id: number; ok: boolean }
-  | { type: 'send'; id: number; message: MailMessage; threadId: number };
+  | { type: 'send'; id: number; message: MailMessage; threadId: number }
+  | { type: 'events'; events: BusEvent[] };
 
 /** Where the thread's messages land: the outbox, told which thread sent them (a test checks it is not this one). */
 export type ThreadSender = (message: MailMessage, threadId: number) => Promise<void>;
@@ -27,6 +29,8 @@ export class MailThread {
   constructor(
     private readonly send: ThreadSender,
     private readonly env: Record<string, string | undefined> = process.env,
+    /** Where the jobs' audit events go (the dev server's event log); they arrive before the job's end. */
+    private readonly events: (events: BusEvent[]) => void = () => undefined,
   ) {}
 
   readonly run: MailRunner = (job) =>
@@ -78,6 +82,7 @@ export class MailThread {
     worker.unref();
     worker.on('message', (message: FromMailThread) => {
       if (message.type === 'done') return this.finish(message.id, message.ok);
+      if (message.type === 'events') return this.events(message.events);
       this.send(message.message, message.threadId).then(
         () => worker.postMessage({ type: 'sent', id: message.id } satisfies ToMailThread),
         (err: Error) => worker.postMessage({ type: 'sent', id: message.id, failed: err?.name } satisfies ToMailThread),

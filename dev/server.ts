@@ -13,6 +13,8 @@ import { hostAllowed } from './hosts';
 import { serveDocs } from './docs';
 import { MAX_REQUEST_BYTES, toContext, toEvent, writeResult } from './event';
 import { outbox } from './outbox';
+import { eventLog } from './event-log';
+import { useLocalEventSink } from '../functions/http/events';
 
 export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
@@ -31,6 +33,8 @@ export async function loadHandlers(): Promise<Record<string, LambdaHandler>> {
   const modules = await Promise.all(files.map(([, file]) => import(file) as Promise<{ handler: LambdaHandler }>));
   // The account routes' messages go to the outbox (deployed, the mail worker sends them through SES).
   useLocalMailSender(outbox);
+  // Every audit event goes to the event log (deployed, to the stack's EventBridge bus).
+  useLocalEventSink(eventLog);
   return Object.fromEntries(files.map(([name], i) => [name, modules[i].handler]));
 }
 
@@ -97,6 +101,12 @@ export function createLocalServer(
         const { mailQueue } = await import('../functions/accounts/recovery-runtime');
         if (mailQueue instanceof InProcessMailQueue) await mailQueue.settled();
         return plain(res, 200, { messages: outbox.messages });
+      }
+      if (path === '/_dev/events' && req.method === 'GET') {
+        // Every event published so far, as a rule's target would get it; the mail jobs' once they ran.
+        const { mailQueue } = await import('../functions/accounts/recovery-runtime');
+        if (mailQueue instanceof InProcessMailQueue) await mailQueue.settled();
+        return plain(res, 200, { events: eventLog.events });
       }
       if (path === '/_dev/signing-keys/replace' && req.method === 'POST') {
         // The emergency lever, pulled against this server (npm run keys -- replace --dev-server <url>):

@@ -112,6 +112,14 @@ export type KeyPrefix =
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 export type TableAccess = Readonly<Partial<Record<TableAction, readonly KeyPrefix[]>>>;
 
+/**
+ * Whether a route's function may audit, and so publish events (lib/events.ts grants it PutEvents):
+ * every audit follows a write (a login's attempt record, a session, a token's use), so the routes
+ * that write. test/integration/event-bus.test.ts checks every event it sees came from one of them.
+ */
+export const publishesEvents = (route: { table: TableAccess }): boolean =>
+  (['PutItem', 'UpdateItem', 'DeleteItem'] as const).some((action) => (route.table[action]?.length ?? 0) > 0);
+
 /** The IAM action names of a route's table access. */
 export const tableActionsOf = (access: TableAccess): string[] =>
   Object.keys(access).map((action) => `dynamodb:${action}`);

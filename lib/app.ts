@@ -30,7 +30,7 @@ export function stackPropsFromContext(app: App): AuthStackProps {
       throw new Error(`context ${key} must be JSON, got "${v}"`);
     }
   };
-  const props = { ...propsFrom(ctx), ...oauthFrom(json) };
+  const props = { ...propsFrom(ctx), ...oauthFrom(json), ...eventsFrom(json) };
   refuseUnknownContext(Object.keys(app.node.getAllContext()), [...known]);
   return props;
 }
@@ -50,6 +50,22 @@ function oauthFrom(json: (key: string) => unknown): Partial<AuthStackProps> {
     ...(clients ? { clients: (clients as Record<string, unknown>[]).map(clientFromContext) } : {}),
     ...(allow === undefined ? {} : { allowUnregisteredClients: allow }),
   };
+}
+
+/** `eventWebhooks`: a JSON array of webhooks (lib/events.ts checks each one's values). */
+function eventsFrom(json: (key: string) => unknown): Partial<AuthStackProps> {
+  const hooks = json('eventWebhooks');
+  if (hooks === undefined) return {};
+  const fields = ['name', 'url', 'events', 'apiKeySecret', 'apiKeyHeader', 'rateLimitPerSecond'];
+  if (!Array.isArray(hooks) || hooks.some((h) => typeof h !== 'object' || h === null || Array.isArray(h)))
+    throw new Error('context eventWebhooks must be a JSON array of objects (docs/events.md "A webhook")');
+  for (const hook of hooks as Record<string, unknown>[]) {
+    const unknown = Object.keys(hook).filter((k) => !fields.includes(k));
+    if (unknown.length > 0) throw new Error(`context eventWebhooks: unknown field(s) ${unknown.join(', ')}`);
+    if (hook.events !== undefined && (!Array.isArray(hook.events) || hook.events.some((e) => typeof e !== 'string')))
+      throw new Error('context eventWebhooks: events must be an array of event names');
+  }
+  return { eventWebhooks: hooks as AuthStackProps['eventWebhooks'] };
 }
 
 /**
@@ -157,6 +173,7 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
     dynamicClientRegistration: bool('dynamicClientRegistration') === 'true',
     legacyMigrationFunction: ctx('legacyMigrationFunction'),
+    eventBus: ctx('eventBus'),
     dcrIpMaxPerHour: num('dcrIpMaxPerHour'),
     appName: appNameFromContext(ctx('appName')),
     reauthMaxAgeSeconds: num('reauthMaxAgeSeconds'),

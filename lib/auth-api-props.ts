@@ -3,6 +3,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ClientDeclaration } from '../functions/core/clients';
 import type { ProtectedRoute } from '../functions/routes';
 import type { CustomDomainProps } from './custom-domain';
+import type { EventWebhook } from './events';
 import type { AlarmThresholds } from './monitoring';
 
 /** What a deployment may change; every value has the documented default (docs/configuration.md). */
@@ -78,6 +79,13 @@ export interface AuthApiProps {
    * ask, in the shape of Cognito's user-migration trigger, about a username the table does not have.
    */
   legacyMigrationFunction?: string;
+  /**
+   * Where every audit event is published (docs/events.md): an existing EventBridge bus's name or ARN,
+   * or `none` for no events at all. Default: a bus of the stack's own.
+   */
+  eventBus?: string;
+  /** Webhooks (EventBridge API destinations) for some or all events (docs/events.md "A webhook"). Default none. */
+  eventWebhooks?: EventWebhook[];
   /** POST /oauth2/register (RFC 7591) for public, third-party clients; rate-limited per IP. Default false. */
   dynamicClientRegistration?: boolean;
   /** Registrations per source IP per hour (default 10). */

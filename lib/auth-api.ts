@@ -15,6 +15,7 @@ import {
   type Route,
   enabledRoutes,
   fallbackHandler,
+  publishesEvents,
 } from '../functions/routes';
 import type { AuthApiProps } from './auth-api-props';
 import { jwtAuthorizer, protectedRoute, sessionAuthorizer } from './authorizers';
@@ -29,6 +30,7 @@ import {
   keyEnvironment,
   routeEnvironment,
 } from './environment';
+import { AuthEvents } from './events';
 import { FunctionFactory } from './function-factory';
 import { LOGIN_THROTTLED_ROUTES, accessLogGroup, acknowledgeOwnRoutes, addRoute, httpApi, stage } from './http-api';
 import { keySet, mfaSecret, refreshSecret } from './key-set';
@@ -84,6 +86,8 @@ export class AuthApi extends Construct {
   readonly mfaKey: Secret;
   /** The log groups' KMS key, when `encryptLogs` is set. */
   readonly logsKey?: Key;
+  /** The event bus every audit event goes to (and the webhooks' rules), unless `eventBus` is `none`. */
+  readonly events?: AuthEvents;
   private readonly factory: FunctionFactory;
   private readonly customDomainUrl?: string;
 
@@ -94,12 +98,18 @@ export class AuthApi extends Construct {
     this.table = table(this, { removalPolicy, adoptTableName: props.adoptTableName });
     this.signingKey = refreshSecret(this, removalPolicy);
     this.logsKey = props.encryptLogs ? logsKey(this, removalPolicy) : undefined;
+    if (props.eventBus !== 'none') {
+      this.events = new AuthEvents(this, 'Events', { existingBus: props.eventBus, webhooks: props.eventWebhooks });
+    } else if (props.eventWebhooks?.length) {
+      throw new ConfigError('eventWebhooks need the event bus: eventBus is none');
+    }
     this.factory = new FunctionFactory(this, {
       logRetention,
       logLevel: props.logLevel ?? 'INFO',
       logsKey: this.logsKey,
       tracing: props.tracing === true,
       legacyMigration: props.legacyMigrationFunction !== undefined,
+      events: this.events !== undefined,
     });
     this.functions = this.factory.functions;
     const accessLogs = accessLogGroup(this, this.factory.defaults);
@@ -149,6 +159,8 @@ export class AuthApi extends Construct {
         environment,
         makeWorker: (env) => this.factory.make('mail-worker', 'Sends reset and verification links through SES', env),
       });
+      // Its audit events (password_reset_requested, email_verification_requested) go on the bus too.
+      this.events?.grantPublish(this.mail.worker);
     }
     const deployed = enabledRoutes({
       emailFrom: props.emailFrom,
@@ -220,6 +232,7 @@ export class AuthApi extends Construct {
         routes: deployed,
         functions: this.functions,
         service: COMMON_ENVIRONMENT.POWERTOOLS_SERVICE_NAME,
+        events: this.events,
         alarmEmail: props.alarmEmail,
         removalPolicy,
         ...props.alarmThresholds,
@@ -264,6 +277,7 @@ export class AuthApi extends Construct {
     });
     if (route.sendsMail) this.mail?.queue.grantSendMessages(fn);
     fn.grantTable(this.table, route.table, route.user);
+    if (publishesEvents(route)) this.events?.grantPublish(fn);
     const legacy = route.logsIn ? props.legacyMigrationFunction : undefined;
     if (legacy) {
       // Lazy migration: that one function may be invoked, and the users it vouches for created.

@@ -30,6 +30,13 @@ export class AuthStack extends Stack {
         description: `Point ${customDomain.url.slice('https://'.length)} here (CNAME) in your DNS`,
       });
     }
+    if (this.authApi.events) {
+      // Where a team's own rules go (docs/events.md): `--event-bus-name` of `aws events put-rule`.
+      new CfnOutput(this, 'EventBusName', {
+        value: this.authApi.events.bus.eventBusName,
+        description: 'The EventBridge bus with every audit event (source auth-api)',
+      });
+    }
     new CfnOutput(this, 'TableName', {
       value: table.tableName,
       description: 'DynamoDB table (TABLE_NAME for `npm run users`)',

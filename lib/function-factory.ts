@@ -2,7 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { entryFile, fallbackHandler, otherFunctions, type ProtectedRoute, routes } from '../functions/routes';
+import {
+  entryFile,
+  fallbackHandler,
+  otherFunctions,
+  type ProtectedRoute,
+  publishesEvents,
+  routes,
+} from '../functions/routes';
 import type { AuthApiProps } from './auth-api-props';
 import { COMMON_ENVIRONMENT } from './environment';
 import { RouteFunction, functionId } from './route-function';
@@ -32,6 +39,12 @@ const DEFAULT_SIZING = { memorySize: 512, timeoutSeconds: 10 };
 const handlerOf = (name: string): string =>
   routes.find((r) => r.name === name)?.handler ?? otherFunctions[name as keyof typeof otherFunctions];
 
+/** Whether a function publishes audit events (AuthApi grants it PutEvents): a writing route's, the mail worker's. */
+const publishes = (name: string): boolean => {
+  const route = routes.find((r) => r.name === name);
+  return route ? publishesEvents(route) : name === 'mail-worker';
+};
+
 /** What every function of the API shares: log retention and level, the logs' key, tracing. */
 export interface FunctionDefaults {
   logRetention: RetentionDays;
@@ -40,6 +53,8 @@ export interface FunctionDefaults {
   tracing: boolean;
   /** Lazy migration configured (context legacyMigrationFunction): the login functions bundle its client. */
   legacyMigration: boolean;
+  /** Audit events go to an event bus (context eventBus, not `none`): the functions bundle its client. */
+  events: boolean;
 }
 
 /**
@@ -67,6 +82,8 @@ export class FunctionFactory {
       timeout: Duration.seconds(sizing.timeoutSeconds),
       environment,
       ...this.defaults,
+      // The EventBridge client only where events are published: the other bundles stay as they were.
+      events: this.defaults.events && publishes(name),
     });
     this.functions[name] = fn;
     return fn;
@@ -82,6 +99,7 @@ export class FunctionFactory {
       timeout: Duration.seconds(DEFAULT_SIZING.timeoutSeconds),
       environment: COMMON_ENVIRONMENT,
       ...this.defaults,
+      events: false,
     });
     this.functions[route.name] = fn;
     return fn;

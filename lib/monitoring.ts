@@ -16,9 +16,10 @@ import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, type MetricEvent } from '../functions/http/metrics';
+import { EVENTS_UNPUBLISHED, METRICS_NAMESPACE, type MetricEvent } from '../functions/http/metrics';
 import type { Route } from '../functions/routes';
 import { compliantKey } from './compliance';
+import type { AuthEvents } from './events';
 import type { RouteFunction } from './route-function';
 
 /** What the alarms watch for (docs/operations.md "Runbook" says what each means). */
@@ -53,6 +54,8 @@ export interface MonitoringProps extends AlarmThresholds {
   /** An address that gets every alarm by email (it must confirm the subscription). */
   alarmEmail?: string;
   removalPolicy: RemovalPolicy;
+  /** The event bus and the webhooks' dead letters, when events are on. */
+  events?: AuthEvents;
 }
 
 /** The routes whose handlers run bcrypt: slower by design, so a latency threshold of their own. */
@@ -83,7 +86,7 @@ export class Monitoring extends Construct {
     const apiDims = { ApiId: props.api.apiId, Stage: props.stage.stageName };
     const gateway = (metricName: string, statistic: string, dims: Record<string, string> = apiDims) =>
       new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: dims, statistic, period: FIVE_MINUTES });
-    const audit = (event: MetricEvent) =>
+    const audit = (event: MetricEvent | typeof EVENTS_UNPUBLISHED) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: event,
@@ -212,6 +215,7 @@ export class Monitoring extends Construct {
       description:
         'More wrong second factors than the threshold in 5 minutes: someone holding passwords is guessing codes',
     });
+    if (props.events) this.watchEvents(props.events, audit(EVENTS_UNPUBLISHED));
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       widgets: [
@@ -274,6 +278,28 @@ export class Monitoring extends Construct {
           }),
         ],
       ],
+    });
+  }
+
+  /** The bus must take every event, and a webhook's receiver every one the bus routes to it. */
+  private watchEvents(events: AuthEvents, unpublished: IMetric): void {
+    this.alarm('EventsUnpublished', {
+      metric: unpublished,
+      threshold: 1,
+      description:
+        'Audit events the event bus did not take (PutEvents failed or throttled); the requests were answered ' +
+        '(docs/events.md "When the bus fails")',
+      inclusive: true,
+    });
+    if (!events.deadLetters) return;
+    this.alarm('WebhookDeadLetters', {
+      metric: events.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      description: 'Events a webhook did not take for a day are in the dead-letter queue (docs/events.md)',
+      inclusive: true,
     });
   }
 

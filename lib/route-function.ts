@@ -42,6 +42,8 @@ export interface RouteFunctionProps {
   tracing?: boolean;
   /** Lazy migration's Lambda client and look-alike table bundled (the legacyMigrationFunction context). */
   legacyMigration?: boolean;
+  /** The EventBridge client bundled (an event bus, unless the eventBus context is `none`). */
+  events?: boolean;
 }
 
 /**
@@ -100,8 +102,10 @@ export class RouteFunction extends NodejsFunction {
         forceDockerBundling: false,
         // A constant, so that without tracing esbuild drops the tracer and the X-Ray SDK from the
         // bundle (functions/http/tracing.ts).
-        // Likewise, without lazy migration it drops the Lambda client (functions/store/legacy-lookup.ts).
+        // Likewise, without lazy migration it drops the Lambda client (functions/store/legacy-lookup.ts),
+        // and without an event bus the EventBridge client (functions/http/events.ts).
         define: {
+          'process.env.AUTH_API_EVENTS': JSON.stringify(String(props.events === true)),
           'process.env.AUTH_API_TRACING': JSON.stringify(String(props.tracing === true)),
           'process.env.AUTH_API_LEGACY': JSON.stringify(String(props.legacyMigration === true)),
         },

@@ -6,42 +6,46 @@ export interface RequestMeta {
   userAgent?: string;
 }
 
-export type AuditEvent =
-  | 'login_succeeded'
-  | 'login_failed'
-  | 'login_locked'
-  | 'refresh'
-  | 'refresh_token_reuse'
-  | 'logout'
-  | 'logout_all'
-  | 'session_deleted'
-  | 'session_evicted'
-  | 'password_changed'
-  | 'password_reset_requested'
-  | 'password_reset'
-  | 'signup'
-  | 'email_verification_requested'
-  | 'email_verified'
-  | 'mfa_required'
-  | 'mfa_failed'
-  | 'recovery_code_used'
-  | 'recovery_codes_regenerated'
-  | 'totp_enabled'
-  | 'totp_disabled'
-  | 'passkey_registered'
-  | 'passkey_renamed'
-  | 'passkey_deleted'
-  | 'passkey_clone_suspected'
-  | 'client_auth_failed'
-  | 'client_token_issued'
-  | 'client_registered'
-  | 'authorization_code_issued'
-  | 'authorization_code_reuse'
-  | 'consent_granted'
-  | 'consent_denied'
-  | 'sso_logout'
-  | 'user_migrated'
-  | 'user_migration_refused';
+/** Every audit event: each is a log line and an event on the bus (docs/events.md lists their fields). */
+export const AUDIT_EVENTS = [
+  'login_succeeded',
+  'login_failed',
+  'login_locked',
+  'refresh',
+  'refresh_token_reuse',
+  'logout',
+  'logout_all',
+  'session_deleted',
+  'session_evicted',
+  'password_changed',
+  'password_reset_requested',
+  'password_reset',
+  'signup',
+  'email_verification_requested',
+  'email_verified',
+  'mfa_required',
+  'mfa_failed',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
+  'totp_enabled',
+  'totp_disabled',
+  'passkey_registered',
+  'passkey_renamed',
+  'passkey_deleted',
+  'passkey_clone_suspected',
+  'client_auth_failed',
+  'client_token_issued',
+  'client_registered',
+  'authorization_code_issued',
+  'authorization_code_reuse',
+  'consent_granted',
+  'consent_denied',
+  'sso_logout',
+  'user_migrated',
+  'user_migration_refused',
+] as const;
+
+export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
 /** One structured audit line; implementations never receive a token or password (they are not passed). */
 export type Audit = (

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Audit } from '../core/auth';
 import type { ServiceUnavailableError } from '../core/errors';
+import { queueEvent, whenEventsLost } from './events';
 import { countEvent } from './metrics';
 
 /**
@@ -9,11 +10,18 @@ import { countEvent } from './metrics';
  */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'auth-api' });
 
-/** Audit events as one JSON line each (`audit: true` makes them easy to filter in CloudWatch Logs Insights). */
+/**
+ * Audit events as one JSON line each (`audit: true` makes them easy to filter in CloudWatch Logs
+ * Insights), counted, and queued for the event bus (published as the invocation ends: http/events.ts).
+ */
 export const audit: Audit = (event, fields) => {
   logger.info(event, { audit: true, event, ...fields });
   countEvent(event);
+  queueEvent(event, fields);
 };
+
+// Events the bus did not take: counted by withMetrics (`events_unpublished`, alarmed), named here.
+whenEventsLost((lost, errorName) => logger.warn('events_unpublished', { lost, errorName }));
 
 /** Housekeeping that failed after the answer was decided: names only (an SDK message may quote keys). */
 export const housekeepingFailed = (event: string) => (err: unknown) =>

@@ -1,5 +1,6 @@
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { AuditEvent } from '../core/auth';
+import { withEvents } from './events';
 
 /**
  * The audit events that become CloudWatch metrics (docs/operations.md), written as CloudWatch
@@ -43,6 +44,9 @@ export const METRIC_EVENTS = [
 
 export type MetricEvent = (typeof METRIC_EVENTS)[number];
 
+/** Audit events an invocation could not put on the event bus (docs/events.md "When the bus fails"). */
+export const EVENTS_UNPUBLISHED = 'events_unpublished';
+
 // Made when the first event is counted: a function that counts none (/users/me, the discovery
 // routes) never builds it (docs/performance.md "Where a cold start's time goes").
 let metrics: Metrics | undefined;
@@ -50,11 +54,19 @@ let metrics: Metrics | undefined;
 /** Counts one audit event, if it is one of the measured ones. */
 export function countEvent(event: AuditEvent): void {
   if (!(METRIC_EVENTS as readonly string[]).includes(event)) return;
+  counts().addMetric(event, MetricUnit.Count, 1);
+}
+
+function countUnpublished(lost: number): void {
+  counts().addMetric(EVENTS_UNPUBLISHED, MetricUnit.Count, lost);
+}
+
+function counts(): Metrics {
   metrics ??= new Metrics({
     namespace: METRICS_NAMESPACE,
     serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'auth-api',
   });
-  metrics.addMetric(event, MetricUnit.Count, 1);
+  return metrics;
 }
 
 /** Writes the counts of this invocation (one EMF line), if there are any. */
@@ -62,12 +74,16 @@ export function publishMetrics(): void {
   if (metrics?.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
-/** Runs an invocation and publishes its counts however it ends. */
+/**
+ * Runs an invocation and, however it ends, publishes its events (one PutEvents: it never throws)
+ * and then its counts, which include the events the bus did not take.
+ */
 export const withMetrics =
   <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
   async (...args: A): Promise<R> => {
+    const context = args[1] as { functionName?: string } | undefined;
     try {
-      return await fn(...args);
+      return await withEvents({ functionName: context?.functionName }, () => fn(...args), countUnpublished);
     } finally {
       publishMetrics();
     }

@@ -1,6 +1,7 @@
 import type { AccountMailer } from '../core/account-mail';
 import { ServiceUnavailableError } from '../core/errors';
 import type { MailJob, MailQueue, MailSender } from '../core/ports';
+import { withEvents } from '../http/events';
 import { dependencyUnavailable, logger } from '../http/logger';
 
 /**
@@ -102,6 +103,8 @@ export class InProcessMailQueue implements MailQueue {
   }
 
   private run(job: MailJob): Promise<boolean> {
-    return localRunner ? localRunner(job) : runMailJob(this.mailer(), job);
+    if (localRunner) return localRunner(job);
+    // Its own invocation, as the deployed worker's is: its events are its own, not the route's that queued it.
+    return withEvents({ functionName: 'mail-worker' }, () => runMailJob(this.mailer(), job));
   }
 }

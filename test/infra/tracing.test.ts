@@ -101,12 +101,13 @@ describe('tracing=true: the stack', () => {
 
   test('bundles the tracer into every function, each still within its bundle cap', () => {
     // The passkey verify functions, the hosted passkey login and the OAuth token endpoint carry @simplewebauthn/server
-    // (~330 KB): 950 KB untraced (docs/performance.md), and the tracer's ~100 KB on top; every other function 700 KB.
+    // (~330 KB): 950 KB untraced (docs/performance.md), and the tracer's ~130 KB on top; every other function 750 KB
+    // (the largest, the hosted password login: 712 KB with the event bus's client, docs/events.md).
     const webauthn = ['passkeys-register-verify', 'passkeys-login-verify', 'oauth2-token', 'oauth2-login-passkey'].map(
       functionId,
     );
     for (const [id, fn] of tracedFunctions) {
-      const cap = webauthn.includes(handlerOf(id)) ? 1050 * 1024 : 700 * 1024;
+      const cap = webauthn.includes(handlerOf(id)) ? 1100 * 1024 : 750 * 1024;
       const bundle = join(traced.outdir, fn.Metadata['aws:asset:path'], 'index.js');
       expect([id, readFileSync(bundle, 'utf8').includes('AWS_XRAY_DAEMON_ADDRESS')]).toEqual([id, true]);
       expect([id, statSync(bundle).size <= cap]).toEqual([id, true]);
