@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Audit, AuditEvent } from './audit';
 
 /**
@@ -28,8 +29,12 @@ export const DETAIL_FIELDS = [
 
 export type DetailField = (typeof DETAIL_FIELDS)[number];
 
-/** An event's `detail`: the schema's version, when it happened, and the fields its audit call set. */
-export type EventDetail = { schema_version: number; occurred_at: string } & Partial<
+/**
+ * An event's `detail`: the schema's version, when it happened, its own id (the same on a PutEvents
+ * the SDK sent again, unlike the envelope's `id`: what a receiver deduplicates on), and the fields
+ * its audit call set.
+ */
+export type EventDetail = { schema_version: number; occurred_at: string; event_id: string } & Partial<
   Record<DetailField, string | number | boolean>
 >;
 
@@ -44,7 +49,11 @@ export function eventDetail(fields: Parameters<Audit>[1], nowMs: number): EventD
     source_ip: sourceIp,
     user_agent: userAgent?.slice(0, MAX_USER_AGENT),
   };
-  const detail: EventDetail = { schema_version: EVENT_SCHEMA_VERSION, occurred_at: new Date(nowMs).toISOString() };
+  const detail: EventDetail = {
+    schema_version: EVENT_SCHEMA_VERSION,
+    occurred_at: new Date(nowMs).toISOString(),
+    event_id: randomUUID(),
+  };
   for (const field of DETAIL_FIELDS) {
     const value = named[field];
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') detail[field] = value;

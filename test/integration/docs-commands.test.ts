@@ -18,6 +18,7 @@ const EXPECTED: Record<string, number> = {
   'README.md': 3,
   'docs/accounts.md': 4,
   'docs/clients.md': 2,
+  'docs/events.md': 1,
   'docs/mfa.md': 2,
   'docs/protecting-your-api.md': 1,
   'docs/sign-in-from-your-app.md': 2,
