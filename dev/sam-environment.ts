@@ -10,11 +10,12 @@ import { newKeySet } from '../functions/core/keys';
 export const KEY_ARN_VARIABLES = ['JWT_SECRET_ARN', 'SIGNING_KEYS_ARN', 'PUBLIC_KEYS_ARN', 'MFA_KEY_ARN'] as const;
 /**
  * Every variable the template fills from another resource (a `Ref`), blanked for SAM: the key ARNs,
- * and the mail queue's URL (blank, a mail job runs in the function's process instead, with no sender:
- * it fails in the log, the answer is the contract's). The SAM-environment test checks this list
- * against the template, so a new one cannot be forgotten.
+ * the mail queue's URL (blank, a mail job runs in the function's process instead, with no sender:
+ * it fails in the log, the answer is the contract's) and the event bus's name (blank, events go
+ * nowhere: no PutEvents to an AWS a laptop may not reach). The SAM-environment test checks this
+ * list against the template, so a new one cannot be forgotten.
  */
-export const RESOURCE_VARIABLES = [...KEY_ARN_VARIABLES, 'MAIL_QUEUE_URL'] as const;
+export const RESOURCE_VARIABLES = [...KEY_ARN_VARIABLES, 'MAIL_QUEUE_URL', 'EVENT_BUS'] as const;
 
 /** The `Parameters` of .sam-local/env.json: local keys, the local store, and every key ARN blanked. */
 export async function samParameters({

@@ -77,9 +77,12 @@ export class AuthEvents extends Construct {
     });
   }
 
-  /** The function may put events on the bus, with this API's source only, and knows the bus's name. */
+  /**
+   * The function may put events on the bus, with this API's source only, and knows the bus by its
+   * ARN (a bus of another account is reached by ARN alone).
+   */
   grantPublish(fn: RouteFunction): void {
-    fn.addEnvironment('EVENT_BUS_NAME', this.bus.eventBusName);
+    fn.addEnvironment('EVENT_BUS', this.bus.eventBusArn);
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['events:PutEvents'],

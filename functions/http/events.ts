@@ -29,16 +29,16 @@ export function useLocalEventSink(sink: EventSink | undefined): void {
 }
 
 /**
- * The bus, when EVENT_BUS_NAME names one. AUTH_API_EVENTS is a constant in a deployed bundle
- * (lib/route-function.ts): with events off (context `eventBus` `none`) the EventBridge client is
- * not even bundled.
+ * The bus, when EVENT_BUS names one (its ARN, deployed). AUTH_API_EVENTS is a constant in a
+ * deployed bundle (lib/route-function.ts): with events off (context `eventBus` `none`) the
+ * EventBridge client is not even bundled.
  */
 function sink(): EventSink | undefined {
   if (local) return local;
   // A branch esbuild drops (and the client with it) when the condition is a constant false.
   if (process.env.AUTH_API_EVENTS !== 'false') {
-    const name = process.env.EVENT_BUS_NAME;
-    if (name) bus ??= new EventBridgeSink(name);
+    const target = process.env.EVENT_BUS;
+    if (target) bus ??= new EventBridgeSink(target);
   }
   return bus;
 }
@@ -53,7 +53,7 @@ export function whenEventsLost(listener: (lost: number, errorName?: string) => v
  * nowhere to send it, or outside an invocation.
  */
 export const queueEvent = (event: AuditEvent, fields: Parameters<Audit>[1], nowMs = Date.now()): void => {
-  if (!local && (process.env.AUTH_API_EVENTS === 'false' || !process.env.EVENT_BUS_NAME)) return;
+  if (!local && (process.env.AUTH_API_EVENTS === 'false' || !process.env.EVENT_BUS)) return;
   queue.getStore()?.push({ detailType: event, detail: eventDetail(fields, nowMs), time: new Date(nowMs) });
 };
 
@@ -67,6 +67,8 @@ export async function withEvents<R>(
   run: () => Promise<R>,
   lost: (count: number) => void = () => undefined,
 ): Promise<R> {
+  // Nowhere to send (no bus, no dev server): the invocation runs as if this were not here.
+  if (!sink()) return run();
   const events: BusEvent[] = [];
   try {
     return await queue.run(events, run);

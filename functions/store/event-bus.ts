@@ -15,7 +15,8 @@ export const PUT_EVENTS_MAX = 10;
  * like the store's (a slow bus costs a request at most ~1.5 s, and never its answer).
  */
 export class EventBridgeSink implements EventSink {
-  constructor(private readonly busName: string) {}
+  /** `bus`: the bus's name, or its ARN (another account's bus is reached by ARN alone). */
+  constructor(private readonly bus: string) {}
 
   /** All the events, ten to a call, the calls at once; answers how many the bus did not take. */
   async put(events: readonly BusEvent[]): Promise<Unpublished> {
@@ -45,7 +46,7 @@ export class EventBridgeSink implements EventSink {
   private command(batch: readonly BusEvent[]): PutEventsCommand {
     return new PutEventsCommand({
       Entries: batch.map((event) => ({
-        EventBusName: this.busName,
+        EventBusName: this.bus,
         Source: EVENT_SOURCE,
         DetailType: event.detailType,
         Detail: JSON.stringify(event.detail),

@@ -35,7 +35,7 @@ describe('AuthStack: the event bus', () => {
       const env = resources[fnLogicalId(name)].Properties.Environment?.Variables ?? {};
       const granted = putEvents(statementsOf(name));
       if (PUBLISHERS.includes(name)) {
-        expect([name, env.EVENT_BUS_NAME]).toEqual([name, { Ref: busId }]);
+        expect([name, env.EVENT_BUS]).toEqual([name, { 'Fn::GetAtt': [busId, 'Arn'] }]);
         expect(granted).toEqual([
           {
             Action: 'events:PutEvents',
@@ -45,7 +45,7 @@ describe('AuthStack: the event bus', () => {
           },
         ]);
       } else {
-        expect([name, env.EVENT_BUS_NAME, granted]).toEqual([name, undefined, []]);
+        expect([name, env.EVENT_BUS, granted]).toEqual([name, undefined, []]);
       }
     }
     expect(PUBLISHERS).not.toContain('me');
@@ -80,14 +80,14 @@ describe('AuthStack: eventBus names an existing bus, or none', () => {
     const { ofType, statementsOf, fnLogicalId } = inspect(resources);
     expect(ofType('AWS::Events::EventBus')).toEqual([]);
     expect(putEvents(statementsOf('token'))).toEqual([expect.objectContaining({ Resource: arn })]);
-    expect(resources[fnLogicalId('token')].Properties.Environment.Variables.EVENT_BUS_NAME).toBe('company-events');
+    expect(resources[fnLogicalId('token')].Properties.Environment.Variables.EVENT_BUS).toBe(arn);
   });
 
   test('none: no bus, no grant, no variable, no alarm, no client in any bundle', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'auth-no-events-'));
     const { resources, template } = synth({ ...ACCOUNTS, eventBus: 'none' }, { bundle: true, outdir });
     const text = JSON.stringify(resources);
-    for (const absent of ['AWS::Events::EventBus', 'events:PutEvents', 'EVENT_BUS_NAME', 'events_unpublished'])
+    for (const absent of ['AWS::Events::EventBus', 'events:PutEvents', 'EVENT_BUS', 'events_unpublished'])
       expect([absent, text.includes(absent)]).toEqual([absent, false]);
     expect(template.toJSON().Outputs.EventBusName).toBeUndefined();
     const { fnLogicalId } = inspect(resources);

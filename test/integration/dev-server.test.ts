@@ -152,10 +152,10 @@ describe('DNS rebinding (a foreign name pointed at 127.0.0.1)', () => {
       req.end();
     });
 
-  test('a request addressed to another name is 421, before any route: the outbox stays unread', async () => {
+  test('a request addressed to another name is 421, before any route: the outbox and events stay unread', async () => {
     const port = new URL(app.url).port;
     for (const host of [`rebind.attacker.example:${port}`, 'rebind.attacker.example', `127.0.0.1.nip.io:${port}`]) {
-      for (const path of ['/_dev/outbox', '/auth/token', '/', '/docs']) {
+      for (const path of ['/_dev/outbox', '/_dev/events', '/auth/token', '/', '/docs']) {
         const reply = await withHost(host, path);
         expect([host, path, reply.status, reply.body]).toEqual([host, path, 421, '{"detail":"Misdirected Request"}']);
       }

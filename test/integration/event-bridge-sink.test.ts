@@ -36,7 +36,7 @@ beforeAll(async () => {
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
-    EVENT_BUS_NAME: 'auth-events',
+    EVENT_BUS: 'auth-events',
   });
   useLocalEventSink(undefined);
 });

@@ -144,8 +144,8 @@ describe('publishing, once per invocation', () => {
     await withEvents({}, async () => undefined);
     expect(puts).toEqual([]);
     useLocalEventSink(undefined);
-    const before = process.env.EVENT_BUS_NAME;
-    delete process.env.EVENT_BUS_NAME;
+    const before = process.env.EVENT_BUS;
+    delete process.env.EVENT_BUS;
     const lost: number[] = [];
     await withEvents(
       {},
@@ -153,6 +153,6 @@ describe('publishing, once per invocation', () => {
       (n) => lost.push(n),
     );
     expect(lost).toEqual([]);
-    if (before !== undefined) process.env.EVENT_BUS_NAME = before;
+    if (before !== undefined) process.env.EVENT_BUS = before;
   });
 });
