@@ -1,7 +1,11 @@
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { bcryptCostFrom } from '../functions/core/config';
 import { newOneTimeToken } from '../functions/core/one-time-tokens';
+import { dummyHashFor, verifyImported } from '../functions/core/password-schemes';
+import { PasswordChecker } from '../functions/core/passwords';
 import { createDocumentClient } from '../functions/store/client';
 import { DynamoAccountStore } from '../functions/store/account-store';
 import { SqsMailQueue } from '../functions/store/mail-queue';
@@ -74,7 +78,36 @@ export async function runImport(file: string | undefined, flags: ImportFlags, en
     `${verb} ${report.imported}, updated ${report.updated}, skipped ${report.skipped} (already there), ` +
       `refused ${report.refused.length}, of ${report.lines} lines in ${seconds(started)} s${links}`,
   );
+  if (Object.keys(report.schemes).length > 0) console.log(await schemeTimings(report.schemes, bcryptCostFrom(env)));
   return report.refused.length > 0 ? 1 : 0;
+}
+
+/**
+ * The imported schemes and what one check of each costs here, beside the bcrypt dummy an unknown
+ * name gets, and the setting that makes an unknown name cost what the slowest does
+ * (docs/importing-users.md "Timing"). Each scheme is timed once, on a hash of its own that nothing matches.
+ */
+async function schemeTimings(schemes: Record<string, number>, cost: number): Promise<string> {
+  const timed = async (check: () => Promise<unknown>) => {
+    const start = performance.now();
+    await check();
+    return performance.now() - start;
+  };
+  const rows: [string, number, number][] = [];
+  for (const [header, users] of Object.entries(schemes)) {
+    const dummy = dummyHashFor(header);
+    if (dummy) rows.push([header, users, await timed(() => verifyImported('unusable', dummy))]);
+  }
+  rows.sort((a, b) => b[2] - a[2]);
+  const bcrypt = await timed(() => new PasswordChecker(cost).check('unusable', undefined));
+  const lines = rows.map(([h, n, ms]) => `  ${h}  ${n} users, one check ${Math.round(ms)} ms`);
+  const [slowest, , slowestMs] = rows[0];
+  const advice =
+    slowestMs > bcrypt
+      ? `an unknown username costs the bcrypt dummy (${Math.round(bcrypt)} ms at cost ${cost}); to make it cost what ` +
+        `${slowest} does until these users have logged in, deploy with -c unknownUserHash='${slowest}'`
+      : `an unknown username costs the bcrypt dummy (${Math.round(bcrypt)} ms at cost ${cost}), at least what these do`;
+  return ["other systems' hashes, until each user logs in once (then bcrypt):", ...lines, advice].join('\n');
 }
 
 /** A reset link for each imported user without a password: emailed (the mail worker), or written to a file. */

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { importedHashProblem } from '../functions/core/password-schemes';
+import { importedHashProblem, schemeHeaderOf } from '../functions/core/password-schemes';
 import { newId } from '../functions/core/tokens';
 import { newUsernameProblem, usernameSkeleton } from '../functions/core/username-skeleton';
 import { canonicalUsername, USERNAME_PROBLEMS } from '../functions/core/usernames';
@@ -35,6 +35,8 @@ export interface ImportReport {
   /** Imported users with no password hash: they set one through a reset link. */
   withoutPassword: { username: string; email?: string; credentialVersion: string }[];
   lines: number;
+  /** Users written with another system's hash, by its scheme's header (core/password-schemes.ts). */
+  schemes: Record<string, number>;
 }
 
 type Item = Record<string, unknown>;
@@ -103,7 +105,15 @@ export async function importUsers(
   tableName: string,
   options: ImportOptions,
 ): Promise<ImportReport> {
-  const report: ImportReport = { imported: 0, updated: 0, skipped: 0, refused: [], withoutPassword: [], lines: 0 };
+  const report: ImportReport = {
+    imported: 0,
+    updated: 0,
+    skipped: 0,
+    refused: [],
+    withoutPassword: [],
+    lines: 0,
+    schemes: {},
+  };
   const now = options.now ?? Date.now;
   /** Names (and their look-alike skeletons) seen earlier in the file: a second one is refused. */
   const seen = new Map<string, number>();
@@ -169,6 +179,8 @@ async function writeBatch(
     writes.push(item, { ...nameKey(usernameSkeleton(c.username)), username: c.username });
     if (there) report.updated++;
     else report.imported++;
+    const header = schemeHeaderOf(String(item.passwordHash));
+    if (header) report.schemes[header] = (report.schemes[header] ?? 0) + 1;
     if (item.passwordHash === '')
       report.withoutPassword.push({
         username: c.username,

@@ -173,6 +173,7 @@ function propsFrom(ctx: (key: string) => string | undefined): AuthStackProps {
     signupIpMaxPerHour: num('signupIpMaxPerHour'),
     dynamicClientRegistration: bool('dynamicClientRegistration') === 'true',
     legacyMigrationFunction: ctx('legacyMigrationFunction'),
+    unknownUserHash: ctx('unknownUserHash'),
     eventBus: ctx('eventBus'),
     dcrIpMaxPerHour: num('dcrIpMaxPerHour'),
     appName: appNameFromContext(ctx('appName')),

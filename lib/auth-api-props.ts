@@ -80,6 +80,12 @@ export interface AuthApiProps {
    */
   legacyMigrationFunction?: string;
   /**
+   * The slowest imported password scheme in use, as `npm run users -- import` prints it
+   * (`$argon2id$v=19$m=65536,t=3,p=4`): a login for an unknown name then takes as long as one of a
+   * user still on that scheme (docs/importing-users.md "Timing"). Default none: the bcrypt dummy.
+   */
+  unknownUserHash?: string;
+  /**
    * Where every audit event is published (docs/events.md): an existing EventBridge bus's name or ARN,
    * or `none` for no events at all. Default: a bus of the stack's own.
    */

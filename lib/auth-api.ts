@@ -7,6 +7,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ConfigError } from '../functions/core/errors';
+import { dummyHashFor } from '../functions/core/password-schemes';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   MIGRATION_TABLE,
@@ -120,6 +121,12 @@ export class AuthApi extends Construct {
       !/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$/.test(legacy)
     )
       throw new ConfigError(`legacyMigrationFunction must be a Lambda function's ARN, got "${legacy}"`);
+
+    if (props.unknownUserHash !== undefined && !dummyHashFor(props.unknownUserHash))
+      throw new ConfigError(
+        `unknownUserHash must be an imported scheme's header within the limits (docs/importing-users.md), ` +
+          `got "${props.unknownUserHash}"`,
+      );
 
     // The catch-all tells a route this deployment lacks (sign-up off) from one it has: the account settings.
     const fallback = this.factory.make(fallbackHandler, '404 / 405 for every unmatched request', {
@@ -278,6 +285,8 @@ export class AuthApi extends Construct {
     if (route.sendsMail) this.mail?.queue.grantSendMessages(fn);
     fn.grantTable(this.table, route.table, route.user);
     if (publishesEvents(route)) this.events?.grantPublish(fn);
+    // Only the login functions check imported hashes, so only they make the unknown-user dummy of one.
+    if (route.logsIn && props.unknownUserHash) fn.addEnvironment('UNKNOWN_USER_HASH', props.unknownUserHash);
     const legacy = route.logsIn ? props.legacyMigrationFunction : undefined;
     if (legacy) {
       // Lazy migration: that one function may be invoked, and the users it vouches for created.

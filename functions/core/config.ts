@@ -19,6 +19,11 @@ export interface Config {
   /** MAX_SESSIONS_PER_USER: a login beyond it ends the user's oldest sessions. */
   maxSessionsPerUser: number;
   bcryptCost: number;
+  /**
+   * UNKNOWN_USER_HASH: the slowest imported scheme in use, as a hash's header (`$argon2id$v=19$m=...`);
+   * a name the table does not have is checked against a hash of it (docs/importing-users.md "Timing").
+   */
+  unknownUserHash?: string;
   lockout: LockoutSettings;
   /** The refresh cookie: its name (`__Host-refresh_token` with COOKIE_HOST_PREFIX), flags and path. */
   cookie: { name: string; secure: boolean; path: string; sameSite: SameSite };
@@ -107,6 +112,21 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
 
 /** BCRYPT_COST (4 to 15, default 10): the functions and the users CLI hash at the same cost. */
 export const bcryptCostFrom = (env: Env = process.env): number => integer(env, 'BCRYPT_COST', 10, 4, 15);
+
+/** The headers core/password-schemes.ts makes dummies of (its limits are checked there, and at synth). */
+const SCHEME_HEADER =
+  /^(\$argon2(id|i)\$v=19\$m=\d+,t=\d+,p=\d+|\$scrypt\$ln=\d+,r=\d+,p=\d+|\$pbkdf2-sha256\$\d+|pbkdf2_sha256\$\d+)$/;
+
+export function unknownUserHashFrom(env: Env = process.env): string | undefined {
+  const header = env.UNKNOWN_USER_HASH?.trim();
+  if (!header) return undefined;
+  if (!SCHEME_HEADER.test(header))
+    throw new ConfigError(
+      `UNKNOWN_USER_HASH must be an imported scheme's header such as $argon2id$v=19$m=65536,t=3,p=4 ` +
+        `(npm run users -- import prints the one to use), got "${header}"`,
+    );
+  return header;
+}
 
 /** TOKEN_ISSUER: the `iss` of every token (deployed: the API's URL, set by the stack; local: the dev server's URL). */
 export const issuerFrom = (env: Env = process.env): string => env.TOKEN_ISSUER || 'serverless-auth-api';
@@ -208,6 +228,7 @@ export function loadConfig(env: Env = process.env, { needsKeys = true }: { needs
     refreshReuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
     maxSessionsPerUser: integer(env, 'MAX_SESSIONS_PER_USER', 20, 1, 1000),
     bcryptCost: bcryptCostFrom(env),
+    unknownUserHash: unknownUserHashFrom(env),
     lockout: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
       baseLockSeconds: integer(env, 'LOGIN_LOCK_BASE_SECONDS', 1, 1, 3600),

@@ -1,4 +1,4 @@
-import { pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
+import { pbkdf2, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { type ImportedHashes, isBcryptHash } from './passwords';
 
 /**
@@ -78,10 +78,43 @@ export const importedSchemeOf = (hash: string): ImportedScheme | undefined =>
 const derive = (run: (done: (err: Error | null, key: Buffer) => void) => void) =>
   new Promise<Buffer>((resolve, reject) => run((err, key) => (err ? reject(err) : resolve(key))));
 
+/**
+ * A hash's scheme and work factors without its salt and digest (`$argon2id$v=19$m=65536,t=3,p=4`,
+ * `$scrypt$ln=16,r=8,p=1`, `$pbkdf2-sha256$29000`, `pbkdf2_sha256$870000`): what UNKNOWN_USER_HASH
+ * names, and what the import reports. Undefined for bcrypt and for what this API does not read.
+ */
+export function schemeHeaderOf(hash: string): string | undefined {
+  if (!importedSchemeOf(hash)) return undefined;
+  return hash.startsWith('pbkdf2_sha256$')
+    ? hash.split('$').slice(0, 2).join('$')
+    : hash
+        .split('$')
+        .slice(0, -2)
+        .join('$')
+        .replace(/^\$pbkdf2-sha256\$i=(\d+)(,l=\d+)?$/, '$pbkdf2-sha256$$$1');
+}
+
+/**
+ * A hash of `header`'s scheme and work factors that no password matches (a random salt and digest):
+ * checked for a username the table does not have, it costs what that scheme costs (UNKNOWN_USER_HASH,
+ * docs/importing-users.md "Timing"). Undefined when the header is not one this API reads, or is
+ * beyond the limits.
+ */
+export function dummyHashFor(header: string): string | undefined {
+  const salt = randomBytes(16);
+  const digest = randomBytes(32);
+  const b64NoPad = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
+  const hash = header.startsWith('pbkdf2_sha256$')
+    ? `${header}$${salt.toString('hex')}$${digest.toString('base64')}`
+    : `${header}$${b64NoPad(salt)}$${b64NoPad(digest)}`;
+  return schemeHeaderOf(hash) === header && importedHashProblem(hash) === undefined ? hash : undefined;
+}
+
 /** The login functions' verifier of imported hashes (PasswordChecker's `imported`). */
 export const importedHashes: ImportedHashes = {
   recognises: (hash) => importedSchemeOf(hash) !== undefined,
   verify: (password, hash) => verifyImported(password, hash),
+  dummyFor: dummyHashFor,
 };
 
 /** Whether `password` matches an imported hash (false for anything unreadable or out of bounds). */

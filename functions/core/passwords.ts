@@ -24,6 +24,8 @@ export const hashPassword = (password: string, cost: number): Promise<string> =>
 export interface ImportedHashes {
   recognises(hash: string): boolean;
   verify(password: string, hash: string): Promise<boolean>;
+  /** A hash of this scheme and work factors that nothing matches (UNKNOWN_USER_HASH); undefined if unreadable. */
+  dummyFor(header: string): string | undefined;
 }
 
 /** What the login needs of passwords (an interface, so unit tests can count and schedule checks). */
@@ -46,12 +48,20 @@ export class PasswordChecker implements PasswordVerifier {
    * (which would itself be a timing signal).
    */
   private readonly dummyHash: string;
+  /**
+   * With UNKNOWN_USER_HASH, the slowest imported scheme in use (docs/importing-users.md "Timing"): a
+   * hash of it that nothing matches, checked instead of the bcrypt dummy so that a name the table
+   * does not have takes as long as a login of a user not yet moved off that scheme.
+   */
+  private readonly slowDummy?: string;
 
   constructor(
     private readonly cost: number,
     private readonly imported?: ImportedHashes,
+    unknownUserHash?: string,
   ) {
     this.dummyHash = `$2b$${String(cost).padStart(2, '0')}$${'DummyHashForTimingOnly.'.padEnd(53, 'x')}`;
+    this.slowDummy = unknownUserHash ? imported?.dummyFor(unknownUserHash) : undefined;
   }
 
   /**
@@ -64,6 +74,10 @@ export class PasswordChecker implements PasswordVerifier {
     // A hash bcrypt cannot read (an imported user with no password: '') is compared as the dummy, so it
     // takes a bcrypt's time like any other refusal (bcryptjs answers an unreadable one at once).
     const readable = usable && isBcryptHash(hash);
+    if (!readable && this.slowDummy && this.imported) {
+      await this.imported.verify('unusable', this.slowDummy);
+      return false;
+    }
     const ok = await bcrypt.compare(readable ? password : 'unusable', readable ? hash : this.dummyHash);
     return readable && ok;
   }

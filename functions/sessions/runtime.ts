@@ -30,7 +30,7 @@ let checker: Promise<PasswordChecker> | undefined;
 let importedHashes: ImportedHashes | undefined;
 const loadChecker = () =>
   (checker ??= import('../core/passwords').then(
-    ({ PasswordChecker }) => new PasswordChecker(config.bcryptCost, importedHashes),
+    ({ PasswordChecker }) => new PasswordChecker(config.bcryptCost, importedHashes, config.unknownUserHash),
   ));
 /**
  * The login functions (/auth/token, /oauth2/token, the hosted password page) call this at load, so

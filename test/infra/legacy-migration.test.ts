@@ -39,3 +39,18 @@ describe('AuthStack: lazy migration', () => {
     );
   });
 });
+
+describe('AuthStack: unknownUserHash (docs/importing-users.md "Timing")', () => {
+  const HEADER = '$argon2id$v=19$m=65536,t=3,p=4';
+
+  test('reaches the three login functions alone; a header that is none, or too costly, fails the synth', () => {
+    const { resources } = synth({ unknownUserHash: HEADER, webauthnRpId: 'example.com' }, { bundle: false });
+    const { ofType } = inspect(resources);
+    const withIt = ofType('AWS::Lambda::Function')
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.UNKNOWN_USER_HASH === HEADER)
+      .map(([id]) => id);
+    expect(withIt.sort()).toEqual(LOGINS.map(inspect(resources).fnLogicalId).sort());
+    for (const bad of ['argon2id', '$argon2id$v=19$m=4194304,t=3,p=4'])
+      expect(() => build(testApp({ unknownUserHash: bad }))).toThrow(/unknownUserHash must be/);
+  });
+});

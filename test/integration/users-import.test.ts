@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { schemeHeaderOf } from '../../functions/core/password-schemes';
 import { userKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { form, request } from '../support/http';
@@ -32,6 +33,7 @@ const stored = async (username: string) =>
   (await app.db.send(new GetCommand({ TableName: app.tableName, Key: userKey(username) }))).Item;
 const login = (username: string, password: string) =>
   request(`${app.url}/auth/token`, 'POST', form({ username, password }));
+const literal = (text: string) => text.replace(/[$.*+?()[\]{}|^\\]/g, '\\$&');
 const file = (name: string, rows: (object | string)[]) => {
   const path = join(dir, name);
   writeFileSync(path, `${rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n')}\n`);
@@ -73,6 +75,14 @@ describe('npm run users -- import', () => {
     expect(out.stdout).toContain(
       `imported ${good.length}, updated 0, skipped 0 (already there), refused ${bad.length}`,
     );
+    // Each imported scheme with its users and what one check costs, and what an unknown name costs.
+    const schemes = fixtures.map((f) => schemeHeaderOf(f.hash)).filter((h): h is string => h !== undefined);
+    const listed = out.stdout.split("other systems' hashes, until each user logs in once (then bcrypt):\n")[1];
+    for (const header of new Set(schemes)) {
+      const count = schemes.filter((h) => h === header).length;
+      expect(listed).toMatch(new RegExp(`^  ${literal(header)}  ${count} users, one check \\d+ ms$`, 'm'));
+    }
+    expect(listed).toMatch(/^an unknown username costs the bcrypt dummy \(\d+ ms at cost 4\)/m);
     for (const name of ['extra-field', 'bad-email', 'md5-user', 'greedy', 'flag'])
       expect(await stored(name)).toBeUndefined();
     // Usernames are canonical (lower case), and each logs in with the password of the old system.
