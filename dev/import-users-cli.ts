@@ -1,5 +1,4 @@
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bcryptCostFrom } from '../functions/core/config';
@@ -9,7 +8,7 @@ import { PasswordChecker } from '../functions/core/passwords';
 import { createDocumentClient } from '../functions/store/client';
 import { DynamoAccountStore } from '../functions/store/account-store';
 import { SqsMailQueue } from '../functions/store/mail-queue';
-import { type ImportReport, importUsers } from './import-users';
+import { type ImportReport, importUsers, readRows } from './import-users';
 
 type Env = Record<string, string | undefined>;
 export interface ImportFlags {
@@ -36,8 +35,7 @@ function resetPage(env: Env): string | undefined {
 
 /** Whether any line of the file has no password hash (its user then needs a reset link): read a line at a time. */
 async function hasUsersWithoutHash(file: string): Promise<boolean> {
-  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity }))
-    if (line.trim() !== '' && !/"password_hash"\s*:\s*"/.test(line)) return true;
+  for await (const read of readRows(file)) if ('row' in read && typeof read.row.password_hash !== 'string') return true;
   return false;
 }
 

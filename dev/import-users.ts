@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse';
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { importedHashProblem, schemeHeaderOf } from '../functions/core/password-schemes';
 import { newId } from '../functions/core/tokens';
@@ -46,15 +47,27 @@ interface Candidate {
   item: Item;
 }
 
-/** One line as a user item, or why not. */
+/** One line of JSON as a user item, or why not. */
 export function parseLine(text: string, now: number): { username: string; item: Item } | { reason: string } {
-  let row: Record<string, unknown>;
+  const read = jsonRow(text);
+  return 'reason' in read ? read : parseRow(read.row, now);
+}
+
+function jsonRow(text: string): { row: Record<string, unknown> } | { reason: string } {
   try {
-    row = JSON.parse(text);
+    const row = JSON.parse(text);
+    if (row && typeof row === 'object' && !Array.isArray(row)) return { row };
   } catch {
-    return { reason: 'not a JSON object' };
+    /* below */
   }
-  if (!row || typeof row !== 'object' || Array.isArray(row)) return { reason: 'not a JSON object' };
+  return { reason: 'not a JSON object' };
+}
+
+/** One row (a JSON line's object, or a CSV record) as a user item, or why not. */
+export function parseRow(
+  row: Record<string, unknown>,
+  now: number,
+): { username: string; item: Item } | { reason: string } {
   const unknown = Object.keys(row).filter((k) => !FIELDS.has(k));
   if (unknown.length) return { reason: `unknown field ${unknown.map((k) => `"${k}"`).join(', ')}` };
   if (typeof row.username !== 'string') return { reason: 'username is missing' };
@@ -123,11 +136,10 @@ export async function importUsers(
     batch = [];
     options.progress?.(report.lines);
   };
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const text of lines) {
-    const line = ++report.lines;
-    if (text.trim() === '') continue;
-    const parsed = parseLine(text, now());
+  for await (const read of readRows(file)) {
+    const line = read.line;
+    report.lines = Math.max(report.lines, line);
+    const parsed = 'reason' in read ? read : parseRow(read.row, now());
     if ('reason' in parsed) {
       report.refused.push({ line, reason: parsed.reason });
       continue;
@@ -147,6 +159,61 @@ export async function importUsers(
   }
   await flush();
   return report;
+}
+
+/** A row of the file, with its line number, or why that line is no row. */
+export type ReadRow = { line: number; row: Record<string, unknown> } | { line: number; reason: string };
+
+/**
+ * The rows of a file, a line at a time: JSON lines, or CSV when the name ends in `.csv` (a header
+ * row of the field names; quoted as RFC 4180 has it, which a hash's commas need; an empty cell is an
+ * absent field; `true` and `false` are the flags' values). Blank lines are skipped.
+ */
+export async function* readRows(file: string): AsyncGenerator<ReadRow> {
+  if (!file.toLowerCase().endsWith('.csv')) {
+    let line = 0;
+    for await (const text of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+      line++;
+      if (text.trim() !== '') yield { line, ...jsonRow(text) };
+    }
+    return;
+  }
+  const broken: ReadRow[] = [];
+  const parser = createReadStream(file).pipe(
+    parse({
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      // A row CSV cannot read (an unclosed quote, a wrong number of cells) is reported, not imported.
+      on_skip: (err) => void broken.push({ line: Number(err?.lines ?? 0), reason: `not a CSV row: ${err?.message}` }),
+      columns: (header: string[]) => {
+        const unknown = header.filter((h) => !FIELDS.has(h));
+        if (unknown.length || !header.includes('username'))
+          throw new Error(`the CSV header must name the fields (username first), got ${JSON.stringify(header)}`);
+        return header;
+      },
+    }),
+  );
+  for await (const { info, record } of parser as AsyncIterable<{
+    info: { lines: number };
+    record: Record<string, string>;
+  }>) {
+    yield* broken.splice(0);
+    yield { line: info.lines, row: fromCsv(record) };
+  }
+  yield* broken.splice(0);
+}
+
+/** A CSV record as a JSON line's object: empty cells absent, `true` and `false` the flags' values. */
+function fromCsv(record: Record<string, string>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(record)) {
+    if (value === '') continue;
+    const flag = field === 'email_verified' || field === 'disabled';
+    row[field] = flag && (value === 'true' || value === 'false') ? value === 'true' : value;
+  }
+  return row;
 }
 
 /**

@@ -126,6 +126,40 @@ describe('npm run users -- import', () => {
     expect((await login('no-hash', 'a brand new passphrase')).status).toBe(200);
   });
 
+  test('CSV: a header of the fields, quoted hashes, empty cells absent, bad rows reported by line', async () => {
+    const argon = fixtures.find((f) => f.scheme === 'argon2id')!;
+    const bcryptUser = fixtures.find((f) => f.hash.startsWith('$2'))!;
+    const path = join(dir, 'users.csv');
+    writeFileSync(
+      path,
+      [
+        'username,email,full_name,email_verified,disabled,password_hash',
+        `csv-argon,csv@example.com,"Argon, the CSV one",false,,"${argon.hash}"`,
+        `CSV-Bcrypt,,,,false,${bcryptUser.hash}`,
+        '',
+        'csv-flag,,,,yes,',
+        'csv-short,only two',
+        'csv-no-hash,csv-no-hash@example.com,,,,',
+      ].join('\r\n'),
+    );
+    const out = await users(['import', path, '--no-email']);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/^line 5: disabled must be true or false$/m);
+    expect(out.stdout).toMatch(/^line 6: not a CSV row: /m);
+    expect(out.stdout).toContain('imported 3, updated 0, skipped 0 (already there), refused 2, of 7 lines');
+    expect(await stored('csv-argon')).toMatchObject({ email: 'csv@example.com', fullName: 'Argon, the CSV one' });
+    expect((await stored('csv-argon'))!.emailVerified).toBe(false);
+    expect((await stored('csv-bcrypt'))!).not.toHaveProperty('email');
+    expect((await login('csv-bcrypt', bcryptUser.password)).status).toBe(200);
+    expect((await login('csv-argon', argon.password)).status).toBe(200);
+    expect(readFileSync(`${path}.reset-links.tsv`, 'utf8')).toMatch(/^csv-no-hash\tcsv-no-hash@example.com\t/);
+    const unknownColumn = file('bad-header.csv', ['username,pasword_hash', 'someone,x']);
+    const refused = await users(['import', unknownColumn, '--no-email']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('the CSV header must name the fields');
+    expect(await stored('someone')).toBeUndefined();
+  });
+
   test('without --no-email or a mail queue, a file with users without hashes is refused before any write', async () => {
     const path = file('needs-mail.jsonl', [{ username: 'needs-mail', email: 'm@example.com' }]);
     const out = await users(['import', path]);
