@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eventLog } from '../../dev/event-log';
 import { usernameSkeleton } from '../../functions/core/username-skeleton';
 import { startApp, type TestApp } from '../support/app';
@@ -7,6 +5,7 @@ import { SESSION_EVENTS, busEvents, expectWellFormed } from '../support/bus-even
 import { attemptLogin, form, login, refreshCookieOf, request } from '../support/http';
 import { lastLinkToken, mailSettled } from '../support/mail';
 import { codeAt, enrolledUser, firstFactor, forgetLastStep, json, verify } from '../support/mfa';
+import { legacyService, vouch } from '../support/legacy-service';
 import { FRONT_END, call, passkeyLogin, userWithPasskey } from '../support/passkeys';
 
 // Every audit event of the session, account, MFA, passkey and migration routes reaches the dev
@@ -15,31 +14,23 @@ import { FRONT_END, call, passkeyLogin, userWithPasskey } from '../support/passk
 // request nothing and is counted. event-bus-oauth.test.ts does the same for the OAuth routes.
 
 const LEGACY_PASSWORD = 'legacy passphrase 1';
-let legacy: Server;
+let legacy: Awaited<ReturnType<typeof legacyService>>;
 let app: TestApp;
 beforeAll(async () => {
   // A legacy system that vouches for anyone with its password (lazy migration, docs/importing-users.md).
-  legacy = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const event = JSON.parse(body);
-      if (event.request.password !== LEGACY_PASSWORD) return res.writeHead(400).end('{"errorMessage":"no"}');
-      event.response.userAttributes = { email: `${event.userName}@legacy.example` };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(event));
-    });
+  legacy = await legacyService((event, res) => {
+    if (event.request.password !== LEGACY_PASSWORD) return res.writeHead(400).end('{"errorMessage":"no"}');
+    vouch(res, event, { email: `${event.userName}@legacy.example` });
   });
-  await new Promise<void>((r) => legacy.listen(0, '127.0.0.1', r));
   app = await startApp({
     ALLOW_SIGNUP: 'true',
     ALLOWED_ORIGINS: FRONT_END,
     MAX_SESSIONS_PER_USER: '2',
-    LEGACY_MIGRATION_URL: `http://127.0.0.1:${(legacy.address() as AddressInfo).port}/migrate`,
+    LEGACY_MIGRATION_URL: legacy.url,
   });
 });
 afterAll(async () => {
   await app.close();
-  legacy.closeAllConnections();
   legacy.close();
 });
 

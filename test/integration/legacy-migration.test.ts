@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { userKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
 import { form, request } from '../support/http';
+import { type MigrationEvent, legacyService, vouch } from '../support/legacy-service';
 
 // Lazy migration (docs/importing-users.md "Lazy migration") on the dev server: a login for a name
 // the table does not have asks a fake legacy system over HTTP (LEGACY_MIGRATION_URL), with Cognito's
@@ -18,43 +17,32 @@ const behaviour: Record<string, 'yes' | 'no' | 'slow' | 'fail'> = {
   'legacy-slow': 'slow',
   'legacy-fail': 'fail',
 };
-const received: { userName: string; triggerSource: string; request: { password: string } }[] = [];
+const received: MigrationEvent[] = [];
 let slowAnswered = false;
 
-let legacy: Server;
+let legacy: Awaited<ReturnType<typeof legacyService>>;
 let app: TestApp;
 beforeAll(async () => {
-  legacy = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const event = JSON.parse(body);
-      received.push(event);
-      const mode = behaviour[event.userName] ?? 'no';
-      const right = event.request.password === PASSWORD;
-      if (mode === 'fail') return res.writeHead(500).end('{"errorMessage":"legacy database down"}');
-      const answer = () => {
-        if (mode === 'no' || !right) return res.writeHead(400).end('{"errorMessage":"Bad password"}');
-        event.response.userAttributes = { email: 'legacy@example.com', name: 'Legacy User', email_verified: 'true' };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(event));
-      };
-      if (mode === 'slow')
-        setTimeout(() => {
-          slowAnswered = true;
-          answer();
-        }, 5000);
-      else answer();
-    });
+  legacy = await legacyService((event, res) => {
+    received.push(event);
+    const mode = behaviour[event.userName] ?? 'no';
+    const right = event.request.password === PASSWORD;
+    if (mode === 'fail') return res.writeHead(500).end('{"errorMessage":"legacy database down"}');
+    const answer = () => {
+      if (mode === 'no' || !right) return res.writeHead(400).end('{"errorMessage":"Bad password"}');
+      vouch(res, event, { email: 'legacy@example.com', name: 'Legacy User', email_verified: 'true' });
+    };
+    if (mode === 'slow')
+      setTimeout(() => {
+        slowAnswered = true;
+        answer();
+      }, 5000);
+    else answer();
   });
-  await new Promise<void>((r) => legacy.listen(0, '127.0.0.1', r));
-  app = await startApp({
-    LEGACY_MIGRATION_URL: `http://127.0.0.1:${(legacy.address() as AddressInfo).port}/migrate`,
-    LEGACY_MIGRATION_TIMEOUT_MS: '300',
-  });
+  app = await startApp({ LEGACY_MIGRATION_URL: legacy.url, LEGACY_MIGRATION_TIMEOUT_MS: '300' });
 });
 afterAll(async () => {
   await app.close();
-  legacy.closeAllConnections();
   legacy.close();
 });
 
