@@ -114,8 +114,18 @@ function wire(via: 'cookie' | 'oauth') {
     logIn,
     fail: (username: string) => touch('POST', path, () => grant(username, 'wrong')),
     refresh: (token: string) => touch('POST', refreshPath, () => refreshOnce(token)),
+    // The first rotation is held until the other request has read the session too, so one of them
+    // always loses the compare-and-set and reads again (GetItem SESSION#); unheld, the two requests
+    // sometimes ran one after the other and that read never happened.
     refreshTwiceAtOnce: (token: string) =>
-      touch('POST', refreshPath, () => Promise.all([refreshOnce(token), refreshOnce(token)])),
+      touch('POST', refreshPath, async () => {
+        app.proxy.inject({ op: 'UpdateItem', mode: 'delay', times: 1, delayMs: 300 });
+        try {
+          return await Promise.all([refreshOnce(token), refreshOnce(token)]);
+        } finally {
+          app.proxy.restore();
+        }
+      }),
   };
 }
 
