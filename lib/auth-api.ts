@@ -240,6 +240,7 @@ export class AuthApi extends Construct {
         functions: this.functions,
         service: COMMON_ENVIRONMENT.POWERTOOLS_SERVICE_NAME,
         events: this.events,
+        legacyMigration: props.legacyMigrationFunction !== undefined,
         alarmEmail: props.alarmEmail,
         removalPolicy,
         ...props.alarmThresholds,

@@ -56,6 +56,8 @@ export interface MonitoringProps extends AlarmThresholds {
   removalPolicy: RemovalPolicy;
   /** The event bus and the webhooks' dead letters, when events are on. */
   events?: AuthEvents;
+  /** Lazy migration on (context legacyMigrationFunction): the dashboard shows how many users still move. */
+  legacyMigration?: boolean;
 }
 
 /** The routes whose handlers run bcrypt: slower by design, so a latency threshold of their own. */
@@ -263,6 +265,20 @@ export class Monitoring extends Construct {
             width: 12,
           }),
         ],
+        // Users still arriving through the legacy function: when it stays flat, the context can go
+        // (docs/importing-users.md "When to turn it off").
+        ...(props.legacyMigration
+          ? [
+              [
+                new GraphWidget({
+                  title: 'Lazy migration',
+                  left: [audit('user_migrated')],
+                  right: [audit('user_migration_refused')],
+                  width: 24,
+                }),
+              ],
+            ]
+          : []),
         [
           new GraphWidget({
             title: 'DynamoDB consumed capacity',

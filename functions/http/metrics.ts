@@ -40,6 +40,8 @@ export const METRIC_EVENTS = [
   'consent_granted',
   'consent_denied',
   'sso_logout',
+  'user_migrated',
+  'user_migration_refused',
 ] as const satisfies readonly AuditEvent[];
 
 export type MetricEvent = (typeof METRIC_EVENTS)[number];

@@ -30,6 +30,17 @@ describe('AuthStack: lazy migration', () => {
     expect(allStatements.split('lambda:InvokeFunction').length - 1).toBe(LOGINS.length);
   });
 
+  test("the dashboard graphs the users the legacy function still moves, from the logins' metric", () => {
+    const dashboards = (res: typeof resources) =>
+      JSON.stringify(inspect(res).ofType('AWS::CloudWatch::Dashboard')[0][1].Properties.DashboardBody);
+    const body = dashboards(resources);
+    expect(body).toContain('Lazy migration');
+    // Each metric as the functions write it: namespace AuthApi, dimension service=auth-api.
+    for (const metric of ['user_migrated', 'user_migration_refused'])
+      expect(body).toContain(`[\\"AuthApi\\",\\"${metric}\\",\\"service\\",\\"auth-api\\"`);
+    expect(dashboards(synth({}, { bundle: false }).resources)).not.toContain('user_migrated');
+  });
+
   test('without the context no function has it; a value that is not a function ARN fails the synth', () => {
     const { resources: plain } = synth({}, { bundle: false });
     expect(JSON.stringify(plain)).not.toContain('LEGACY_MIGRATION_FUNCTION');

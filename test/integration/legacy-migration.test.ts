@@ -87,3 +87,16 @@ test('the password the legacy system was asked with is never in a log line', () 
   expect(lines.filter((l) => l.includes(PASSWORD))).toEqual([]);
   expect(lines.some((l) => l.includes('"user_migrated"') && l.includes('legacy-yes'))).toBe(true);
 });
+
+test('each user it moves is counted as the metric the dashboard graphs (user_migrated, one per yes)', () => {
+  const lines = (globalThis as { __logLines?: string[] }).__logLines!;
+  const parsed = lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return [];
+    }
+  });
+  const counted = parsed.filter((l) => l._aws?.CloudWatchMetrics?.[0]?.Namespace === 'AuthApi' && 'user_migrated' in l);
+  expect(counted).toEqual([expect.objectContaining({ user_migrated: 1, service: 'auth-api' })]);
+});
