@@ -172,8 +172,10 @@ export type ReadRow = { line: number; row: Record<string, unknown> } | { line: n
 export async function* readRows(file: string): AsyncGenerator<ReadRow> {
   if (!file.toLowerCase().endsWith('.csv')) {
     let line = 0;
-    for await (const text of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+    for await (const raw of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
       line++;
+      // A byte-order mark (Windows tools and spreadsheets write one) is no part of the first line's JSON.
+      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (text.trim() !== '') yield { line, ...jsonRow(text) };
     }
     return;

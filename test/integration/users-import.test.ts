@@ -160,6 +160,22 @@ describe('npm run users -- import', () => {
     expect(await stored('someone')).toBeUndefined();
   });
 
+  test('a file that starts with a byte-order mark (as spreadsheets and Windows tools write) loses no line', async () => {
+    const bcryptUser = fixtures.find((f) => f.hash.startsWith('$2'))!;
+    const jsonl = join(dir, 'bom.jsonl');
+    writeFileSync(jsonl, `\uFEFF${JSON.stringify({ username: 'bom-json', password_hash: bcryptUser.hash })}\n`);
+    const csv = join(dir, 'bom.csv');
+    writeFileSync(csv, `\uFEFFusername,password_hash\r\nbom-csv,${bcryptUser.hash}\r\n`);
+    for (const [path, name] of [
+      [jsonl, 'bom-json'],
+      [csv, 'bom-csv'],
+    ]) {
+      const out = await users(['import', path]);
+      expect([out.code, out.stdout]).toEqual([0, expect.stringContaining('imported 1, updated 0, skipped 0')]);
+      expect((await login(name, bcryptUser.password)).status).toBe(200);
+    }
+  });
+
   test('without --no-email or a mail queue, a file with users without hashes is refused before any write', async () => {
     const path = file('needs-mail.jsonl', [{ username: 'needs-mail', email: 'm@example.com' }]);
     const out = await users(['import', path]);
