@@ -160,7 +160,7 @@ describe('npm run users -- import', () => {
     expect(await stored('someone')).toBeUndefined();
   });
 
-  test('a file that starts with a byte-order mark (as spreadsheets and Windows tools write) loses no line', async () => {
+  test('a file starting with a byte-order mark (as spreadsheets and Windows tools write) loses no line', async () => {
     const bcryptUser = fixtures.find((f) => f.hash.startsWith('$2'))!;
     const jsonl = join(dir, 'bom.jsonl');
     writeFileSync(jsonl, `\uFEFF${JSON.stringify({ username: 'bom-json', password_hash: bcryptUser.hash })}\n`);
