@@ -1,5 +1,5 @@
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
-import type { AuditEvent } from '../core/auth';
+import { AUDIT_EVENTS, type AuditEvent } from '../core/audit';
 import { withEvents } from './events';
 
 /**
@@ -10,41 +10,20 @@ import { withEvents } from './events';
  */
 export const METRICS_NAMESPACE = 'AuthApi';
 
-export const METRIC_EVENTS = [
-  'login_succeeded',
-  'login_failed',
-  'login_locked',
-  'refresh',
-  'refresh_token_reuse',
-  'logout',
-  'logout_all',
-  'session_deleted',
-  'session_evicted',
-  'password_changed',
-  'password_reset',
-  'signup',
-  'mfa_required',
-  'mfa_failed',
-  'recovery_code_used',
-  'recovery_codes_regenerated',
-  'totp_enabled',
-  'totp_disabled',
-  'passkey_registered',
-  'passkey_deleted',
-  'passkey_clone_suspected',
-  'client_auth_failed',
-  'client_token_issued',
-  'client_registered',
-  'authorization_code_issued',
-  'authorization_code_reuse',
-  'consent_granted',
-  'consent_denied',
-  'sso_logout',
-  'user_migrated',
-  'user_migration_refused',
+/** The audit events not counted: requests and confirmations that say nothing an operator watches. */
+const NOT_COUNTED = [
+  'password_reset_requested',
+  'email_verification_requested',
+  'email_verified',
+  'passkey_renamed',
 ] as const satisfies readonly AuditEvent[];
 
-export type MetricEvent = (typeof METRIC_EVENTS)[number];
+export type MetricEvent = Exclude<AuditEvent, (typeof NOT_COUNTED)[number]>;
+
+/** Every other audit event is a metric (docs/operations.md "Metrics"). */
+export const METRIC_EVENTS: readonly MetricEvent[] = AUDIT_EVENTS.filter(
+  (e): e is MetricEvent => !(NOT_COUNTED as readonly string[]).includes(e),
+);
 
 /** Audit events an invocation could not put on the event bus (docs/events.md "When the bus fails"). */
 export const EVENTS_UNPUBLISHED = 'events_unpublished';
@@ -55,7 +34,7 @@ let metrics: Metrics | undefined;
 
 /** Counts one audit event, if it is one of the measured ones. */
 export function countEvent(event: AuditEvent): void {
-  if (!(METRIC_EVENTS as readonly string[]).includes(event)) return;
+  if ((NOT_COUNTED as readonly string[]).includes(event)) return;
   counts().addMetric(event, MetricUnit.Count, 1);
 }
 

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { userKey } from '../../functions/store/schema';
 import { startApp, type TestApp } from '../support/app';
+import { emfSince, metricCounts } from '../support/emf';
 import { form, request } from '../support/http';
 import { type MigrationEvent, legacyService, vouch } from '../support/legacy-service';
 
@@ -89,14 +90,5 @@ test('the password the legacy system was asked with is never in a log line', () 
 });
 
 test('each user it moves is counted as the metric the dashboard graphs (user_migrated, one per yes)', () => {
-  const lines = (globalThis as { __logLines?: string[] }).__logLines!;
-  const parsed = lines.flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
-  const counted = parsed.filter((l) => l._aws?.CloudWatchMetrics?.[0]?.Namespace === 'AuthApi' && 'user_migrated' in l);
-  expect(counted).toEqual([expect.objectContaining({ user_migrated: 1, service: 'auth-api' })]);
+  expect(metricCounts(emfSince(0)).user_migrated).toBe(1);
 });

@@ -1,13 +1,11 @@
 import { startApp, type TestApp } from '../support/app';
 import { attemptLogin, login, request } from '../support/http';
+import { emfSince, logCount, metricCounts } from '../support/emf';
 import { codeAt, enrolledUser, firstFactor, forgetLastStep, json, verify } from '../support/mfa';
 
 // The audit events that are metrics leave the functions as CloudWatch embedded metric format (EMF)
 // lines: this runs the flows through the dev server and reads the lines the handlers wrote, checking
 // the namespace, metric names and dimensions the alarms of lib/monitoring.ts are built on.
-
-/** The namespace lib/monitoring.ts alarms on (spelled out: importing the module would create its Metrics too early). */
-const METRICS_NAMESPACE = 'AuthApi';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -15,44 +13,6 @@ beforeAll(async () => {
   app = await startApp();
 });
 afterAll(() => app.close());
-
-interface Emf {
-  _aws: {
-    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
-  };
-  [key: string]: unknown;
-}
-
-/** The EMF lines written since `before`, parsed. */
-function emfSince(before: number): Emf[] {
-  const lines = (globalThis as { __logLines?: string[] }).__logLines!.slice(before);
-  return lines.flatMap((line) => {
-    try {
-      const parsed = JSON.parse(line);
-      return parsed?._aws?.CloudWatchMetrics ? [parsed as Emf] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-const logCount = () => (globalThis as { __logLines?: string[] }).__logLines!.length;
-
-/** metric name -> total count in these lines (checking every line's namespace, unit and dimensions). */
-function counts(lines: Emf[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of lines) {
-    for (const directive of line._aws.CloudWatchMetrics) {
-      expect(directive.Namespace).toBe(METRICS_NAMESPACE);
-      expect(directive.Dimensions).toEqual([['service']]);
-      for (const m of directive.Metrics) {
-        expect(m.Unit).toBe('Count');
-        out[m.Name] = (out[m.Name] ?? 0) + Number(line[m.Name]);
-      }
-    }
-    expect(line.service).toBe('auth-api');
-  }
-  return out;
-}
 
 test('each flow writes its audit events as EMF counts: namespace AuthApi, dimension service=auth-api', async () => {
   const before = logCount();
@@ -66,7 +26,7 @@ test('each flow writes its audit events as EMF counts: namespace AuthApi, dimens
   for (let i = 0; i < 6; i++) await attemptLogin(app.url, 'metered', 'wrong');
   const b = await login(app.url);
   await request(`${app.url}/auth/logout`, 'POST', { cookie: b.refresh });
-  expect(counts(emfSince(before))).toEqual({
+  expect(metricCounts(emfSince(before))).toEqual({
     login_succeeded: 2,
     refresh: 1,
     refresh_token_reuse: 1,
@@ -87,7 +47,7 @@ test("the second factor's events are counted too: the alarm on mfa_failed has it
   expect(regenerated.status).toBe(200);
   const off = { bearer: u.access, ...json({ code: codeAt(u.secret) }) };
   expect((await request(`${app.url}/auth/mfa/totp/disable`, 'POST', off)).status).toBe(200);
-  expect(counts(emfSince(before))).toEqual({
+  expect(metricCounts(emfSince(before))).toEqual({
     login_succeeded: 2,
     totp_enabled: 1,
     mfa_required: 1,
@@ -105,5 +65,5 @@ test('a request that records no counted event writes no metric line', async () =
   const sinceLogin = logCount();
   expect((await request(`${app.url}/users/me`, 'GET', { bearer: s.access })).status).toBe(200);
   expect(emfSince(sinceLogin)).toEqual([]);
-  expect(counts(emfSince(before))).toEqual({ login_succeeded: 1 });
+  expect(metricCounts(emfSince(before))).toEqual({ login_succeeded: 1 });
 });
